@@ -2,6 +2,7 @@
 // Regenerates src/wire/*.ts from protocol/*.proto with protons. The output is committed and never
 // edited by hand; a test checks that it matches what this script produces.
 import { execFileSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { join, basename } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname

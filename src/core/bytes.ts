@@ -1,0 +1,66 @@
+/** Small byte helpers used across the core. */
+
+/** Lower-case hex of `b`. */
+export function toHex (b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+}
+
+/** Bytes of a hex string (even length, [0-9a-fA-F] only, optional 0x); throws TypeError otherwise. */
+export function fromHex (hex: string): Uint8Array {
+  const h = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new TypeError('invalid hex string')
+  return new Uint8Array(Buffer.from(h, 'hex'))
+}
+
+/** Concatenation of `parts` into one new array. */
+export function concatBytes (...parts: Uint8Array[]): Uint8Array {
+  let len = 0
+  for (const p of parts) len += p.length
+  const out = new Uint8Array(len)
+  let off = 0
+  for (const p of parts) { out.set(p, off); off += p.length }
+  return out
+}
+
+/** Constant-time-irrelevant equality of two byte arrays (public data only). */
+export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Lexicographic comparison: negative, zero or positive. */
+export function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number)
+    if (d !== 0) return d
+  }
+  return a.length - b.length
+}
+
+/** Big-endian unsigned integer of `b`. */
+export function bytesToBigInt (b: Uint8Array): bigint {
+  return b.length === 0 ? 0n : BigInt('0x' + toHex(b))
+}
+
+/** `n` as `len` big-endian bytes; throws RangeError if it does not fit. */
+export function bigIntToBytes (n: bigint, len: number): Uint8Array {
+  if (n < 0n) throw new RangeError('negative integer')
+  const hex = n.toString(16).padStart(len * 2, '0')
+  if (hex.length > len * 2) throw new RangeError(`integer does not fit in ${len} bytes`)
+  return fromHex(hex)
+}
+
+/** 8-byte big-endian encoding of a uint64 (used in hash inputs, e.g. the VRF input's slot). */
+export function u64be (n: bigint): Uint8Array {
+  if (n < 0n || n >= 1n << 64n) throw new RangeError('not a uint64')
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, n, false)
+  return out
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8 (s: string): Uint8Array {
+  return new TextEncoder().encode(s)
+}

@@ -1,0 +1,35 @@
+/**
+ * Typed errors. Every failure the protocol can name has a string `code`; tests assert on codes,
+ * users see the one-line message. `MemecoinError` never carries secret material.
+ */
+export class MemecoinError extends Error {
+  /** Stable machine-readable reason, e.g. `ERR_BAD_SIGNATURE`. */
+  readonly code: string
+  /** Optional typed details (never secrets). */
+  readonly details?: Record<string, unknown>
+
+  constructor (code: string, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'MemecoinError'
+    this.code = code
+    if (details !== undefined) this.details = details
+  }
+}
+
+/** Malformed bytes: bad protobuf, non-canonical encoding, wrong field length, over a size limit. */
+export class DecodeError extends MemecoinError {
+  constructor (code: string, message: string, details?: Record<string, unknown>) {
+    super(code, message, details)
+    this.name = 'DecodeError'
+  }
+}
+
+/** Well-formed input that breaks a protocol rule. `rule` is the id in protocol/SPEC.md. */
+export class ValidationError extends MemecoinError {
+  readonly rule: string
+  constructor (rule: string, code: string, message: string, details?: Record<string, unknown>) {
+    super(code, message, details)
+    this.name = 'ValidationError'
+    this.rule = rule
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * ECDSA on secp256k1 as memecoin uses it: 32-byte digests, 64-byte compact r‖s signatures,
+ * RFC 6979 deterministic nonces, low-S only, 33-byte compressed public keys.
+ *
+ * Signing always uses @noble/secp256k1. Verification uses libsecp256k1 (the native `secp256k1`
+ * package, ~45× faster here) when its prebuilt binding loads, else noble; both apply exactly the
+ * same rules, which the Wycheproof test checks for each backend.
+ */
+import { createRequire } from 'node:module'
+import * as secp from '@noble/secp256k1'
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { bytesToBigInt } from './bytes.ts'
+
+secp.hashes.sha256 = (msg) => nobleSha256(msg)
+secp.hashes.hmacSha256 = (key, msg) => hmac(nobleSha256, key, msg)
+
+/** Order of the secp256k1 group. */
+export const CURVE_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+/** Largest s a canonical (low-S) signature may have: ⌊n/2⌋. */
+export const HALF_N = CURVE_N >> 1n
+export const PRIVATE_KEY_BYTES = 32
+export const PUBLIC_KEY_BYTES = 33
+export const SIGNATURE_BYTES = 64
+export const DIGEST_BYTES = 32
+
+/** A signature verifier; `name` tells which implementation it is. */
+export interface Verifier {
+  readonly name: 'native' | 'noble'
+  /** True iff `sig` is a valid low-S signature of `digest` by `publicKey` (33 bytes, compressed). */
+  verify: (sig: Uint8Array, digest: Uint8Array, publicKey: Uint8Array) => boolean
+}
+
+/** True iff `sig` is 64 bytes with 1 ≤ r < n and 1 ≤ s ≤ n/2. */
+export function isCanonicalSignature (sig: Uint8Array): boolean {
+  if (sig.length !== SIGNATURE_BYTES) return false
+  const r = bytesToBigInt(sig.subarray(0, 32))
+  const s = bytesToBigInt(sig.subarray(32, 64))
+  return r > 0n && r < CURVE_N && s > 0n && s <= HALF_N
+}
+
+/** True iff `pk` is a 33-byte compressed encoding of a point on the curve. */
+export function isValidPublicKey (pk: Uint8Array): boolean {
+  if (pk.length !== PUBLIC_KEY_BYTES || (pk[0] !== 2 && pk[0] !== 3)) return false
+  try {
+    secp.Point.fromBytes(pk)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** True iff `sk` is 32 bytes encoding a scalar in [1, n-1]. */
+export function isValidPrivateKey (sk: Uint8Array): boolean {
+  return sk.length === PRIVATE_KEY_BYTES && secp.utils.isValidSecretKey(sk)
+}
+
+/** The verifier built on @noble/secp256k1. */
+export const nobleVerifier: Verifier = {
+  name: 'noble',
+  verify (sig, digest, publicKey) {
+    if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig) || !isValidPublicKey(publicKey)) return false
+    try {
+      return secp.verify(sig, digest, publicKey, { prehash: false, lowS: true, format: 'compact' })
+    } catch {
+      return false
+    }
+  }
+}
+
+interface NativeBinding {
+  ecdsaVerify: (sig: Uint8Array, msg32: Uint8Array, publicKey: Uint8Array) => boolean
+}
+
+function loadNative (): NativeBinding | undefined {
+  try {
+    // `secp256k1/bindings` is the libsecp256k1 addon alone: unlike the package's main entry it
+    // never falls back to elliptic, so failing here means "no native backend".
+    const require = createRequire(import.meta.url)
+    return require('secp256k1/bindings') as NativeBinding
+  } catch {
+    return undefined
+  }
+}
+
+const native = loadNative()
+
+/** The verifier built on libsecp256k1, or undefined where its binary does not load. */
+export const nativeVerifier: Verifier | undefined = native === undefined
+  ? undefined
+  : {
+      name: 'native',
+      verify (sig, digest, publicKey) {
+        // libsecp256k1 rejects high-S itself, but throws on r,s ≥ n; check the shape first so
+        // both backends refuse exactly the same inputs without exceptions.
+        if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig) || !isValidPublicKey(publicKey)) return false
+        try {
+          return native.ecdsaVerify(sig, digest, publicKey)
+        } catch {
+          return false
+        }
+      }
+    }
+
+/** The verifier in use: native when available, noble otherwise. */
+export const defaultVerifier: Verifier = nativeVerifier ?? nobleVerifier
+
+/** Verifies with the default verifier. */
+export function verifyDigest (sig: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean {
+  return defaultVerifier.verify(sig, digest, publicKey)
+}
+
+/** 64-byte compact low-S RFC 6979 signature of a 32-byte digest. */
+export function signDigest (digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  if (digest.length !== DIGEST_BYTES) throw new RangeError('digest must be 32 bytes')
+  return secp.sign(digest, privateKey, { prehash: false, lowS: true, format: 'compact' })
+}
+
+/** Compressed 33-byte public key of a private key. */
+export function publicKeyOf (privateKey: Uint8Array): Uint8Array {
+  return secp.getPublicKey(privateKey, true)
+}
+
+/** A private key derived from 32+ bytes of entropy the caller supplies (the core has no RNG). */
+export function privateKeyFromEntropy (entropy: Uint8Array): Uint8Array {
+  if (entropy.length < 32) throw new RangeError('need at least 32 bytes of entropy')
+  // randomSecretKey reduces 48 bytes (or more) mod n-1 and adds 1: uniform, never zero.
+  const seed = entropy.length >= 48 ? entropy : new Uint8Array([...entropy, ...nobleSha256(entropy).subarray(0, 48 - entropy.length)])
+  return secp.utils.randomSecretKey(seed)
+}

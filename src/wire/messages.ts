@@ -1,0 +1,96 @@
+/**
+ * The remaining wire messages: gossip evidence, account leaves, and the request/response
+ * protocol (status, blocks-by-range, blocks-by-hash, response chunks).
+ */
+import { DecodeError } from '../core/errors.ts'
+import { Account, BlocksByHashRequest, BlocksByRangeRequest, Evidence, ResponseChunk, Status } from './memecoin.ts'
+import { decodeCanonical, decodeMessage, encodeMessage, expectLength, type Loose } from './codec.ts'
+import { HASH_BYTES, MAX_ACCOUNT_BYTES, MAX_BLOCKS_PER_REQUEST, MAX_EVIDENCE_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_CHUNK_BYTES, MAX_STATUS_BYTES, MAX_UNBONDING_ENTRIES } from './limits.ts'
+import { decodeSignedHeader } from './header.ts'
+import type { SignedHeader } from '../core/types.ts'
+
+export type { Status, BlocksByRangeRequest, BlocksByHashRequest, ResponseChunk, Account } from './memecoin.ts'
+
+/** Response chunk codes. */
+export const RESPONSE_OK = 0
+export const RESPONSE_INVALID_REQUEST = 1
+export const RESPONSE_RATE_LIMITED = 2
+export const RESPONSE_SERVER_ERROR = 3
+export const MAX_RESPONSE_MESSAGE_LENGTH = 256
+
+/** Decodes a gossiped evidence message into its two signed headers. */
+export function decodeEvidence (bytes: Uint8Array): { a: SignedHeader, b: SignedHeader } {
+  const e = decodeCanonical(Evidence, bytes, MAX_EVIDENCE_BYTES, 'Evidence')
+  return { a: decodeSignedHeader(e.headerA), b: decodeSignedHeader(e.headerB) }
+}
+
+/** Evidence bytes of two signed headers' bytes. */
+export function encodeEvidence (headerA: Uint8Array, headerB: Uint8Array): Uint8Array {
+  return encodeMessage(Evidence, { headerA, headerB })
+}
+
+/** Decodes an Account leaf value. */
+export function decodeAccount (bytes: Uint8Array): Account {
+  return decodeCanonical(Account, bytes, MAX_ACCOUNT_BYTES, 'Account', { limits: { unbonding: MAX_UNBONDING_ENTRIES } })
+}
+
+/** Canonical Account bytes. */
+export function encodeAccount (a: Loose<Account>): Uint8Array {
+  return encodeMessage(Account, a)
+}
+
+/** Decodes a Status message. */
+export function decodeStatus (bytes: Uint8Array): Status {
+  const s = decodeMessage(Status, bytes, MAX_STATUS_BYTES, 'Status')
+  expectLength(s.genesisHash, HASH_BYTES, 'status.genesisHash')
+  expectLength(s.headHash, HASH_BYTES, 'status.headHash')
+  expectLength(s.settledHash, HASH_BYTES, 'status.settledHash')
+  if (s.settledHeight > s.headHeight) throw new DecodeError('ERR_STATUS', 'settled height above head height')
+  return s
+}
+
+/** Status bytes. */
+export function encodeStatus (s: Loose<Status>): Uint8Array {
+  return encodeMessage(Status, s)
+}
+
+/** Decodes a blocks-by-range request; count must be 1..MAX_BLOCKS_PER_REQUEST. */
+export function decodeBlocksByRange (bytes: Uint8Array): BlocksByRangeRequest {
+  const r = decodeMessage(BlocksByRangeRequest, bytes, MAX_REQUEST_BYTES, 'BlocksByRangeRequest')
+  if (r.count < 1 || r.count > MAX_BLOCKS_PER_REQUEST) {
+    throw new DecodeError('ERR_REQUEST_COUNT', `count must be 1..${MAX_BLOCKS_PER_REQUEST}, got ${r.count}`)
+  }
+  return r
+}
+
+/** Blocks-by-range request bytes. */
+export function encodeBlocksByRange (r: Loose<BlocksByRangeRequest>): Uint8Array {
+  return encodeMessage(BlocksByRangeRequest, r)
+}
+
+/** Decodes a blocks-by-hash request: 1..MAX_BLOCKS_PER_REQUEST hashes of 32 bytes. */
+export function decodeBlocksByHash (bytes: Uint8Array): BlocksByHashRequest {
+  const r = decodeMessage(BlocksByHashRequest, bytes, MAX_REQUEST_BYTES, 'BlocksByHashRequest', { limits: { hashes: MAX_BLOCKS_PER_REQUEST } })
+  if (r.hashes.length < 1) throw new DecodeError('ERR_REQUEST_COUNT', 'no hashes requested')
+  for (const h of r.hashes) expectLength(h, HASH_BYTES, 'requested hash')
+  return r
+}
+
+/** Blocks-by-hash request bytes. */
+export function encodeBlocksByHash (r: Loose<BlocksByHashRequest>): Uint8Array {
+  return encodeMessage(BlocksByHashRequest, r)
+}
+
+/** Decodes one response chunk; a non-zero code carries no block, code 0 carries one. */
+export function decodeResponseChunk (bytes: Uint8Array): ResponseChunk {
+  const c = decodeMessage(ResponseChunk, bytes, MAX_RESPONSE_CHUNK_BYTES, 'ResponseChunk')
+  if (c.code === RESPONSE_OK && c.block.length === 0) throw new DecodeError('ERR_RESPONSE', 'ok chunk without a block')
+  if (c.code !== RESPONSE_OK && c.block.length !== 0) throw new DecodeError('ERR_RESPONSE', 'error chunk with a block')
+  if (c.message.length > MAX_RESPONSE_MESSAGE_LENGTH) throw new DecodeError('ERR_RESPONSE', 'response message too long')
+  return c
+}
+
+/** Response chunk bytes. */
+export function encodeResponseChunk (c: Partial<Loose<ResponseChunk>>): Uint8Array {
+  return encodeMessage(ResponseChunk, c)
+}

@@ -25,6 +25,7 @@ const allowed: Record<string, string[]> = {
   network: ['network', 'chain', 'core', 'wire', 'storage'],
   api: ['api', 'chain', 'core', 'wire', 'storage', 'wallet'],
   wallet: ['wallet', 'core', 'wire'],
+  sim: ['sim', 'chain', 'core', 'wire', 'storage', 'wallet'],
   cli: ['cli', 'core', 'wire', 'storage', 'chain', 'network', 'api', 'wallet', 'node.ts', 'index.ts', 'polyfill.ts']
 }
 

@@ -68,8 +68,14 @@ export const nobleVerifier: Verifier = {
   }
 }
 
-interface NativeBinding {
+/** The parts of the libsecp256k1 binding we use (all throw on invalid input). */
+export interface NativeBinding {
   ecdsaVerify: (sig: Uint8Array, msg32: Uint8Array, publicKey: Uint8Array) => boolean
+  publicKeyCreate: (privateKey: Uint8Array, compressed?: boolean) => Uint8Array
+  publicKeyVerify: (publicKey: Uint8Array) => boolean
+  publicKeyTweakMul: (publicKey: Uint8Array, tweak: Uint8Array, compressed?: boolean) => Uint8Array
+  publicKeyCombine: (publicKeys: Uint8Array[], compressed?: boolean) => Uint8Array
+  publicKeyNegate: (publicKey: Uint8Array, compressed?: boolean) => Uint8Array
 }
 
 function loadNative (): NativeBinding | undefined {
@@ -84,6 +90,9 @@ function loadNative (): NativeBinding | undefined {
 }
 
 const native = loadNative()
+
+/** The libsecp256k1 binding, or undefined where its prebuilt binary does not load. */
+export const nativeBinding: NativeBinding | undefined = native
 
 /** The verifier built on libsecp256k1, or undefined where its binary does not load. */
 export const nativeVerifier: Verifier | undefined = native === undefined

@@ -6,7 +6,7 @@
 import * as secp from '@noble/secp256k1'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { CURVE_N, isValidPrivateKey, isValidPublicKey } from './secp256k1.ts'
+import { CURVE_N, isValidPrivateKey, isValidPublicKey, nativeBinding, type NativeBinding } from './secp256k1.ts'
 import { sha256 } from './hash.ts'
 import { bigIntToBytes, bytesEqual, bytesToBigInt, concatBytes } from './bytes.ts'
 import { DecodeError } from './errors.ts'
@@ -78,6 +78,22 @@ export function vrfProve (privateKey: Uint8Array, alpha: Uint8Array): Uint8Array
   return concatBytes(gamma.toBytes(true), c, bigIntToBytes(s, 32))
 }
 
+/**
+ * The VRF output beta of `alpha` without building a proof: one scalar multiplication instead of
+ * four, for the leader check every validator runs each slot (equals vrfProofToHash(vrfProve(…))).
+ */
+export function vrfHash (privateKey: Uint8Array, alpha: Uint8Array): Uint8Array {
+  if (!isValidPrivateKey(privateKey)) throw new RangeError('invalid VRF private key')
+  if (nativeBinding !== undefined) {
+    const n = nativeBinding
+    const H = hashToCurve(n.publicKeyCreate(privateKey, true), alpha).toBytes(true)
+    return sha256(SUITE, PROOF_TO_HASH, n.publicKeyTweakMul(H, privateKey, true))
+  }
+  const x = bytesToBigInt(privateKey)
+  const H = hashToCurve(Point.BASE.multiply(x).toBytes(true), alpha)
+  return gammaToHash(H.multiply(x))
+}
+
 interface DecodedProof { gamma: Point, c: bigint, s: bigint }
 
 function decodeProof (pi: Uint8Array): DecodedProof {
@@ -102,19 +118,44 @@ export function vrfProofToHash (pi: Uint8Array): Uint8Array {
   return gammaToHash(decodeProof(pi).gamma)
 }
 
+/** The VRF verification backends: `noble` (reference) and `native` (libsecp256k1 point arithmetic, ~15× faster). */
+export type VrfBackend = 'noble' | 'native'
+
 /** beta if `pi` proves `alpha` under the 33-byte compressed `publicKey`, else undefined; never throws. */
 export function vrfVerify (publicKey: Uint8Array, pi: Uint8Array, alpha: Uint8Array): Uint8Array | undefined {
+  return vrfVerifyWith(nativeBinding !== undefined ? 'native' : 'noble', publicKey, pi, alpha)
+}
+
+/** vrfVerify with a chosen backend (tests run both on every vector); `native` needs the binding. */
+export function vrfVerifyWith (backend: VrfBackend, publicKey: Uint8Array, pi: Uint8Array, alpha: Uint8Array): Uint8Array | undefined {
   try {
     if (!isValidPublicKey(publicKey)) return undefined
     const { gamma, c, s } = decodeProof(pi)
-    const Y = Point.fromBytes(publicKey)
     const H = hashToCurve(publicKey, alpha)
-    // s or c may be 0 and U or V the identity; noble then throws on encoding, which is a reject.
-    const u = Point.BASE.multiplyUnsafe(s).add(Y.multiplyUnsafe(c).negate())
-    const v = H.multiplyUnsafe(s).add(gamma.multiplyUnsafe(c).negate())
-    if (!bytesEqual(challenge(H, gamma, u, v), pi.subarray(POINT_BYTES, POINT_BYTES + C_BYTES))) return undefined
+    let u: Uint8Array
+    let v: Uint8Array
+    if (backend === 'native' && nativeBinding !== undefined && c !== 0n && s !== 0n) {
+      ;({ u, v } = nativeUV(nativeBinding, publicKey, H.toBytes(true), pi.subarray(0, POINT_BYTES), c, s))
+    } else {
+      if (backend === 'native' && nativeBinding === undefined) throw new Error('no native backend')
+      // s or c may be 0 and U or V the identity; noble then throws on encoding, which is a reject.
+      const Y = Point.fromBytes(publicKey)
+      u = Point.BASE.multiplyUnsafe(s).add(Y.multiplyUnsafe(c).negate()).toBytes(true)
+      v = H.multiplyUnsafe(s).add(gamma.multiplyUnsafe(c).negate()).toBytes(true)
+    }
+    const expected = sha256(SUITE, CHALLENGE, H.toBytes(true), pi.subarray(0, POINT_BYTES), u, v).subarray(0, C_BYTES)
+    if (!bytesEqual(expected, pi.subarray(POINT_BYTES, POINT_BYTES + C_BYTES))) return undefined
     return gammaToHash(gamma)
   } catch {
     return undefined
   }
+}
+
+/** U = s·G − c·Y and V = s·H − c·Gamma with libsecp256k1 (c, s nonzero; an identity result throws). */
+function nativeUV (n: NativeBinding, Y: Uint8Array, H: Uint8Array, gamma: Uint8Array, c: bigint, s: bigint): { u: Uint8Array, v: Uint8Array } {
+  const sb = bigIntToBytes(s, 32)
+  const cb = bigIntToBytes(c, 32)
+  const u = n.publicKeyCombine([n.publicKeyCreate(sb, true), n.publicKeyNegate(n.publicKeyTweakMul(Y, cb, true), true)], true)
+  const v = n.publicKeyCombine([n.publicKeyTweakMul(H, sb, true), n.publicKeyNegate(n.publicKeyTweakMul(gamma, cb, true), true)], true)
+  return { u, v }
 }

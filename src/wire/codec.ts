@@ -3,6 +3,7 @@
  * accepted here has exactly one encoding (no unknown fields, no duplicates, no out-of-order
  * fields, no non-minimal varints, no explicit defaults). Every failure is a DecodeError.
  */
+import './protons-fix.ts'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import { DecodeError } from '../core/errors.ts'
 import { bytesEqual } from '../core/bytes.ts'

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import { publicKeyOf } from '../../src/core/secp256k1.ts'
 import { bigIntToBytes, fromHex, toHex } from '../../src/core/bytes.ts'
 import { DecodeError } from '../../src/core/errors.ts'
-import { VRF_OUTPUT_BYTES, VRF_PROOF_BYTES, vrfProofToHash, vrfProve, vrfVerify } from '../../src/core/vrf.ts'
+import { VRF_OUTPUT_BYTES, VRF_PROOF_BYTES, vrfHash, vrfProofToHash, vrfProve, vrfVerify, vrfVerifyWith, type VrfBackend } from '../../src/core/vrf.ts'
+import { nativeBinding } from '../../src/core/secp256k1.ts'
 
 interface VrfVector { sk: string, pk: string, alpha: string, pi: string, beta: string }
 
@@ -41,7 +42,23 @@ function expectProofError (f: () => unknown): void {
   expect(f).to.throw(DecodeError).with.property('code', 'ERR_VRF_PROOF')
 }
 
-describe('core/vrf: ECVRF-SECP256K1-SHA256-TAI', () => {
+it('the native libsecp256k1 backend is available on this machine (else only noble is tested)', () => {
+  expect(nativeBinding).not.to.equal(undefined)
+})
+
+it('vrfHash equals the output of a full proof, and vrfVerify uses a backend', () => {
+  for (let i = 1; i <= 20; i++) {
+    const sk = bigIntToBytes(BigInt(i) * 0x1234567n, 32)
+    const alpha = Uint8Array.of(i, i + 1)
+    const pi = vrfProve(sk, alpha)
+    expect(toHex(vrfHash(sk, alpha))).to.equal(toHex(vrfProofToHash(pi)))
+    expect(toHex(vrfVerify(publicKeyOf(sk), pi, alpha) as Uint8Array)).to.equal(toHex(vrfProofToHash(pi)))
+  }
+})
+
+for (const backend of ['noble', 'native'] as VrfBackend[]) {
+const verify = (pk: Uint8Array, pi: Uint8Array, alpha: Uint8Array): Uint8Array | undefined => vrfVerifyWith(backend, pk, pi, alpha)
+describe(`core/vrf: ECVRF-SECP256K1-SHA256-TAI (${backend} verifier)`, () => {
   it('has the 46 published vectors and the documented sizes', () => {
     expect(cases).to.have.length(46)
     expect(VRF_PROOF_BYTES).to.equal(81)
@@ -67,40 +84,40 @@ describe('core/vrf: ECVRF-SECP256K1-SHA256-TAI', () => {
       })
 
       it('verifies pi and returns beta', () => {
-        const beta = vrfVerify(c.pk, c.pi, c.alpha)
+        const beta = verify(c.pk, c.pi, c.alpha)
         expect(beta).to.not.equal(undefined)
         expect(toHex(beta as Uint8Array)).to.equal(toHex(c.beta))
       })
 
       it('rejects pi with any single bit flipped (every byte position)', () => {
         for (let i = 0; i < c.pi.length; i++) {
-          expect(vrfVerify(c.pk, flipped(c.pi, i), c.alpha), `byte ${i}`).to.equal(undefined)
+          expect(verify(c.pk, flipped(c.pi, i), c.alpha), `byte ${i}`).to.equal(undefined)
         }
       })
 
       it('rejects a changed alpha', () => {
         if (c.alpha.length === 0) {
-          expect(vrfVerify(c.pk, c.pi, Uint8Array.of(0))).to.equal(undefined)
+          expect(verify(c.pk, c.pi, Uint8Array.of(0))).to.equal(undefined)
         } else {
           for (let i = 0; i < c.alpha.length; i++) {
-            expect(vrfVerify(c.pk, c.pi, flipped(c.alpha, i)), `byte ${i}`).to.equal(undefined)
+            expect(verify(c.pk, c.pi, flipped(c.alpha, i)), `byte ${i}`).to.equal(undefined)
           }
-          expect(vrfVerify(c.pk, c.pi, new Uint8Array([...c.alpha, 0])), 'appended byte').to.equal(undefined)
+          expect(verify(c.pk, c.pi, new Uint8Array([...c.alpha, 0])), 'appended byte').to.equal(undefined)
         }
       })
 
       it('rejects another valid public key and corrupted encodings', () => {
         const other = cases.find(o => toHex(o.pk) !== toHex(c.pk))
         expect(other).to.not.equal(undefined)
-        expect(vrfVerify((other as Case).pk, c.pi, c.alpha), 'other case pk').to.equal(undefined)
+        expect(verify((other as Case).pk, c.pi, c.alpha), 'other case pk').to.equal(undefined)
         // Flipping the parity byte gives -Y: still a valid key, but not the prover's.
-        expect(vrfVerify(flipped(c.pk, 0), c.pi, c.alpha), 'negated pk').to.equal(undefined)
+        expect(verify(flipped(c.pk, 0), c.pi, c.alpha), 'negated pk').to.equal(undefined)
         for (let i = 1; i < c.pk.length; i++) {
-          expect(vrfVerify(flipped(c.pk, i), c.pi, c.alpha), `pk byte ${i}`).to.equal(undefined)
+          expect(verify(flipped(c.pk, i), c.pi, c.alpha), `pk byte ${i}`).to.equal(undefined)
         }
-        expect(vrfVerify(new Uint8Array([0x04, ...c.pk.subarray(1)]), c.pi, c.alpha), 'bad prefix').to.equal(undefined)
-        expect(vrfVerify(c.pk.subarray(0, 32), c.pi, c.alpha), 'truncated').to.equal(undefined)
-        expect(vrfVerify(new Uint8Array(33), c.pi, c.alpha), 'all zero').to.equal(undefined)
+        expect(verify(new Uint8Array([0x04, ...c.pk.subarray(1)]), c.pi, c.alpha), 'bad prefix').to.equal(undefined)
+        expect(verify(c.pk.subarray(0, 32), c.pi, c.alpha), 'truncated').to.equal(undefined)
+        expect(verify(new Uint8Array(33), c.pi, c.alpha), 'all zero').to.equal(undefined)
       })
     })
   })
@@ -110,7 +127,7 @@ describe('core/vrf: ECVRF-SECP256K1-SHA256-TAI', () => {
 
     it('returns undefined for wrong-length pi, and proofToHash throws ERR_VRF_PROOF', () => {
       for (const pi of [new Uint8Array(0), c.pi.subarray(0, 80), new Uint8Array([...c.pi, 0]), c.pi.subarray(0, 33)]) {
-        expect(vrfVerify(c.pk, pi, c.alpha), `length ${pi.length}`).to.equal(undefined)
+        expect(verify(c.pk, pi, c.alpha), `length ${pi.length}`).to.equal(undefined)
         expectProofError(() => vrfProofToHash(pi))
       }
     })
@@ -118,28 +135,28 @@ describe('core/vrf: ECVRF-SECP256K1-SHA256-TAI', () => {
     it('returns undefined for s >= n, and proofToHash throws ERR_VRF_PROOF', () => {
       for (const s of [N, N + 1n, (1n << 256n) - 1n]) {
         const pi = withS(c.pi, s)
-        expect(vrfVerify(c.pk, pi, c.alpha)).to.equal(undefined)
+        expect(verify(c.pk, pi, c.alpha)).to.equal(undefined)
         expectProofError(() => vrfProofToHash(pi))
       }
     })
 
     it('returns undefined for an all-zero proof, and proofToHash throws ERR_VRF_PROOF', () => {
       const zero = new Uint8Array(VRF_PROOF_BYTES)
-      expect(vrfVerify(c.pk, zero, c.alpha)).to.equal(undefined)
+      expect(verify(c.pk, zero, c.alpha)).to.equal(undefined)
       expectProofError(() => vrfProofToHash(zero))
     })
 
     it('returns undefined for a valid Gamma with c = 0 and s = 0', () => {
       const pi = Uint8Array.from(c.pi)
       pi.fill(0, 33)
-      expect(vrfVerify(c.pk, pi, c.alpha)).to.equal(undefined)
+      expect(verify(c.pk, pi, c.alpha)).to.equal(undefined)
     })
 
     it('returns undefined when Gamma is not on the curve', () => {
       // x = 5 is not the x-coordinate of any secp256k1 point (5³ + 7 = 132 is a non-residue mod p).
       const pi = Uint8Array.from(c.pi)
       pi.set(bigIntToBytes(5n, 32), 1)
-      expect(vrfVerify(c.pk, pi, c.alpha)).to.equal(undefined)
+      expect(verify(c.pk, pi, c.alpha)).to.equal(undefined)
       expectProofError(() => vrfProofToHash(pi))
     })
 
@@ -154,8 +171,10 @@ describe('core/vrf: ECVRF-SECP256K1-SHA256-TAI', () => {
     const c = cases[1] as Case
     for (const alpha of [new Uint8Array(0), new Uint8Array(1000).fill(7)]) {
       const pi = vrfProve(c.sk, alpha)
-      expect(toHex(vrfVerify(c.pk, pi, alpha) as Uint8Array)).to.equal(toHex(vrfProofToHash(pi)))
-      expect(vrfVerify(c.pk, pi, new Uint8Array([...alpha, 1]))).to.equal(undefined)
+      expect(toHex(verify(c.pk, pi, alpha) as Uint8Array)).to.equal(toHex(vrfProofToHash(pi)))
+      expect(verify(c.pk, pi, new Uint8Array([...alpha, 1]))).to.equal(undefined)
     }
   })
 })
+
+}

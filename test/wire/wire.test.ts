@@ -11,6 +11,7 @@ import {
   encodeAccount, encodeBlocksByHash, encodeBlocksByRange, encodeEvidence, encodeResponseChunk, encodeStatus
 } from '../../src/wire/messages.ts'
 import { MAX_BLOCKS_PER_REQUEST, MAX_TX_BATCH_TXS, MAX_TX_BYTES } from '../../src/wire/limits.ts'
+import { protonsUint64Fixed } from '../../src/wire/protons-fix.ts'
 import { buildEvidence, buildStake, buildTransfer, buildUnstake } from '../../src/wallet/transactions.ts'
 import { fBytes, fVarint, varint } from '../helpers/protobuf.ts'
 import { testAccount, testChainId, testHash } from '../helpers/fixtures.ts'
@@ -193,5 +194,28 @@ describe('wire: canonical form and limits', () => {
 
   it('varint helper sanity: padded varints decode to the same value', () => {
     expect(varint(3n, 1)).to.deep.equal(new Uint8Array([0x83, 0x00]))
+  })
+})
+
+describe('wire: uint64 encoding (protons-runtime LongBits workaround)', () => {
+  it('the fix is applied', () => {
+    expect(protonsUint64Fixed).to.equal(true)
+  })
+
+  it('every value around each power of two up to 2^64 − 1 round-trips, with the canonical varint bytes', () => {
+    const values: bigint[] = [0n, (1n << 64n) - 1n, 3125000000n]
+    for (let b = 0n; b < 64n; b++) for (const d of [-1n, 0n, 1n]) { const v = (1n << b) + d; if (v > 0n && v < 1n << 64n) values.push(v) }
+    for (const v of values) {
+      const acct = { balance: v, nonce: 1n, stake: v, unbonding: [] }
+      const bytes = encodeAccount(acct)
+      const expected = concatBytes(v === 0n ? new Uint8Array(0) : fVarint(1, v), fVarint(2, 1n), v === 0n ? new Uint8Array(0) : fVarint(3, v))
+      expect(bytes, `value ${v}`).to.deep.equal(expected)
+      expect(decodeAccount(bytes)).to.deep.equal(acct)
+    }
+  })
+
+  it('amounts in [2^31, 2^32) sign and verify like any other (transfer of 30 MEME)', () => {
+    const t = buildTransfer({ ...common, to: bob.id, amount: 3_000_000_000n })
+    expect(decodeTx(t.bytes).body.transfer?.amount).to.equal(3_000_000_000n)
   })
 })

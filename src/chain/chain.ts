@@ -1,0 +1,447 @@
+/**
+ * The running chain: the block tree above the settled point, the ledger at the head, fork choice
+ * (SPEC §9) and the import pipeline. A block whose branch becomes preferred is fully validated
+ * while the chain switches to it (undo to the fork point, apply the branch); a branch that turns
+ * out invalid is marked so and the previous head is restored.
+ *
+ * Validation never learns about peers: failures are ValidationErrors naming a SPEC rule, and the
+ * network layer decides what they cost the sender.
+ */
+import { accountIdOf } from '../core/address.ts'
+import { bytesEqual, toHex } from '../core/bytes.ts'
+import {
+  checkHeaderAgainstParent, checkLeader, checkTxRoot, compareTips, epochOf, epochStateAfter, epochStateForSlot,
+  genesisEpochState, headerLeaderValue, isFutureSlot, slotAt, type EpochState, type StakeSnapshot
+} from '../core/consensus.ts'
+import { MemecoinError, ValidationError } from '../core/errors.ts'
+import { Ledger, type AccountState } from '../core/ledger.ts'
+import type { ChainParams, GenesisAllocation } from '../core/params.ts'
+import { applyBlock, undoBlock, type UndoRecord } from '../core/transition.ts'
+import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
+import { encodeAccount } from '../wire/messages.ts'
+import { BoundedSet } from './bounded.ts'
+
+/** Defaults for the bounded pools of the block tree. */
+export const DEFAULT_MAX_ORPHANS = 256
+export const DEFAULT_MAX_SIDE_BLOCKS = 4096
+export const DEFAULT_MAX_EVIDENCE = 256
+export const DEFAULT_MAX_INVALID = 4096
+
+/** A block in the tree (or genesis, which has no block). */
+export interface BlockNode {
+  readonly hash: Uint8Array
+  readonly hex: string
+  readonly block: Block | undefined
+  readonly parent: BlockNode | undefined
+  readonly height: bigint
+  readonly slot: bigint
+  readonly leaderValue: bigint
+  status: 'valid' | 'pending' | 'invalid'
+  /** Consensus state after this block; set once validated. */
+  epochAfter?: EpochState
+  /** Bonded stakes after this block; set once validated. */
+  stakesAfter?: StakeSnapshot
+  /** Undo record while on the canonical chain and within k of the head. */
+  undo?: UndoRecord
+  /** VRF output, once the proof was verified against the parent's epoch state. */
+  vrfOutput?: Uint8Array
+  /** Supply created (reward) and destroyed (slashing burn) by this block, once applied. */
+  minted?: bigint
+  burned?: bigint
+}
+
+/** What changed at the head, for the mempool, the API and the network. */
+export interface HeadChange {
+  head: BlockNode
+  /** Blocks removed from the canonical chain (newest first); empty unless a reorg. */
+  undone: BlockNode[]
+  /** Blocks added to the canonical chain (oldest first). */
+  applied: BlockNode[]
+  /** Transactions of applied blocks. */
+  included: SignedTx[]
+  /** Transactions of undone blocks (candidates to return to the mempool). */
+  orphaned: SignedTx[]
+}
+
+/** Outcome of importing one block. */
+export interface ImportResult {
+  status: 'head' | 'reorg' | 'side'
+  node: BlockNode
+  change?: HeadChange
+  /** Orphans that this block made importable and that were imported too. */
+  adopted: number
+  /** Set when this block is a proposer's second block for its slot (B-14: do not relay). */
+  equivocation?: Equivocation
+}
+
+/** Two headers by one proposer for one slot. */
+export interface Equivocation { a: SignedHeader, b: SignedHeader }
+
+/** Options of a chain. */
+export interface ChainInit {
+  params: ChainParams
+  allocations: GenesisAllocation[]
+  /** Unix time in ms; the chain never reads a clock of its own. */
+  now: () => bigint
+  maxOrphans?: number
+  maxSideBlocks?: number
+}
+
+/** The chain state machine. */
+export class Chain {
+  readonly params: ChainParams
+  readonly ledger: Ledger
+  readonly genesis: BlockNode
+  private headNode: BlockNode
+  /** Every block by hash: the canonical chain and the live side branches. */
+  private readonly nodes = new Map<string, BlockNode>()
+  /** Blocks at or above the settled height (canonical and side): what pruning looks at. */
+  private readonly live = new Set<BlockNode>()
+  private readonly canonical: BlockNode[] = []
+  private readonly orphans = new Map<string, Block>()
+  private readonly invalid = new BoundedSet<string>(DEFAULT_MAX_INVALID)
+  private readonly proposals = new Map<string, SignedHeader>()
+  private readonly equivocations: Equivocation[] = []
+  private readonly listeners: Array<(c: HeadChange) => void> = []
+  private readonly now: () => bigint
+  private readonly maxOrphans: number
+  private readonly maxSideBlocks: number
+  /** Reorgs performed and the deepest one, for metrics and the simulator. */
+  readonly stats = { reorgs: 0, maxReorgDepth: 0, sideBlocks: 0 }
+
+  constructor (init: ChainInit) {
+    this.params = init.params
+    this.now = init.now
+    this.maxOrphans = init.maxOrphans ?? DEFAULT_MAX_ORPHANS
+    this.maxSideBlocks = init.maxSideBlocks ?? DEFAULT_MAX_SIDE_BLOCKS
+    this.ledger = Ledger.fromGenesis(init.allocations, encodeAccount)
+    const stakes = this.ledger.stakeSnapshot()
+    this.genesis = {
+      hash: init.params.genesisHash,
+      hex: toHex(init.params.genesisHash),
+      block: undefined,
+      parent: undefined,
+      height: 0n,
+      slot: 0n,
+      leaderValue: 0n,
+      status: 'valid',
+      epochAfter: genesisEpochState(init.params, stakes),
+      stakesAfter: stakes
+    }
+    this.nodes.set(this.genesis.hex, this.genesis)
+    this.live.add(this.genesis)
+    this.canonical.push(this.genesis)
+    this.headNode = this.genesis
+  }
+
+  /** The current head. */
+  get head (): BlockNode { return this.headNode }
+
+  /** Height below or at which blocks are settled (final): head height − k. */
+  get settledHeight (): bigint {
+    const h = this.headNode.height - this.params.k
+    return h > 0n ? h : 0n
+  }
+
+  /** The settled block. */
+  get settled (): BlockNode { return this.canonical[Number(this.settledHeight)] as BlockNode }
+
+  /** Subscribes to head changes. */
+  onHeadChange (fn: (c: HeadChange) => void): void { this.listeners.push(fn) }
+
+  /** The canonical block at `height`, if any. */
+  blockAt (height: bigint): BlockNode | undefined {
+    return height >= 0n && height < BigInt(this.canonical.length) ? this.canonical[Number(height)] : undefined
+  }
+
+  /** A known block (any branch) by hash. */
+  getNode (hash: Uint8Array): BlockNode | undefined { return this.nodes.get(toHex(hash)) }
+
+  /** True iff `hash` names a known block, a pending orphan or a known-invalid block. */
+  hasSeen (hash: Uint8Array): boolean {
+    const hex = toHex(hash)
+    return this.nodes.has(hex) || this.orphans.has(hex) || this.invalid.has(hex)
+  }
+
+  /** The account at the head (undefined if it does not exist). */
+  account (id: Uint8Array): Readonly<AccountState> | undefined { return this.ledger.get(id) }
+
+  /** Epoch of the slot in progress by the chain's clock. */
+  currentEpoch (): bigint { return epochOf(slotAt(this.now(), this.params), this.params) }
+
+  /** Equivocations observed so far (two headers, one proposer, one slot). */
+  takeEquivocations (): Equivocation[] { return this.equivocations.splice(0) }
+
+  /** Number of blocks waiting for their parent. */
+  get orphanCount (): number { return this.orphans.size }
+
+  /** Hashes of missing parents of waiting orphans (what sync should fetch). */
+  missingParents (): Uint8Array[] {
+    const out = new Map<string, Uint8Array>()
+    for (const b of this.orphans.values()) {
+      const p = b.header.header.parentHash
+      const hex = toHex(p)
+      if (!this.nodes.has(hex) && !this.orphans.has(hex)) out.set(hex, p)
+    }
+    return [...out.values()]
+  }
+
+  /**
+   * Imports a decoded block. Throws ValidationError: REJECT rules for invalid blocks, and IGNORE
+   * rules `B-3` known, `B-4` future slot, `B-5` unknown parent (kept as an orphan), `B-13` below the
+   * settled point. An equivocating block (B-14) is imported and reported in the result.
+   */
+  importBlock (block: Block): ImportResult {
+    const sh = block.header
+    const hex = toHex(sh.hash)
+    // [REJECT] B-2: for this chain
+    if (!bytesEqual(sh.header.chainId, this.params.chainId)) throw new ValidationError('B-2', 'ERR_WRONG_CHAIN', 'block is for another chain')
+    // [REJECT] (cached) a block already found invalid
+    if (this.invalid.has(hex)) throw new ValidationError('B-12', 'ERR_KNOWN_INVALID', 'block was already found invalid')
+    // [IGNORE] B-3: already known
+    if (this.nodes.has(hex) || this.orphans.has(hex)) throw new ValidationError('B-3', 'ERR_KNOWN_BLOCK', 'block already known')
+    // [IGNORE] B-4: not from the future beyond the drift allowance
+    if (isFutureSlot(sh.header.slot, this.now(), this.params)) throw new ValidationError('B-4', 'ERR_FUTURE_SLOT', `slot ${sh.header.slot} has not started yet`)
+    // [IGNORE] B-13: nothing at or below the settled height can change
+    if (sh.header.height <= this.settledHeight) throw new ValidationError('B-13', 'ERR_BELOW_SETTLED', 'block height is at or below the settled height')
+    const parent = this.nodes.get(toHex(sh.header.parentHash))
+    if (parent === undefined) {
+      this.addOrphan(hex, block)
+      // [IGNORE] B-5: unknown parent (kept; sync fetches the parent)
+      throw new ValidationError('B-5', 'ERR_UNKNOWN_PARENT', 'parent block unknown')
+    }
+    const result = this.importWithParent(block, parent)
+    result.adopted = this.adoptOrphans(result.node)
+    return result
+  }
+
+  private importWithParent (block: Block, parent: BlockNode): ImportResult {
+    const sh = block.header
+    const hex = toHex(sh.hash)
+    if (parent.status === 'invalid') {
+      this.invalid.add(hex)
+      throw new ValidationError('B-12', 'ERR_INVALID_ANCESTOR', 'parent block is invalid')
+    }
+    try {
+      checkHeaderAgainstParent(sh, parent, this.params)
+      checkTxRoot(block)
+    } catch (err) {
+      this.invalid.add(hex)
+      throw err
+    }
+    let leader: bigint
+    try {
+      leader = headerLeaderValue(sh)
+    } catch {
+      this.invalid.add(hex)
+      throw new ValidationError('B-9', 'ERR_BAD_VRF', 'malformed VRF proof')
+    }
+    // [REJECT] B-9/B-10 early when the parent's consensus state is known (always, unless the
+    // parent is itself an unvalidated side block)
+    let vrfOutput: Uint8Array | undefined
+    if (parent.epochAfter !== undefined && parent.stakesAfter !== undefined) {
+      try {
+        vrfOutput = checkLeader(sh, epochStateForSlot(parent.epochAfter, parent.stakesAfter, sh.header.slot, this.params), this.params)
+      } catch (err) {
+        this.invalid.add(hex)
+        throw err
+      }
+    }
+    const equivocation = this.recordProposal(sh)
+    const node: BlockNode = {
+      hash: sh.hash, hex, block, parent, height: sh.header.height, slot: sh.header.slot, leaderValue: leader, status: 'pending'
+    }
+    if (vrfOutput !== undefined) node.vrfOutput = vrfOutput
+    if (compareTips(node, this.headNode) < 0) {
+      const change = this.switchTo(node)
+      return { status: change.undone.length > 0 ? 'reorg' : 'head', node, change, adopted: 0, equivocation }
+    }
+    if (this.live.size >= this.maxSideBlocks + Number(this.params.k) + 1) {
+      throw new ValidationError('B-13', 'ERR_TOO_MANY_SIDE_BLOCKS', 'side-branch pool is full')
+    }
+    this.nodes.set(hex, node)
+    this.live.add(node)
+    this.stats.sideBlocks++
+    return { status: 'side', node, adopted: 0, equivocation }
+  }
+
+  /**
+   * [IGNORE] B-14: a second valid header by the same proposer for the same slot is evidence. The
+   * block is still imported (the honest majority may build on it, and every node must be able to
+   * follow), but the network does not relay it.
+   */
+  private recordProposal (sh: SignedHeader): Equivocation | undefined {
+    const key = `${toHex(sh.header.proposer)}:${sh.header.slot}`
+    const first = this.proposals.get(key)
+    if (first === undefined) {
+      this.proposals.set(key, sh)
+      return undefined
+    }
+    if (bytesEqual(first.hash, sh.hash)) return undefined
+    const ev = { a: first, b: sh }
+    if (this.equivocations.length < DEFAULT_MAX_EVIDENCE) this.equivocations.push(ev)
+    return ev
+  }
+
+  /** Makes `target` (whose parent is known) the head: undo to the fork point, apply its branch. */
+  private switchTo (target: BlockNode): HeadChange {
+    const branch: BlockNode[] = []
+    let n: BlockNode = target
+    while (!this.isCanonical(n)) {
+      branch.push(n)
+      n = n.parent as BlockNode
+    }
+    const fork = n
+    // [IGNORE] B-13: never reorganise past the settled point
+    if (fork.height < this.settledHeight) throw new ValidationError('B-13', 'ERR_REORG_TOO_DEEP', 'fork point is below the settled height')
+    branch.reverse()
+    const undone: BlockNode[] = []
+    while (this.headNode !== fork) undone.push(this.undoHead())
+    const applied: BlockNode[] = []
+    for (const node of branch) {
+      try {
+        this.applyNode(node)
+        applied.push(node)
+      } catch (err) {
+        this.markInvalid(node)
+        // restore the previous chain exactly
+        for (let i = applied.length - 1; i >= 0; i--) this.undoHead()
+        for (let i = undone.length - 1; i >= 0; i--) this.applyNode(undone[i] as BlockNode)
+        throw err
+      }
+    }
+    if (undone.length > 0) {
+      this.stats.reorgs++
+      this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, undone.length)
+    }
+    this.prune()
+    const change: HeadChange = {
+      head: this.headNode,
+      undone,
+      applied,
+      included: applied.flatMap((b) => b.block?.txs ?? []),
+      orphaned: undone.flatMap((b) => b.block?.txs ?? [])
+    }
+    for (const fn of this.listeners) fn(change)
+    return change
+  }
+
+  private isCanonical (n: BlockNode): boolean {
+    return this.canonical[Number(n.height)] === n
+  }
+
+  /** Fully validates `node` on top of the head and makes it the head. */
+  private applyNode (node: BlockNode): void {
+    const parent = node.parent as BlockNode
+    const block = node.block as Block
+    const sh = block.header
+    const state = epochStateForSlot(parent.epochAfter as EpochState, parent.stakesAfter as StakeSnapshot, node.slot, this.params)
+    // the proof depends only on the parent's state, so an early check stays valid
+    const beta = node.vrfOutput ?? checkLeader(sh, state, this.params)
+    node.vrfOutput = beta
+    const res = applyBlock(this.ledger, block.txs, { params: this.params, slot: node.slot, epoch: state.epoch, proposer: sh.header.proposer }, { verifySignatures: true })
+    if (!bytesEqual(this.ledger.root(), sh.header.stateRoot)) {
+      undoBlock(this.ledger, res.undo)
+      // [REJECT] B-12: the state root commits to the state after the block
+      throw new ValidationError('B-12', 'ERR_BAD_STATE_ROOT', 'state root does not match the state after the block')
+    }
+    node.undo = res.undo
+    node.minted = res.minted
+    node.burned = res.burned
+    node.epochAfter = epochStateAfter(state, node.slot, beta, this.params)
+    node.stakesAfter = this.ledger.stakeSnapshot()
+    node.status = 'valid'
+    this.nodes.set(node.hex, node)
+    this.live.add(node)
+    this.canonical.push(node)
+    this.headNode = node
+  }
+
+  /** Removes the head block from the canonical chain, restoring the ledger. */
+  private undoHead (): BlockNode {
+    const node = this.headNode
+    if (node.undo === undefined) throw new MemecoinError('ERR_INTERNAL', 'cannot undo a block without an undo record')
+    undoBlock(this.ledger, node.undo)
+    node.undo = undefined
+    this.canonical.pop()
+    this.headNode = node.parent as BlockNode
+    return node
+  }
+
+  private markInvalid (node: BlockNode): void {
+    node.status = 'invalid'
+    this.invalid.add(node.hex)
+    this.nodes.delete(node.hex)
+    this.live.delete(node)
+    for (const other of [...this.live]) {
+      for (let a = other.parent; a !== undefined && a.height >= node.height; a = a.parent) {
+        if (a === node) {
+          other.status = 'invalid'
+          this.invalid.add(other.hex)
+          this.nodes.delete(other.hex)
+          this.live.delete(other)
+          break
+        }
+      }
+    }
+  }
+
+  /** Drops side blocks that can no longer win, and undo records and proposals older than k. */
+  private prune (): void {
+    const settled = this.settledHeight
+    for (const node of [...this.live]) {
+      const canonical = this.isCanonical(node)
+      if (node.height < settled) {
+        this.live.delete(node)
+        if (!canonical) this.nodes.delete(node.hex)
+        continue
+      }
+      if (canonical) continue
+      // a side block whose fork point is below the settled height can never be chosen (B-13)
+      let a: BlockNode | undefined = node
+      while (a !== undefined && !this.isCanonical(a)) a = a.parent
+      if (a === undefined || a.height < settled) {
+        this.live.delete(node)
+        this.nodes.delete(node.hex)
+      }
+    }
+    for (let h = this.headNode.height - this.params.k - 1n; h > 0n; h--) {
+      const node = this.canonical[Number(h)] as BlockNode
+      if (node.undo === undefined) break
+      node.undo = undefined
+    }
+    for (const [key, sh] of this.proposals) {
+      if (sh.header.height < settled) this.proposals.delete(key)
+    }
+  }
+
+  private addOrphan (hex: string, block: Block): void {
+    if (this.orphans.size >= this.maxOrphans) {
+      const oldest = this.orphans.keys().next().value as string
+      this.orphans.delete(oldest)
+    }
+    this.orphans.set(hex, block)
+  }
+
+  /** Imports waiting orphans that descend from `node` (bounded by the pool size). */
+  private adoptOrphans (node: BlockNode): number {
+    let adopted = 0
+    const queue: BlockNode[] = [node]
+    while (queue.length > 0) {
+      const parent = queue.shift() as BlockNode
+      for (const [hex, b] of [...this.orphans]) {
+        if (!bytesEqual(b.header.header.parentHash, parent.hash)) continue
+        this.orphans.delete(hex)
+        try {
+          const live = this.nodes.get(parent.hex) ?? parent
+          const r = this.importWithParent(b, live)
+          adopted++
+          queue.push(r.node)
+        } catch {
+          // an invalid or ignored orphan is simply dropped
+        }
+      }
+    }
+    return adopted
+  }
+}

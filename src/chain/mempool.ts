@@ -1,0 +1,577 @@
+/**
+ * The mempool: transactions that passed the stateless rules and are plausible against the head
+ * state, kept per sender as a contiguous nonce run starting at the account's nonce, so that any
+ * prefix of a run applies in order. Bounded in count, bytes and per sender; when full, a better
+ * paying transaction evicts the cheapest run tail. No clock and no randomness: every decision
+ * depends only on the calls made, so two nodes fed the same calls hold the same pool.
+ *
+ * Design choices (see also the report in the issue):
+ * - Nonce gaps are refused (`ERR_NONCE_GAP`), not queued: a future queue is unbounded work for
+ *   anyone who can sign, and wallets and gossip batches deliver a sender's transactions in order.
+ * - Balance and stake are checked conservatively: a run's Σ(amount + fee) ≤ spendable and
+ *   Σ unstake ≤ bonded stake, ignoring what the run itself would add (incoming transfers, a stake
+ *   followed by an unstake). A valid transaction may be refused (IGNORE), an invalid one never
+ *   enters a block (`select` re-checks against the view).
+ * - Fees are compared as absolute amounts (the protocol's `minFee` is flat, not per byte).
+ */
+import { accountIdOf } from '../core/address.ts'
+import { compareBytes, toHex } from '../core/bytes.ts'
+import { ValidationError } from '../core/errors.ts'
+import { checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
+import type { SignedTx } from '../core/types.ts'
+import { MAX_SIGNED_HEADER_BYTES } from '../wire/limits.ts'
+
+/** Default maximum number of transactions in the pool. */
+export const MEMPOOL_MAX_TXS = 10_000
+/** Default maximum total wire bytes of the pool's transactions. */
+export const MEMPOOL_MAX_BYTES = 16 * 1024 * 1024
+/** Default maximum pending transactions of one sender. */
+export const MEMPOOL_MAX_PER_SENDER = 64
+/** Replace-by-fee: the new fee must be ≥ old fee × RBF_BUMP_NUM / RBF_BUMP_DEN (and strictly higher). */
+export const RBF_BUMP_NUM = 11n
+/** Denominator of the replace-by-fee bump (10% bump). */
+export const RBF_BUMP_DEN = 10n
+/** Default bytes of a block besides its transaction fields: the header field (tag, length, SignedHeader). */
+export const DEFAULT_BLOCK_OVERHEAD_BYTES = 1 + 2 + MAX_SIGNED_HEADER_BYTES
+
+const MAX_U64 = (1n << 64n) - 1n
+
+/** The head state as the mempool sees it; the chain adapts its ledger to this. */
+export interface AccountView {
+  /** The account's next nonce (0 for an absent account). */
+  nonce: (id: Uint8Array) => bigint
+  /** What the account can spend: its balance plus unbonding matured at the head's epoch. */
+  spendable: (id: Uint8Array) => bigint
+  /** The account's bonded stake. */
+  stake: (id: Uint8Array) => bigint
+  /** The stateful part of TX-9 for an evidence tx (within `evidenceEpochs`, not yet slashed); absent means admissible. */
+  evidenceAdmissible?: (tx: SignedTx) => boolean
+}
+
+/** Construction options; limits default to the MEMPOOL_* constants. */
+export interface MempoolInit extends TxRulesContext {
+  /** The current head state. */
+  view: AccountView
+  maxTxs?: number
+  maxBytes?: number
+  maxPerSender?: number
+}
+
+/** Options of `add`. */
+export interface AddOptions {
+  /** The caller already verified the signature (TX-3), e.g. in a batch verify. */
+  skipSignature?: boolean
+}
+
+/** What `add` changed besides inserting the transaction. */
+export interface AddResult {
+  /** The transaction of the same sender and nonce that the new one replaced. */
+  replaced?: SignedTx
+  /** Transactions evicted to make room, cheapest first. */
+  evicted: SignedTx[]
+}
+
+/** Limits of block assembly. */
+export interface SelectLimits {
+  maxBlockBytes: number
+  maxBlockTxs: number
+  /** Block bytes besides the transaction fields; default DEFAULT_BLOCK_OVERHEAD_BYTES. */
+  blockOverheadBytes?: number
+}
+
+/** What changed with a new head. */
+export interface HeadChange {
+  /** Transactions of the blocks that joined the chain. */
+  included: SignedTx[]
+  /** Transactions of the blocks a reorg removed from the chain, in their old chain order. */
+  orphaned: SignedTx[]
+  /**
+   * Accounts whose balance or stake may have dropped for reasons the listed transactions do not
+   * show (after a reorg: the accounts in the undo records, e.g. proposers whose rewards were
+   * undone, recipients of orphaned transfers), or 'all' to revalidate every sender.
+   */
+  touched?: Iterable<Uint8Array> | 'all'
+}
+
+/** Bytes a transaction adds to an encoded Block: field tag, length varint, bytes. */
+export function blockTxFieldBytes (txBytes: number): number {
+  let varint = 1
+  for (let n = txBytes; n >= 0x80; n = Math.floor(n / 0x80)) varint++
+  return 1 + varint + txBytes
+}
+
+/** Σ balance a transaction debits from its sender (TX-7): amount + fee for transfer and stake, fee otherwise. */
+export function txCost (tx: SignedTx): bigint {
+  const b = tx.body
+  return b.fee + (b.transfer?.amount ?? b.stake?.amount ?? 0n)
+}
+
+interface Entry {
+  tx: SignedTx
+  idHex: string
+  sender: string
+  cost: bigint
+  unstake: bigint
+}
+
+interface Run {
+  id: Uint8Array
+  /** Nonce of entries[0] = the account nonce of the view at the last (re)validation. */
+  base: bigint
+  entries: Entry[]
+  cost: bigint
+  unstake: bigint
+}
+
+function ignore (rule: string, code: string, message: string, details: Record<string, unknown> = {}): ValidationError {
+  return new ValidationError(rule, code, message, { action: 'IGNORE', ...details })
+}
+
+/** Cheaper-to-keep first: lower fee, then higher id (the reverse of `select` order). */
+function evictFirst (a: Entry, b: Entry): boolean {
+  const fa = a.tx.body.fee
+  const fb = b.tx.body.fee
+  return fa !== fb ? fa < fb : compareBytes(a.tx.id, b.tx.id) > 0
+}
+
+/** Better-for-a-block first: higher fee, then lower id. */
+function includeFirst (a: Entry, b: Entry): boolean {
+  const fa = a.tx.body.fee
+  const fb = b.tx.body.fee
+  return fa !== fb ? fa > fb : compareBytes(a.tx.id, b.tx.id) < 0
+}
+
+/** The account being slashed and the evidence's (offender, slot) key. */
+function evidenceTarget (tx: SignedTx): { offender: string, key: string } | undefined {
+  const ev = tx.evidence
+  if (ev === undefined) return undefined
+  const h = ev.a.header
+  return { offender: toHex(accountIdOf(h.proposer)), key: `${toHex(h.proposer)}:${h.slot}` }
+}
+
+/** A binary heap of values keyed by string, with update and delete by key. */
+class KeyedHeap<V> {
+  private readonly keys: string[] = []
+  private readonly vals: V[] = []
+  private readonly pos = new Map<string, number>()
+  constructor (private readonly before: (a: V, b: V) => boolean) {}
+
+  get size (): number { return this.keys.length }
+
+  set (key: string, value: V): void {
+    const i = this.pos.get(key)
+    if (i === undefined) {
+      this.keys.push(key)
+      this.vals.push(value)
+      this.pos.set(key, this.keys.length - 1)
+      this.up(this.keys.length - 1)
+    } else {
+      this.vals[i] = value
+      this.down(this.up(i))
+    }
+  }
+
+  delete (key: string): void {
+    const i = this.pos.get(key)
+    if (i === undefined) return
+    const last = this.keys.length - 1
+    if (i !== last) this.swap(i, last)
+    this.keys.pop()
+    this.vals.pop()
+    this.pos.delete(key)
+    if (i !== last) this.down(this.up(i))
+  }
+
+  peek (): [string, V] | undefined {
+    return this.keys.length === 0 ? undefined : [this.keys[0] as string, this.vals[0] as V]
+  }
+
+  pop (): [string, V] | undefined {
+    if (this.keys.length === 0) return undefined
+    const top: [string, V] = [this.keys[0] as string, this.vals[0] as V]
+    this.delete(top[0])
+    return top
+  }
+
+  private swap (i: number, j: number): void {
+    const k = this.keys[i] as string
+    const v = this.vals[i] as V
+    this.keys[i] = this.keys[j] as string
+    this.vals[i] = this.vals[j] as V
+    this.keys[j] = k
+    this.vals[j] = v
+    this.pos.set(this.keys[i] as string, i)
+    this.pos.set(k, j)
+  }
+
+  private up (i: number): number {
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!this.before(this.vals[i] as V, this.vals[p] as V)) break
+      this.swap(i, p)
+      i = p
+    }
+    return i
+  }
+
+  private down (i: number): void {
+    const n = this.keys.length
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < n && this.before(this.vals[l] as V, this.vals[m] as V)) m = l
+      if (r < n && this.before(this.vals[r] as V, this.vals[m] as V)) m = r
+      if (m === i) return
+      this.swap(i, m)
+      i = m
+    }
+  }
+}
+
+/** The transaction pool of one node (see the file comment for the rules). */
+export class Mempool {
+  /** Maximum number of transactions. */
+  readonly maxTxs: number
+  /** Maximum total wire bytes. */
+  readonly maxBytes: number
+  /** Maximum pending transactions per sender. */
+  readonly maxPerSender: number
+  private readonly ctx: TxRulesContext
+  private view: AccountView
+  private readonly runs = new Map<string, Run>()
+  private readonly byId = new Map<string, Entry>()
+  /** The last entry of every run: the only evictable transactions. */
+  private readonly tails = new KeyedHeap<Entry>(evictFirst)
+  /** Senders with pending evidence and how many: revalidated at every head (TX-9 windows move). */
+  private readonly evidenceSenders = new Map<string, number>()
+  private totalBytes = 0
+
+  constructor (init: MempoolInit) {
+    this.ctx = { chainId: init.chainId, minFee: init.minFee }
+    this.view = init.view
+    this.maxTxs = init.maxTxs ?? MEMPOOL_MAX_TXS
+    this.maxBytes = init.maxBytes ?? MEMPOOL_MAX_BYTES
+    this.maxPerSender = init.maxPerSender ?? MEMPOOL_MAX_PER_SENDER
+    for (const [name, v] of [['maxTxs', this.maxTxs], ['maxBytes', this.maxBytes], ['maxPerSender', this.maxPerSender]] as const) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`mempool ${name} must be a positive integer`)
+    }
+  }
+
+  /** Number of transactions held. */
+  get size (): number { return this.byId.size }
+
+  /** Total wire bytes of the transactions held. */
+  get bytes (): number { return this.totalBytes }
+
+  /** True iff a transaction with this id is held. */
+  has (id: Uint8Array): boolean { return this.byId.has(toHex(id)) }
+
+  /** The held transaction with this id. */
+  get (id: Uint8Array): SignedTx | undefined { return this.byId.get(toHex(id))?.tx }
+
+  /** The pending transactions of an account id, in nonce order. */
+  pending (senderId: Uint8Array): SignedTx[] {
+    return this.runs.get(toHex(senderId))?.entries.map((e) => e.tx) ?? []
+  }
+
+  /** Every held transaction, grouped by sender, each sender's in nonce order. */
+  all (): SignedTx[] {
+    const out: SignedTx[] = []
+    for (const run of this.runs.values()) for (const e of run.entries) out.push(e.tx)
+    return out
+  }
+
+  /**
+   * Admits a transaction or throws ValidationError: REJECT rules TX-2…TX-5 (from
+   * checkTxStateless), IGNORE rules TX-6…TX-11 (`details.action` = 'IGNORE').
+   */
+  add (tx: SignedTx, opts: AddOptions = {}): AddResult {
+    const idHex = toHex(tx.id)
+    // [IGNORE] TX-10: already in the mempool (checked first: duplicates are the common gossip case)
+    if (this.byId.has(idHex)) throw ignore('TX-10', 'ERR_KNOWN_TX', 'transaction already in the mempool')
+    // [REJECT] TX-2…TX-5: chain id, positive amount, minimum fee, signature
+    checkTxStateless(tx, this.ctx, { skipSignature: opts.skipSignature === true })
+    const entry = this.entryOf(tx, idHex)
+    // [IGNORE] TX-7: amount + fee must fit in a uint64
+    if (entry.cost > MAX_U64) throw ignore('TX-7', 'ERR_OVERFLOW', 'amount + fee overflows a uint64')
+
+    const accountId = accountIdOf(tx.body.sender)
+    const view = this.view
+    const nonce = view.nonce(accountId)
+    const spendable = view.spendable(accountId)
+    const stake = view.stake(accountId)
+    let run = this.runs.get(entry.sender)
+    // The view may have moved since the last onHead (or an account changed unreported): resync the sender.
+    if (run !== undefined && (run.base !== nonce || run.cost > spendable || run.unstake > stake)) {
+      this.revalidate(entry.sender, accountId)
+      run = this.runs.get(entry.sender)
+    }
+    const count = run?.entries.length ?? 0
+    const n = tx.body.nonce
+    // [IGNORE] TX-6: a nonce below the account's is a replay or stale
+    if (n < nonce) throw ignore('TX-6', 'ERR_NONCE_TOO_LOW', `nonce ${n} below the account nonce ${nonce}`, { nonce: n.toString(), accountNonce: nonce.toString() })
+    // [IGNORE] TX-6: a nonce beyond the sender's pending run would leave a gap; not queued
+    if (n > nonce + BigInt(count)) throw ignore('TX-6', 'ERR_NONCE_GAP', `nonce ${n} leaves a gap after ${nonce + BigInt(count) - 1n}`, { nonce: n.toString(), expected: (nonce + BigInt(count)).toString() })
+
+    const index = Number(n - nonce)
+    const old = index < count ? run?.entries[index] : undefined
+    if (old !== undefined) {
+      const oldFee = old.tx.body.fee
+      // [IGNORE] TX-10: the (sender, nonce) slot is taken; a replacement must pay ≥ 10% more, and strictly more
+      if (tx.body.fee * RBF_BUMP_DEN < oldFee * RBF_BUMP_NUM || tx.body.fee <= oldFee) {
+        throw ignore('TX-10', 'ERR_REPLACEMENT_UNDERPRICED', `replacement fee ${tx.body.fee} below ${oldFee} + 10%`, { fee: tx.body.fee.toString(), oldFee: oldFee.toString() })
+      }
+    } else {
+      // [IGNORE] TX-11: at most maxPerSender pending transactions per sender
+      if (count >= this.maxPerSender) throw ignore('TX-11', 'ERR_SENDER_LIMIT', `sender already has ${count} pending transactions`)
+    }
+    const runCost = (run?.cost ?? 0n) - (old?.cost ?? 0n) + entry.cost
+    const runUnstake = (run?.unstake ?? 0n) - (old?.unstake ?? 0n) + entry.unstake
+    // [IGNORE] TX-7: the sender's pending run, this one included, must be payable from its spendable balance
+    if (runCost > spendable) throw ignore('TX-7', 'ERR_INSUFFICIENT_BALANCE', `pending transactions need ${runCost}, spendable ${spendable}`, { need: runCost.toString(), spendable: spendable.toString() })
+    // [IGNORE] TX-8: Σ pending unstake ≤ bonded stake
+    if (runUnstake > stake) throw ignore('TX-8', 'ERR_INSUFFICIENT_STAKE', `pending unstakes need ${runUnstake}, stake ${stake}`, { need: runUnstake.toString(), stake: stake.toString() })
+    // [IGNORE] TX-9: evidence still admissible (window, not already slashed), as far as the chain tells
+    if (tx.kind === 'evidence' && view.evidenceAdmissible?.(tx) === false) throw ignore('TX-9', 'ERR_BAD_EVIDENCE', 'evidence no longer admissible')
+
+    // [IGNORE] TX-11: room by count and bytes, evicting only cheaper run tails of other senders
+    const needCount = old === undefined ? 1 : 0
+    const needBytes = tx.bytes.length - (old?.tx.bytes.length ?? 0)
+    const plan = this.planEviction(needCount, needBytes, tx.body.fee, entry.sender)
+    if (plan === undefined) throw ignore('TX-11', 'ERR_MEMPOOL_FULL', 'mempool full and the fee does not beat the cheapest evictable transaction', { fee: tx.body.fee.toString() })
+
+    for (const e of plan) this.dropTail(e.sender)
+    if (run === undefined) {
+      run = { id: accountId, base: nonce, entries: [], cost: 0n, unstake: 0n }
+      this.runs.set(entry.sender, run)
+    }
+    if (old !== undefined) {
+      run.entries[index] = entry
+      this.unindex(old)
+    } else {
+      run.entries.push(entry)
+    }
+    run.cost = runCost
+    run.unstake = runUnstake
+    this.index(entry)
+    this.refreshTail(entry.sender)
+    const result: AddResult = { evicted: plan.map((e) => e.tx) }
+    if (old !== undefined) result.replaced = old.tx
+    return result
+  }
+
+  /**
+   * Block assembly: transactions that apply in order on `view`, highest fee first across senders,
+   * each sender's in nonce order, within the block limits. Does not change the pool.
+   */
+  select (view: AccountView, limits: SelectLimits): SignedTx[] {
+    const out: SignedTx[] = []
+    let bytes = limits.blockOverheadBytes ?? DEFAULT_BLOCK_OVERHEAD_BYTES
+    interface Cursor { run: Run, next: number, spendable: bigint, stake: bigint }
+    const cursors = new Map<string, Cursor>()
+    const heap = new KeyedHeap<Entry>(includeFirst)
+    for (const [key, run] of this.runs) {
+      // [REJECT in a block] TX-6: start at the view's nonce; skip senders whose run does not reach it
+      const next = view.nonce(run.id) - run.base
+      if (next < 0n || next >= BigInt(run.entries.length)) continue
+      const c: Cursor = { run, next: Number(next), spendable: view.spendable(run.id), stake: view.stake(run.id) }
+      cursors.set(key, c)
+      heap.set(key, run.entries[c.next] as Entry)
+    }
+    const evidenceKeys = new Set<string>()
+    const slashed = new Set<string>()
+    while (out.length < limits.maxBlockTxs) {
+      const top = heap.pop()
+      if (top === undefined) break
+      const [key, e] = top
+      const c = cursors.get(key) as Cursor
+      // A sender slashed earlier in this block may have lost the stake or balance its run relied on.
+      if (slashed.has(key)) continue
+      // [REJECT in a block] TX-7: balance for amount + fee, re-checked against the view
+      if (e.cost > c.spendable) continue
+      // [REJECT in a block] TX-8: unstake ≤ bonded stake
+      if (e.unstake > c.stake) continue
+      const target = evidenceTarget(e.tx)
+      if (target !== undefined) {
+        // [REJECT in a block] TX-9: one slash per (offender, slot), and still admissible
+        if (evidenceKeys.has(target.key) || view.evidenceAdmissible?.(e.tx) === false) continue
+      }
+      const size = blockTxFieldBytes(e.tx.bytes.length)
+      // [REJECT] B-1: within maxBlockBytes; a sender that does not fit stops (its next nonces need this one)
+      if (bytes + size > limits.maxBlockBytes) continue
+      out.push(e.tx)
+      bytes += size
+      c.spendable -= e.cost
+      c.stake -= e.unstake
+      if (target !== undefined) {
+        evidenceKeys.add(target.key)
+        slashed.add(target.offender)
+      }
+      c.next++
+      const following = c.run.entries[c.next]
+      if (following !== undefined) heap.set(key, following)
+    }
+    return out
+  }
+
+  /**
+   * A new head (after a block or a reorg): drops included and no-longer-valid transactions,
+   * re-admits orphaned ones that are still valid, then trims to the limits. Revalidates only the
+   * senders the change touches (plus `touched` and senders with pending evidence).
+   */
+  onHead (view: AccountView, change: HeadChange): void {
+    this.view = view
+    const affected = new Map<string, Uint8Array>()
+    const mark = (id: Uint8Array): void => { affected.set(toHex(id), id) }
+    const includedIds = new Set<string>()
+    for (const tx of change.included) {
+      includedIds.add(toHex(tx.id))
+      mark(accountIdOf(tx.body.sender))
+      // A slash lowers the offender's stake (and maybe balance): its pending run must be rechecked.
+      if (tx.evidence !== undefined) mark(accountIdOf(tx.evidence.a.header.proposer))
+    }
+    const orphans = new Map<string, SignedTx[]>()
+    for (const tx of change.orphaned) {
+      // [IGNORE] TX-10: already in the chain again
+      if (includedIds.has(toHex(tx.id))) continue
+      const id = accountIdOf(tx.body.sender)
+      const key = toHex(id)
+      mark(id)
+      const list = orphans.get(key)
+      if (list === undefined) orphans.set(key, [tx])
+      else list.push(tx)
+    }
+    if (change.touched === 'all') {
+      for (const [key, run] of this.runs) affected.set(key, run.id)
+    } else if (change.touched !== undefined) {
+      for (const id of change.touched) mark(id)
+    }
+    if (view.evidenceAdmissible !== undefined) {
+      for (const key of this.evidenceSenders.keys()) {
+        const run = this.runs.get(key)
+        if (run !== undefined) affected.set(key, run.id)
+      }
+    }
+    for (const [key, id] of affected) this.revalidate(key, id, orphans.get(key))
+    // [IGNORE] TX-11: orphans may overfill the pool; the cheapest tails go
+    while (this.byId.size > this.maxTxs || this.totalBytes > this.maxBytes) {
+      const top = this.tails.peek()
+      if (top === undefined) break
+      this.dropTail(top[0])
+    }
+  }
+
+  private entryOf (tx: SignedTx, idHex: string): Entry {
+    return { tx, idHex, sender: toHex(accountIdOf(tx.body.sender)), cost: txCost(tx), unstake: tx.body.unstake?.amount ?? 0n }
+  }
+
+  private index (e: Entry): void {
+    this.byId.set(e.idHex, e)
+    this.totalBytes += e.tx.bytes.length
+    if (e.tx.kind === 'evidence') this.evidenceSenders.set(e.sender, (this.evidenceSenders.get(e.sender) ?? 0) + 1)
+  }
+
+  private unindex (e: Entry): void {
+    this.byId.delete(e.idHex)
+    this.totalBytes -= e.tx.bytes.length
+    if (e.tx.kind === 'evidence') {
+      const n = (this.evidenceSenders.get(e.sender) ?? 1) - 1
+      if (n === 0) this.evidenceSenders.delete(e.sender)
+      else this.evidenceSenders.set(e.sender, n)
+    }
+  }
+
+  /** Puts a run's current last entry in the eviction heap (or removes an empty run from it). */
+  private refreshTail (key: string): void {
+    const run = this.runs.get(key)
+    const last = run?.entries[run.entries.length - 1]
+    if (last === undefined) this.tails.delete(key)
+    else this.tails.set(key, last)
+  }
+
+  /** Removes the last entry of a sender's run, keeping the run contiguous. */
+  private dropTail (key: string): void {
+    const run = this.runs.get(key)
+    const e = run?.entries.pop()
+    if (run === undefined || e === undefined) return
+    run.cost -= e.cost
+    run.unstake -= e.unstake
+    this.unindex(e)
+    if (run.entries.length === 0) this.runs.delete(key)
+    this.refreshTail(key)
+  }
+
+  /**
+   * The run tails to evict, cheapest first, so that `needCount` more transactions and
+   * `needBytes` more bytes fit; each must pay less than `fee`, none may be `exclude`'s.
+   * Undefined if that is impossible. Leaves the pool unchanged.
+   */
+  private planEviction (needCount: number, needBytes: number, fee: bigint, exclude: string): Entry[] | undefined {
+    const plan: Entry[] = []
+    let count = this.byId.size + needCount
+    let bytes = this.totalBytes + needBytes
+    if (count <= this.maxTxs && bytes <= this.maxBytes) return plan
+    // Simulate on the tails heap (popping a tail exposes the entry before it), then restore it.
+    const depth = new Map<string, number>()
+    this.tails.delete(exclude)
+    let ok = true
+    while (count > this.maxTxs || bytes > this.maxBytes) {
+      const top = this.tails.peek()
+      if (top === undefined || top[1].tx.body.fee >= fee) { ok = false; break }
+      const [key, e] = top
+      this.tails.delete(key)
+      plan.push(e)
+      count--
+      bytes -= e.tx.bytes.length
+      const d = (depth.get(key) ?? 0) + 1
+      depth.set(key, d)
+      const entries = (this.runs.get(key) as Run).entries
+      const before = entries[entries.length - 1 - d]
+      if (before !== undefined) this.tails.set(key, before)
+    }
+    for (const key of depth.keys()) this.refreshTail(key)
+    this.refreshTail(exclude)
+    return ok ? plan : undefined
+  }
+
+  /**
+   * Rebuilds a sender's run against the view: its held transactions plus `extra` (orphaned ones,
+   * a held transaction keeps its nonce), walked from the account nonce while each still pays.
+   * Everything after the first failure is dropped (keeping the run contiguous).
+   */
+  private revalidate (key: string, accountId: Uint8Array, extra: SignedTx[] = []): void {
+    const run = this.runs.get(key)
+    const old = run?.entries ?? []
+    if (old.length === 0 && extra.length === 0) return
+    const byNonce = new Map<bigint, Entry>()
+    for (const e of old) byNonce.set(e.tx.body.nonce, e)
+    for (const tx of extra) {
+      if (!byNonce.has(tx.body.nonce)) byNonce.set(tx.body.nonce, this.entryOf(tx, toHex(tx.id)))
+    }
+    const view = this.view
+    const base = view.nonce(accountId)
+    const spendable = view.spendable(accountId)
+    const stake = view.stake(accountId)
+    const kept: Entry[] = []
+    let cost = 0n
+    let unstake = 0n
+    // [IGNORE] TX-6: from the account nonce, contiguous (lower nonces are stale or included)
+    for (let n = base; kept.length < this.maxPerSender; n++) {
+      const e = byNonce.get(n)
+      if (e === undefined) break
+      // [IGNORE] TX-7, TX-8: the run stays payable; [IGNORE] TX-9: evidence stays admissible
+      if (cost + e.cost > spendable || unstake + e.unstake > stake) break
+      if (e.tx.kind === 'evidence' && view.evidenceAdmissible?.(e.tx) === false) break
+      kept.push(e)
+      cost += e.cost
+      unstake += e.unstake
+    }
+    const keep = new Set(kept)
+    for (const e of old) if (!keep.has(e)) this.unindex(e)
+    for (const e of kept) if (!this.byId.has(e.idHex)) this.index(e)
+    if (kept.length === 0) this.runs.delete(key)
+    else this.runs.set(key, { id: accountId, base, entries: kept, cost, unstake })
+    this.refreshTail(key)
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Block production: for a validator key and a slot, check leadership by VRF on top of the head,
+ * assemble transactions, compute the state root, and sign the header. The caller imports and
+ * publishes the result (and must persist the slot as signed first, so a restart never
+ * equivocates).
+ */
+import { toHex } from '../core/bytes.ts'
+import { epochStateForSlot, tryLead, type EpochState, type StakeSnapshot } from '../core/consensus.ts'
+import { ValidationError } from '../core/errors.ts'
+import { sha256 } from '../core/hash.ts'
+import { merkleRoot } from '../core/merkle.ts'
+import { HEADER_DOMAIN, signBytes } from '../core/signing.ts'
+import { applyBlock, undoBlock } from '../core/transition.ts'
+import type { Block, BlockHeader, SignedTx } from '../core/types.ts'
+import { encodeBlock } from '../wire/block.ts'
+import { encodeHeader, encodeSignedHeader } from '../wire/header.ts'
+import type { Chain } from './chain.ts'
+
+/** A validator's key pair. */
+export interface ValidatorKey { privateKey: Uint8Array, publicKey: Uint8Array }
+
+/** Bytes a block adds around its transactions (header, framing): reserved by block assembly. */
+export const BLOCK_OVERHEAD_BYTES = 1024
+/** Transactions dropped and retried at most this many times when assembly meets an invalid one. */
+const MAX_ASSEMBLY_RETRIES = 16
+
+/**
+ * Builds the block `key` may propose in `slot` on the current head, or undefined when it is not
+ * a leader there (or the slot is not after the head's). `candidates` are tried in order; one that
+ * fails to apply is dropped and reported through `onDrop`.
+ */
+export function produceBlock (chain: Chain, key: ValidatorKey, slot: bigint, candidates: SignedTx[], onDrop?: (tx: SignedTx, err: unknown) => void): Block | undefined {
+  const head = chain.head
+  if (slot <= head.slot) return undefined
+  const params = chain.params
+  const state = epochStateForSlot(head.epochAfter as EpochState, head.stakesAfter as StakeSnapshot, slot, params)
+  const lead = tryLead(key.privateKey, key.publicKey, slot, state, params)
+  if (lead === undefined) return undefined
+
+  let txs = candidates
+  let stateRoot: Uint8Array | undefined
+  for (let attempt = 0; stateRoot === undefined; attempt++) {
+    try {
+      const res = applyBlock(chain.ledger, txs, { params, slot, epoch: state.epoch, proposer: key.publicKey }, { verifySignatures: false })
+      stateRoot = chain.ledger.root()
+
+
+      undoBlock(chain.ledger, res.undo)
+    } catch (err) {
+      const index = err instanceof ValidationError ? Number(err.details?.index ?? -1) : -1
+      if (attempt >= MAX_ASSEMBLY_RETRIES || index < 0 || index >= txs.length) throw err
+      onDrop?.(txs[index] as SignedTx, err)
+      txs = txs.filter((_, i) => i !== index)
+    }
+  }
+
+  const header: BlockHeader = {
+    chainId: params.chainId,
+    height: head.height + 1n,
+    slot,
+    parentHash: head.hash,
+    proposer: key.publicKey,
+    vrfProof: lead.vrfProof,
+    txRoot: merkleRoot(txs.map((t) => t.id)),
+    stateRoot,
+    txCount: txs.length
+  }
+  const headerBytes = encodeHeader(header)
+  const signature = signBytes(HEADER_DOMAIN, headerBytes, key.privateKey)
+  const signedBytes = encodeSignedHeader(headerBytes, signature)
+  const bytes = encodeBlock(signedBytes, txs.map((t) => t.bytes))
+  return { bytes, header: { bytes: signedBytes, hash: sha256(signedBytes), headerBytes, header, signature }, txs }
+}
+
+/** Hex of a block hash, for logs. */
+export function shortHash (hash: Uint8Array): string {
+  return toHex(hash).slice(0, 12)
+}

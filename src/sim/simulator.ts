@@ -69,8 +69,12 @@ export interface SimResult {
   converged: boolean
   /** Every node's supply = genesis supply + minted − burned, and Σ accounts = supply. */
   supplyConserved: boolean
-  /** A settled block that later changed (per node), or settled blocks that differ across nodes. */
+  /** settledReverts + settledDisagreements: 0 is the safety property of the protocol. */
   settledViolations: number
+  /** Times a node's own settled block changed (the chain refuses such reorgs: must stay 0). */
+  settledReverts: number
+  /** Heights at which nodes settled different blocks (possible only beyond the security assumption, e.g. a partition outlasting k). */
+  settledDisagreements: number
   equivocations: number
   equivocationsSlashed: number
   txsSubmitted: number
@@ -409,12 +413,13 @@ class Simulation {
     const first = (this.nodes[0] as SimNode).chain
     const f = this.params.activeSlotCoeff
     const p = Number(f.num) / Number(f.den)
-    let settledViolations = 0
-    for (const n of this.nodes) settledViolations += n.settledViolations
+    let settledReverts = 0
+    for (const n of this.nodes) settledReverts += n.settledViolations
     // settled blocks must agree across nodes
+    let settledDisagreements = 0
     const minSettled = this.nodes.reduce((m, n) => (n.chain.settledHeight < m ? n.chain.settledHeight : m), first.settledHeight)
     for (let h = 1n; h <= minSettled; h++) {
-      if (new Set(this.nodes.map((n) => n.chain.blockAt(h)?.hex)).size !== 1) settledViolations++
+      if (new Set(this.nodes.map((n) => n.chain.blockAt(h)?.hex)).size !== 1) settledDisagreements++
     }
     let txsIncluded = 0
     for (let h = 1n; h <= first.head.height; h++) txsIncluded += (first.blockAt(h) as BlockNode).block?.txs.length ?? 0
@@ -432,7 +437,9 @@ class Simulation {
       maxReorgDepth: this.nodes.reduce((a, n) => Math.max(a, n.chain.stats.maxReorgDepth), 0),
       converged: heads.size === 1,
       supplyConserved: this.nodes.every((n) => this.supplyConserved(n.chain)),
-      settledViolations,
+      settledViolations: settledReverts + settledDisagreements,
+      settledReverts,
+      settledDisagreements,
       equivocations: this.equivocations,
       equivocationsSlashed: first.ledger.slashedSlots().length,
       txsSubmitted: this.txsSubmitted,

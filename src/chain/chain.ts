@@ -61,6 +61,10 @@ export interface HeadChange {
   included: SignedTx[]
   /** Transactions of undone blocks (candidates to return to the mempool). */
   orphaned: SignedTx[]
+  /** Accounts whose state changed (undone and applied blocks), for persistence. */
+  touchedAccounts: Uint8Array[]
+  /** Slashed-set entries that changed, for persistence. */
+  touchedSlashed: Array<{ proposer: Uint8Array, slot: bigint }>
 }
 
 /** Outcome of importing one block. */
@@ -85,6 +89,54 @@ export interface ChainInit {
   now: () => bigint
   maxOrphans?: number
   maxSideBlocks?: number
+  /**
+   * Canonical blocks kept in memory below the settled height (default: all). A node with a
+   * store keeps few and serves older blocks from the store.
+   */
+  keepSettledBlocks?: number
+  /** Resume from a stored head instead of genesis (see `RestoredChain`). */
+  restore?: RestoredChain
+}
+
+/** A chain state loaded from storage: the head ledger and the last canonical blocks. */
+export interface RestoredChain {
+  ledger: Ledger
+  /**
+   * Canonical nodes in ascending height, ending at the head, covering the last k + 1 blocks or
+   * starting at height 1 (then genesis is the base); each with epochAfter and stakesAfter, and an
+   * undo record above the first.
+   */
+  nodes: BlockNode[]
+}
+
+/** Canonical blocks by height, held from a base height up to the head. */
+class CanonicalIndex {
+  private readonly items: BlockNode[] = []
+  private base = 0n
+
+  constructor (first: BlockNode) {
+    this.items.push(first)
+    this.base = first.height
+  }
+
+  /** The node at `height`, if held. */
+  get (height: bigint): BlockNode | undefined {
+    return height < this.base ? undefined : this.items[Number(height - this.base)]
+  }
+
+  /** The lowest height held. */
+  get lowest (): bigint { return this.base }
+
+  push (n: BlockNode): void { this.items.push(n) }
+  pop (): void { this.items.pop() }
+
+  /** Forgets nodes below `height`. */
+  dropBelow (height: bigint): BlockNode[] {
+    if (height <= this.base) return []
+    const n = Number(height - this.base)
+    this.base = height
+    return this.items.splice(0, n)
+  }
 }
 
 /** The chain state machine. */
@@ -92,12 +144,12 @@ export class Chain {
   readonly params: ChainParams
   readonly ledger: Ledger
   readonly genesis: BlockNode
-  private headNode: BlockNode
+  private headNode!: BlockNode
   /** Every block by hash: the canonical chain and the live side branches. */
   private readonly nodes = new Map<string, BlockNode>()
   /** Blocks at or above the settled height (canonical and side): what pruning looks at. */
   private readonly live = new Set<BlockNode>()
-  private readonly canonical: BlockNode[] = []
+  private readonly canonical: CanonicalIndex
   private readonly orphans = new Map<string, Block>()
   private readonly invalid = new BoundedSet<string>(DEFAULT_MAX_INVALID)
   private readonly proposals = new Map<string, SignedHeader>()
@@ -106,6 +158,7 @@ export class Chain {
   private readonly now: () => bigint
   private readonly maxOrphans: number
   private readonly maxSideBlocks: number
+  private readonly keepSettledBlocks: number
   /** Reorgs performed and the deepest one, for metrics and the simulator. */
   readonly stats = { reorgs: 0, maxReorgDepth: 0, sideBlocks: 0 }
 
@@ -114,8 +167,9 @@ export class Chain {
     this.now = init.now
     this.maxOrphans = init.maxOrphans ?? DEFAULT_MAX_ORPHANS
     this.maxSideBlocks = init.maxSideBlocks ?? DEFAULT_MAX_SIDE_BLOCKS
-    this.ledger = Ledger.fromGenesis(init.allocations, encodeAccount)
-    const stakes = this.ledger.stakeSnapshot()
+    this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
+    this.ledger = init.restore?.ledger ?? Ledger.fromGenesis(init.allocations, encodeAccount)
+    const stakes = Ledger.fromGenesis(init.allocations, encodeAccount).stakeSnapshot()
     this.genesis = {
       hash: init.params.genesisHash,
       hex: toHex(init.params.genesisHash),
@@ -128,10 +182,23 @@ export class Chain {
       epochAfter: genesisEpochState(init.params, stakes),
       stakesAfter: stakes
     }
-    this.nodes.set(this.genesis.hex, this.genesis)
-    this.live.add(this.genesis)
-    this.canonical.push(this.genesis)
-    this.headNode = this.genesis
+    const restored = init.restore?.nodes ?? []
+    const first = restored[0]
+    if (first === undefined || first.height === 1n) {
+      this.canonical = new CanonicalIndex(this.genesis)
+      if (first !== undefined) (first as { parent: BlockNode | undefined }).parent = this.genesis
+      for (const n of restored) this.canonical.push(n)
+    } else {
+      this.canonical = new CanonicalIndex(first)
+      for (const n of restored.slice(1)) this.canonical.push(n)
+    }
+    for (let h = this.canonical.lowest; this.canonical.get(h) !== undefined; h++) {
+      const n = this.canonical.get(h) as BlockNode
+      this.nodes.set(n.hex, n)
+      this.live.add(n)
+      this.headNode = n
+    }
+    this.headNode ??= this.genesis
   }
 
   /** The current head. */
@@ -144,14 +211,14 @@ export class Chain {
   }
 
   /** The settled block. */
-  get settled (): BlockNode { return this.canonical[Number(this.settledHeight)] as BlockNode }
+  get settled (): BlockNode { return this.canonical.get(this.settledHeight) as BlockNode }
 
   /** Subscribes to head changes. */
   onHeadChange (fn: (c: HeadChange) => void): void { this.listeners.push(fn) }
 
   /** The canonical block at `height`, if any. */
   blockAt (height: bigint): BlockNode | undefined {
-    return height >= 0n && height < BigInt(this.canonical.length) ? this.canonical[Number(height)] : undefined
+    return height <= this.headNode.height ? this.canonical.get(height) : undefined
   }
 
   /** A known block (any branch) by hash. */
@@ -296,7 +363,16 @@ export class Chain {
     if (fork.height < this.settledHeight) throw new ValidationError('B-13', 'ERR_REORG_TOO_DEEP', 'fork point is below the settled height')
     branch.reverse()
     const undone: BlockNode[] = []
-    while (this.headNode !== fork) undone.push(this.undoHead())
+    const touched = new Map<string, Uint8Array>()
+    const touchedSlashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()
+    const collect = (n: BlockNode): void => {
+      for (const a of n.undo?.accounts ?? []) touched.set(toHex(a.id), a.id)
+      for (const x of n.undo?.slashed ?? []) touchedSlashed.set(`${toHex(x.proposer)}:${x.slot}`, { proposer: x.proposer, slot: x.slot })
+    }
+    while (this.headNode !== fork) {
+      collect(this.headNode)
+      undone.push(this.undoHead())
+    }
     const applied: BlockNode[] = []
     for (const node of branch) {
       try {
@@ -310,6 +386,7 @@ export class Chain {
         throw err
       }
     }
+    for (const n of applied) collect(n)
     if (undone.length > 0) {
       this.stats.reorgs++
       this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, undone.length)
@@ -320,14 +397,16 @@ export class Chain {
       undone,
       applied,
       included: applied.flatMap((b) => b.block?.txs ?? []),
-      orphaned: undone.flatMap((b) => b.block?.txs ?? [])
+      orphaned: undone.flatMap((b) => b.block?.txs ?? []),
+      touchedAccounts: [...touched.values()],
+      touchedSlashed: [...touchedSlashed.values()]
     }
     for (const fn of this.listeners) fn(change)
     return change
   }
 
   private isCanonical (n: BlockNode): boolean {
-    return this.canonical[Number(n.height)] === n
+    return this.canonical.get(n.height) === n
   }
 
   /** Fully validates `node` on top of the head and makes it the head. */
@@ -405,10 +484,14 @@ export class Chain {
         this.nodes.delete(node.hex)
       }
     }
-    for (let h = this.headNode.height - this.params.k - 1n; h > 0n; h--) {
-      const node = this.canonical[Number(h)] as BlockNode
+    for (let h = this.headNode.height - this.params.k - 1n; h > this.canonical.lowest; h--) {
+      const node = this.canonical.get(h) as BlockNode
       if (node.undo === undefined) break
       node.undo = undefined
+    }
+    const keepFrom = settled - BigInt(Math.min(this.keepSettledBlocks, Number(settled)))
+    for (const old of this.canonical.dropBelow(keepFrom)) {
+      if (old !== this.genesis) this.nodes.delete(old.hex)
     }
     for (const [key, sh] of this.proposals) {
       if (sh.header.height < settled) this.proposals.delete(key)

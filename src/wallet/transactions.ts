@@ -4,11 +4,10 @@
  */
 import { decodeAddress } from '../core/address.ts'
 import { MemecoinError } from '../core/errors.ts'
-import { sha256 } from '../core/hash.ts'
-import { publicKeyOf, isValidPrivateKey } from '../core/secp256k1.ts'
-import { signBytes, TX_DOMAIN } from '../core/signing.ts'
+import { isValidPrivateKey } from '../core/secp256k1.ts'
+import { TX_DOMAIN } from '../core/signing.ts'
 import type { TxBody } from '../core/types.ts'
-import { encodeTx, encodeTxBody } from '../wire/tx.ts'
+import { signTx } from '../wire/tx.ts'
 
 const MAX_U64 = (1n << 64n) - 1n
 
@@ -39,10 +38,7 @@ export function signTxBody (body: Omit<TxBody, 'sender'>, privateKey: Uint8Array
   if (!isValidPrivateKey(privateKey)) throw new MemecoinError('ERR_INVALID_PRIVATE_KEY', 'invalid private key')
   checkU64(body.nonce, 'nonce')
   checkU64(body.fee, 'fee')
-  const full: TxBody = { ...body, sender: publicKeyOf(privateKey) }
-  const bodyBytes = encodeTxBody(full)
-  const bytes = encodeTx(bodyBytes, signBytes(domain, bodyBytes, privateKey))
-  return { bytes, id: sha256(bytes) }
+  return signTx(body, privateKey, domain)
 }
 
 function common (c: TxCommon): Omit<TxBody, 'sender'> {

@@ -10,6 +10,8 @@ import { Transaction, TxBody, TxBatch } from './memecoin.ts'
 import { decodeCanonical, decodeMessage, encodeMessage, expectLength } from './codec.ts'
 import { ACCOUNT_ID_BYTES, CHAIN_ID_BYTES, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_TXS, MAX_TX_BODY_BYTES, MAX_TX_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './limits.ts'
 import { decodeSignedHeader } from './header.ts'
+import { publicKeyOf } from '../core/secp256k1.ts'
+import { signBytes, TX_DOMAIN } from '../core/signing.ts'
 
 /** The payload kind of a body; throws ERR_TX_KIND unless exactly one payload is present. */
 export function txKindOf (body: CoreTxBody): TxKind {
@@ -65,4 +67,14 @@ export function decodeTxBatch (bytes: Uint8Array): Uint8Array[] {
 /** TxBatch bytes of transactions' bytes. */
 export function encodeTxBatch (txs: Uint8Array[]): Uint8Array {
   return encodeMessage(TxBatch, { txs })
+}
+
+/**
+ * Signs a body (sender filled in from the key) and returns the transaction's wire bytes and id.
+ * The key must be valid; wallets check amounts and keys first (src/wallet/transactions.ts).
+ */
+export function signTx (body: Omit<CoreTxBody, 'sender'>, privateKey: Uint8Array, domain: string = TX_DOMAIN): { bytes: Uint8Array, id: Uint8Array } {
+  const bodyBytes = encodeTxBody({ ...body, sender: publicKeyOf(privateKey) })
+  const bytes = encodeTx(bodyBytes, signBytes(domain, bodyBytes, privateKey))
+  return { bytes, id: sha256(bytes) }
 }

@@ -1,0 +1,244 @@
+/**
+ * How the chain lives in the Store. One atomic batch per head change writes the new blocks, their
+ * metadata (consensus state, undo record), the canonical index, every changed account, the
+ * slashed-set changes and the head pointer, so a crash at any instant leaves a store that opens at
+ * a consistent head. Restart loads the accounts and the last k + 1 canonical blocks; nothing is
+ * replayed.
+ *
+ * Keys (one byte of prefix, then fixed-width fields):
+ *   0x01 'meta' + name             head hash, genesis hash, last signed slot per validator
+ *   0x02 block hash                → Block bytes
+ *   0x03 block hash                → node metadata (JSON)
+ *   0x04 u64be(height)             → canonical block hash
+ *   0x05 account id                → Account bytes
+ *   0x06 proposer ‖ u64be(slot)    → (empty): slashed
+ *   0x07 snapshot hash             → stake snapshot (JSON)
+ */
+import { bytesToBigInt, concatBytes, fromHex, toHex, u64be, utf8 } from '../core/bytes.ts'
+import type { EpochState, StakeSnapshot } from '../core/consensus.ts'
+import { MemecoinError } from '../core/errors.ts'
+import { sha256 } from '../core/hash.ts'
+import { Ledger, type AccountState, type UndoRecord } from '../core/ledger.ts'
+import type { ChainParams } from '../core/params.ts'
+import { decodeBlock } from '../wire/block.ts'
+import { decodeAccount, encodeAccount } from '../wire/messages.ts'
+import type { BatchOp, Store } from '../storage/store.ts'
+import type { BlockNode, Chain, HeadChange, RestoredChain } from './chain.ts'
+
+const META = 0x01
+const BLOCK = 0x02
+const NODE = 0x03
+const CANON = 0x04
+const ACCOUNT = 0x05
+const SLASHED = 0x06
+const SNAPSHOT = 0x07
+
+function key (prefix: number, ...parts: Uint8Array[]): Uint8Array {
+  return concatBytes(Uint8Array.of(prefix), ...parts)
+}
+function range (prefix: number): { gte: Uint8Array, lt: Uint8Array } {
+  return { gte: Uint8Array.of(prefix), lt: Uint8Array.of(prefix + 1) }
+}
+
+const HEAD_KEY = key(META, utf8('head'))
+const GENESIS_KEY = key(META, utf8('genesis'))
+
+/** Key of the last slot a validator signed (persisted before publishing, so restarts never equivocate). */
+export function lastSignedKey (publicKey: Uint8Array): Uint8Array {
+  return key(META, utf8('signed:'), publicKey)
+}
+
+interface SnapshotJson { total: string, stakes: Array<[string, string]> }
+interface EpochJson { epoch: string, nonce: string, rho: string, distribution: string, previousEnd: string }
+interface NodeJson {
+  height: string
+  slot: string
+  leaderValue: string
+  parent: string
+  epochAfter: EpochJson
+  stakesAfter: string
+  vrfOutput: string
+  minted: string
+  burned: string
+  undo?: {
+    accounts: Array<{ id: string, prev: string | null }>
+    slashed: Array<{ proposer: string, slot: string, added: boolean }>
+  }
+}
+
+function snapshotJson (s: StakeSnapshot): SnapshotJson {
+  return { total: s.total.toString(), stakes: [...s.stakes].map(([id, v]) => [id, v.toString()]) }
+}
+function snapshotId (json: SnapshotJson): string {
+  return toHex(sha256(utf8(JSON.stringify(json))))
+}
+
+/** Writes for a head change: one atomic batch (the caller awaits it before publishing). */
+export function headChangeOps (chain: Chain, change: HeadChange, written: Set<string>): BatchOp[] {
+  const ops: BatchOp[] = []
+  const snap = (s: StakeSnapshot): string => {
+    const json = snapshotJson(s)
+    const id = snapshotId(json)
+    if (!written.has(id)) {
+      ops.push({ type: 'put', key: key(SNAPSHOT, fromHex(id)), value: utf8(JSON.stringify(json)) })
+      written.add(id)
+    }
+    return id
+  }
+  for (const n of change.applied) {
+    const block = n.block
+    if (block === undefined || n.epochAfter === undefined || n.stakesAfter === undefined) throw new MemecoinError('ERR_INTERNAL', 'applied block without consensus state')
+    const meta: NodeJson = {
+      height: n.height.toString(),
+      slot: n.slot.toString(),
+      leaderValue: n.leaderValue.toString(16),
+      parent: toHex(block.header.header.parentHash),
+      epochAfter: epochJson(n.epochAfter, snap),
+      stakesAfter: snap(n.stakesAfter),
+      vrfOutput: toHex(n.vrfOutput ?? new Uint8Array(0)),
+      minted: (n.minted ?? 0n).toString(),
+      burned: (n.burned ?? 0n).toString()
+    }
+    if (n.undo !== undefined) meta.undo = undoJson(n.undo)
+    ops.push({ type: 'put', key: key(BLOCK, n.hash), value: block.bytes })
+    ops.push({ type: 'put', key: key(NODE, n.hash), value: utf8(JSON.stringify(meta)) })
+    ops.push({ type: 'put', key: key(CANON, u64be(n.height)), value: n.hash })
+  }
+  // heights a shorter new branch no longer covers
+  for (const n of change.undone) {
+    if (n.height > change.head.height) ops.push({ type: 'del', key: key(CANON, u64be(n.height)) })
+  }
+  for (const id of change.touchedAccounts) {
+    const a = chain.ledger.get(id)
+    ops.push(a === undefined ? { type: 'del', key: key(ACCOUNT, id) } : { type: 'put', key: key(ACCOUNT, id), value: encodeAccount(a) })
+  }
+  for (const s of change.touchedSlashed) {
+    const k = key(SLASHED, s.proposer, u64be(s.slot))
+    ops.push(chain.ledger.isSlashed(s.proposer, s.slot) ? { type: 'put', key: k, value: new Uint8Array(0) } : { type: 'del', key: k })
+  }
+  ops.push({ type: 'put', key: HEAD_KEY, value: change.head.hash })
+  return ops
+}
+
+function epochJson (e: EpochState, snap: (s: StakeSnapshot) => string): EpochJson {
+  return { epoch: e.epoch.toString(), nonce: toHex(e.nonce), rho: toHex(e.rho), distribution: snap(e.distribution), previousEnd: snap(e.previousEnd) }
+}
+
+function undoJson (u: UndoRecord): NonNullable<NodeJson['undo']> {
+  return {
+    accounts: u.accounts.map((a) => ({ id: toHex(a.id), prev: a.prev === undefined ? null : toHex(encodeAccount(a.prev)) })),
+    slashed: u.slashed.map((x) => ({ proposer: toHex(x.proposer), slot: x.slot.toString(), added: x.added }))
+  }
+}
+
+/** Ops that record genesis in a fresh store. */
+export function genesisOps (params: ChainParams): BatchOp[] {
+  return [{ type: 'put', key: GENESIS_KEY, value: params.genesisHash }, { type: 'put', key: HEAD_KEY, value: params.genesisHash }]
+}
+
+/**
+ * Loads a stored chain, or undefined for an empty store. Throws ERR_STORE_GENESIS when the store
+ * belongs to another chain and ERR_STORE_CORRUPT when it is inconsistent.
+ */
+export async function loadChain (store: Store, params: ChainParams): Promise<RestoredChain | undefined> {
+  const genesis = await store.get(GENESIS_KEY)
+  if (genesis === undefined) return undefined
+  if (toHex(genesis) !== toHex(params.genesisHash)) {
+    throw new MemecoinError('ERR_STORE_GENESIS', `the database belongs to another chain (genesis ${toHex(genesis).slice(0, 16)}, expected ${toHex(params.genesisHash).slice(0, 16)})`)
+  }
+  const head = await store.get(HEAD_KEY)
+  if (head === undefined) throw corrupt('no head pointer')
+  if (toHex(head) === toHex(params.genesisHash)) return undefined
+  const snapshots = new Map<string, StakeSnapshot>()
+  const loadSnap = async (id: string): Promise<StakeSnapshot> => {
+    let s = snapshots.get(id)
+    if (s === undefined) {
+      const raw = await store.get(key(SNAPSHOT, fromHex(id)))
+      if (raw === undefined) throw corrupt(`missing stake snapshot ${id.slice(0, 12)}`)
+      const json = JSON.parse(new TextDecoder().decode(raw)) as SnapshotJson
+      s = Object.freeze({ stakes: new Map(json.stakes.map(([i, v]) => [i, BigInt(v)])), total: BigInt(json.total) })
+      snapshots.set(id, s)
+    }
+    return s
+  }
+  const headMeta = await readMeta(store, head)
+  const headHeight = BigInt(headMeta.height)
+  const from = headHeight > params.k + 1n ? headHeight - params.k - 1n : 1n
+  const nodes: BlockNode[] = []
+  let parent: BlockNode | undefined
+  for (let h = from; h <= headHeight; h++) {
+    const hash = await store.get(key(CANON, u64be(h)))
+    if (hash === undefined) throw corrupt(`missing canonical block at height ${h}`)
+    const meta = await readMeta(store, hash)
+    const bytes = await store.get(key(BLOCK, hash))
+    if (bytes === undefined) throw corrupt(`missing block ${toHex(hash).slice(0, 12)}`)
+    const block = decodeBlock(bytes, params)
+    const node: BlockNode = {
+      hash: block.header.hash,
+      hex: toHex(block.header.hash),
+      block,
+      parent,
+      height: h,
+      slot: BigInt(meta.slot),
+      leaderValue: BigInt('0x' + meta.leaderValue),
+      status: 'valid',
+      epochAfter: {
+        epoch: BigInt(meta.epochAfter.epoch),
+        nonce: fromHex(meta.epochAfter.nonce),
+        rho: fromHex(meta.epochAfter.rho),
+        distribution: await loadSnap(meta.epochAfter.distribution),
+        previousEnd: await loadSnap(meta.epochAfter.previousEnd)
+      },
+      stakesAfter: await loadSnap(meta.stakesAfter),
+      vrfOutput: fromHex(meta.vrfOutput),
+      minted: BigInt(meta.minted),
+      burned: BigInt(meta.burned)
+    }
+    if (meta.undo !== undefined && h > from) node.undo = undoFromJson(meta.undo)
+    nodes.push(node)
+    parent = node
+  }
+  if (nodes[nodes.length - 1]?.hex !== toHex(head)) throw corrupt('head pointer is not the top of the canonical index')
+  const accounts: Array<[Uint8Array, AccountState]> = []
+  for await (const [k, v] of store.entries(range(ACCOUNT))) accounts.push([k.subarray(1), decodeAccount(v)])
+  const slashed: Array<{ proposer: Uint8Array, slot: bigint }> = []
+  for await (const [k] of store.entries(range(SLASHED))) slashed.push({ proposer: k.subarray(1, 34), slot: bytesToBigInt(k.subarray(34)) })
+  const ledger = Ledger.restore(accounts, slashed, encodeAccount)
+  if (toHex(ledger.root()) !== toHex(nodes[nodes.length - 1]?.block?.header.header.stateRoot ?? new Uint8Array())) {
+    throw corrupt('stored accounts do not match the head state root')
+  }
+  return { ledger, nodes }
+}
+
+async function readMeta (store: Store, hash: Uint8Array): Promise<NodeJson> {
+  const raw = await store.get(key(NODE, hash))
+  if (raw === undefined) throw corrupt(`missing metadata of block ${toHex(hash).slice(0, 12)}`)
+  return JSON.parse(new TextDecoder().decode(raw)) as NodeJson
+}
+
+function undoFromJson (u: NonNullable<NodeJson['undo']>): UndoRecord {
+  return {
+    accounts: u.accounts.map((a) => ({ id: fromHex(a.id), prev: a.prev === null ? undefined : decodeAccount(fromHex(a.prev)) })),
+    slashed: u.slashed.map((x) => ({ proposer: fromHex(x.proposer), slot: BigInt(x.slot), added: x.added }))
+  }
+}
+
+function corrupt (what: string): MemecoinError {
+  return new MemecoinError('ERR_STORE_CORRUPT', `database is inconsistent: ${what}`)
+}
+
+/** Stored block bytes by hash (any block ever applied). */
+export async function storedBlock (store: Store, hash: Uint8Array): Promise<Uint8Array | undefined> {
+  return await store.get(key(BLOCK, hash))
+}
+
+/** Stored canonical block hash at `height`. */
+export async function storedCanonicalHash (store: Store, height: bigint): Promise<Uint8Array | undefined> {
+  return await store.get(key(CANON, u64be(height)))
+}
+
+/** The last slot `publicKey` signed, from the store (undefined: never). */
+export async function loadLastSigned (store: Store, publicKey: Uint8Array): Promise<bigint | undefined> {
+  const v = await store.get(lastSignedKey(publicKey))
+  return v === undefined ? undefined : bytesToBigInt(v)
+}

@@ -1,0 +1,357 @@
+/**
+ * The chain as a service: one entry point for everything that changes the chain (blocks and
+ * transactions from gossip, sync, the API and the local producer), serialized through one queue,
+ * persisted in one atomic batch per head change before anything is announced, with events for
+ * the network and the API. Gossip validation lives here, with the chain (Lodestar's layout):
+ * every refusal is a typed error the network maps to REJECT or IGNORE.
+ */
+import { accountIdOf } from '../core/address.ts'
+import { toHex, u64be } from '../core/bytes.ts'
+import { epochOf, slotAt } from '../core/consensus.ts'
+import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
+import type { ChainParams, GenesisAllocation } from '../core/params.ts'
+import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
+import { decodeBlock } from '../wire/block.ts'
+import { decodeTx, signTx } from '../wire/tx.ts'
+import type { Store } from '../storage/store.ts'
+import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportResult } from './chain.ts'
+import { Mempool } from './mempool.ts'
+import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalHash } from './persist.ts'
+import { produceBlock, type ValidatorKey } from './producer.ts'
+import { mempoolView } from './views.ts'
+
+/** Blocks kept in memory below the settled height; older ones are served from the store. */
+export const KEEP_SETTLED_BLOCKS = 64
+
+/** What the network does with a message: forward it, drop it, or drop it and penalise the sender. */
+export type GossipAction = 'ACCEPT' | 'IGNORE' | 'REJECT'
+
+const IGNORE_RULES = new Set(['B-3', 'B-4', 'B-5', 'B-13', 'B-14', 'TX-10', 'TX-11'])
+
+/**
+ * REJECT only for what is provably bad (malformed, wrong chain, bad signature or VRF, invalid
+ * state transition); IGNORE for everything else, including our own unexpected exceptions, so our
+ * bugs never punish peers.
+ */
+export function actionOf (err: unknown): GossipAction {
+  if (err instanceof DecodeError) return 'REJECT'
+  if (err instanceof ValidationError) {
+    if (err.details?.action === 'IGNORE' || IGNORE_RULES.has(err.rule)) return 'IGNORE'
+    return 'REJECT'
+  }
+  return 'IGNORE'
+}
+
+/** Where a block or transaction came from (for logs and events). */
+export interface Source { peer?: string, local?: boolean }
+
+/** Options of the chain service. */
+export interface ChainServiceInit {
+  params: ChainParams
+  allocations: GenesisAllocation[]
+  store: Store
+  /** Unix time in ms. */
+  now: () => bigint
+  /** A validator key: the service then produces blocks (see `produce`). */
+  validator?: ValidatorKey
+  /** Receives one-line events (level, message, fields); never secrets. */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+}
+
+/** The node's view of its chain for `/status` and the status handshake. */
+export interface ChainStatus {
+  chainId: string
+  genesisHash: string
+  headHash: string
+  height: bigint
+  headSlot: bigint
+  slot: bigint
+  settledHash: string
+  settledHeight: bigint
+  mempool: number
+  orphans: number
+}
+
+/** Events the service emits. */
+export interface ChainEvents {
+  /** The head changed (after the change is on disk). */
+  head: HeadChange
+  /** A block was imported; `relay` is false for a proposer's second block of a slot (B-14). */
+  block: { block: Block, node: BlockNode, relay: boolean, source: Source }
+  /** Transactions entered the mempool. */
+  txs: { txs: SignedTx[], source: Source }
+  /** An equivocation was observed (to gossip on the evidence topic). */
+  evidence: Equivocation
+}
+
+type Listener<K extends keyof ChainEvents> = (e: ChainEvents[K]) => void
+
+/** Result of adding one transaction. */
+export type TxOutcome = { ok: true, id: Uint8Array } | { ok: false, error: MemecoinError, action: GossipAction }
+
+/** The chain service. Create with `ChainService.open`. */
+export class ChainService {
+  readonly params: ChainParams
+  readonly chain: Chain
+  readonly mempool: Mempool
+  readonly chainIdHex: string
+  private readonly store: Store
+  private readonly now: () => bigint
+  private readonly validator?: ValidatorKey
+  private readonly log: NonNullable<ChainServiceInit['log']>
+  private lastSigned: bigint | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly writtenSnapshots = new Set<string>()
+  private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [] }
+  private readonly reported = new Set<string>()
+  private closed = false
+  /** Import counters for metrics. */
+  readonly counters = { blocksImported: 0, reorgs: 0, maxReorgDepth: 0, txsAccepted: 0 }
+
+  private constructor (init: ChainServiceInit, chain: Chain, lastSigned: bigint | undefined) {
+    this.params = init.params
+    this.store = init.store
+    this.now = init.now
+    if (init.validator !== undefined) this.validator = init.validator
+    this.log = init.log ?? (() => {})
+    this.chain = chain
+    this.chainIdHex = toHex(init.params.chainId)
+    this.lastSigned = lastSigned
+    this.mempool = new Mempool({ chainId: init.params.chainId, minFee: init.params.minFee, view: mempoolView(chain) })
+    chain.onHeadChange((c) => {
+      this.mempool.onHead(mempoolView(chain), { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
+    })
+  }
+
+  /** Opens the chain from `store` (resuming at its stored head) or from genesis. */
+  static async open (init: ChainServiceInit): Promise<ChainService> {
+    const restored = await loadChain(init.store, init.params)
+    if (restored === undefined && (await storedCanonicalHash(init.store, 1n)) === undefined) {
+      await init.store.batch(genesisOps(init.params))
+    }
+    const chain = new Chain({
+      params: init.params,
+      allocations: init.allocations,
+      now: init.now,
+      keepSettledBlocks: KEEP_SETTLED_BLOCKS,
+      ...(restored !== undefined ? { restore: restored } : {})
+    })
+    const lastSigned = init.validator === undefined ? undefined : await loadLastSigned(init.store, init.validator.publicKey)
+    const svc = new ChainService(init, chain, lastSigned)
+    svc.log('info', 'chain opened', { height: chain.head.height.toString(), head: chain.head.hex.slice(0, 16), restored: restored !== undefined })
+    return svc
+  }
+
+  /** Subscribes to an event. */
+  on<K extends keyof ChainEvents> (event: K, fn: Listener<K>): void {
+    (this.listeners[event] as Array<Listener<K>>).push(fn)
+  }
+
+  private emit<K extends keyof ChainEvents> (event: K, e: ChainEvents[K]): void {
+    for (const fn of this.listeners[event] as Array<Listener<K>>) {
+      try { fn(e) } catch (err) { this.log('error', `listener of ${event} failed`, { error: (err as Error).message }) }
+    }
+  }
+
+  /** Runs `fn` after everything queued before it (one writer at a time). */
+  private serial<T> (fn: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (this.closed) throw new MemecoinError('ERR_CLOSED', 'chain service is closed')
+      return await fn()
+    })
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  /** The slot now in progress. */
+  currentSlot (): bigint { return slotAt(this.now(), this.params) }
+
+  /** Head, settled point, mempool and orphans. */
+  status (): ChainStatus {
+    const head = this.chain.head
+    const settled = this.chain.settled
+    return {
+      chainId: this.chainIdHex,
+      genesisHash: toHex(this.params.genesisHash),
+      headHash: head.hex,
+      height: head.height,
+      headSlot: head.slot,
+      slot: this.currentSlot(),
+      settledHash: settled.hex,
+      settledHeight: settled.height,
+      mempool: this.mempool.size,
+      orphans: this.chain.orphanCount
+    }
+  }
+
+  /**
+   * Decodes (with the genesis block limits) and imports a block, persists a head change, then
+   * emits events. Throws DecodeError / ValidationError: map with `actionOf`.
+   */
+  async importBlock (bytesOrBlock: Uint8Array | Block, source: Source = {}): Promise<ImportResult> {
+    const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params) : bytesOrBlock
+    return await this.serial(async () => await this.importNow(block, source))
+  }
+
+  private async importNow (block: Block, source: Source): Promise<ImportResult> {
+    let result: ImportResult
+    try {
+      result = this.chain.importBlock(block)
+    } catch (err) {
+      if (err instanceof ValidationError && err.rule === 'B-5') this.log('debug', 'orphan block', { hash: toHex(block.header.hash).slice(0, 16) })
+      throw err
+    } finally {
+      this.reportEquivocations()
+    }
+    await this.persistChanges(result)
+    this.counters.blocksImported += 1 + result.adopted
+    this.emit('block', { block, node: result.node, relay: result.equivocation === undefined, source })
+    return result
+  }
+
+  /** Persists and announces the head change of an import (and of orphans it adopted). */
+  private async persistChanges (result: ImportResult): Promise<void> {
+    // Adopted orphans may move the head further than `result.change`: persist the final state.
+    const change = result.change
+    if (change === undefined && result.adopted === 0) return
+    const head = this.chain.head
+    const merged: HeadChange = change ?? { head, undone: [], applied: [], included: [], orphaned: [], touchedAccounts: [], touchedSlashed: [] }
+    if (merged.head !== head) {
+      // orphans extended the head beyond the first change: write the extra blocks too
+      const extra: BlockNode[] = []
+      for (let n: BlockNode | undefined = head; n !== undefined && n !== merged.head; n = n.parent) extra.unshift(n)
+      merged.applied = [...merged.applied, ...extra]
+      merged.included = [...merged.included, ...extra.flatMap((b) => b.block?.txs ?? [])]
+      const ids = new Map(merged.touchedAccounts.map((i) => [toHex(i), i]))
+      for (const n of extra) for (const a of n.undo?.accounts ?? []) ids.set(toHex(a.id), a.id)
+      merged.touchedAccounts = [...ids.values()]
+      for (const n of extra) for (const x of n.undo?.slashed ?? []) merged.touchedSlashed.push({ proposer: x.proposer, slot: x.slot })
+      merged.head = head
+    }
+    try {
+      await this.store.batch(headChangeOps(this.chain, merged, this.writtenSnapshots))
+    } catch (err) {
+      // The in-memory chain is now ahead of the disk: stop accepting work rather than diverge.
+      this.closed = true
+      this.log('error', 'database write failed; chain service stopped', { error: (err as Error).message })
+      throw new MemecoinError('ERR_STORE_WRITE', `database write failed: ${(err as Error).message}`)
+    }
+    if (merged.undone.length > 0) {
+      this.counters.reorgs++
+      this.counters.maxReorgDepth = Math.max(this.counters.maxReorgDepth, merged.undone.length)
+      this.log('info', 'reorg', { depth: merged.undone.length, head: head.hex.slice(0, 16), height: head.height.toString() })
+    }
+    this.emit('head', merged)
+  }
+
+  /** Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. */
+  async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = {}): Promise<TxOutcome[]> {
+    return await this.serial(() => {
+      const out: TxOutcome[] = []
+      const accepted: SignedTx[] = []
+      for (const t of txs) {
+        try {
+          const tx = t instanceof Uint8Array ? decodeTx(t) : t
+          this.mempool.add(tx)
+          accepted.push(tx)
+          out.push({ ok: true, id: tx.id })
+        } catch (err) {
+          const e = err instanceof MemecoinError ? err : new MemecoinError('ERR_INTERNAL', (err as Error).message)
+          out.push({ ok: false, error: e, action: actionOf(err) })
+        }
+      }
+      this.counters.txsAccepted += accepted.length
+      if (accepted.length > 0) this.emit('txs', { txs: accepted, source })
+      return out
+    })
+  }
+
+  /**
+   * Produces this validator's block for `slot` if it leads it: the slot is persisted as signed
+   * before the block is imported and announced, so a restart can never sign the slot twice.
+   */
+  async produce (slot: bigint): Promise<Block | undefined> {
+    const key = this.validator
+    if (key === undefined) return undefined
+    return await this.serial(async () => {
+      if (this.lastSigned !== undefined && slot <= this.lastSigned) return undefined
+      const candidates = this.mempool.select(mempoolView(this.chain), { maxBlockBytes: this.params.maxBlockBytes, maxBlockTxs: this.params.maxBlockTxs })
+      const block = produceBlock(this.chain, key, slot, candidates, (tx, err) => {
+        this.log('warn', 'dropped a transaction that failed block assembly', { tx: toHex(tx.id).slice(0, 16), error: (err as Error).message })
+      })
+      if (block === undefined) return undefined
+      await this.store.batch([{ type: 'put', key: lastSignedKey(key.publicKey), value: u64be(slot) }])
+      this.lastSigned = slot
+      await this.importNow(block, { local: true })
+      this.log('info', 'produced block', { height: block.header.header.height.toString(), slot: slot.toString(), txs: block.txs.length, hash: toHex(block.header.hash).slice(0, 16) })
+      return block
+    })
+  }
+
+  /** Records gossiped evidence (two signed headers); the validator turns it into a slashing transaction. */
+  async addEvidence (a: SignedHeader, b: SignedHeader): Promise<void> {
+    await this.serial(() => { this.reportEquivocation({ a, b }) })
+  }
+
+  private reportEquivocations (): void {
+    for (const ev of this.chain.takeEquivocations()) {
+      this.emit('evidence', ev)
+      this.reportEquivocation(ev)
+    }
+  }
+
+  /** As a validator, turns an equivocation into an evidence transaction in the mempool. */
+  private reportEquivocation (ev: Equivocation): void {
+    const key = this.validator
+    const id = `${toHex(ev.a.header.proposer)}:${ev.a.header.slot}`
+    if (key === undefined || this.reported.has(id)) return
+    if (toHex(ev.a.header.proposer) === toHex(key.publicKey)) return
+    if (this.reported.size > 10_000) this.reported.clear()
+    this.reported.add(id)
+    const self = accountIdOf(key.publicKey)
+    const nonce = (this.chain.ledger.get(self)?.nonce ?? 0n) + BigInt(this.mempool.pending(self).length)
+    try {
+      const body = { chainId: this.params.chainId, nonce, fee: this.params.minFee, evidence: { headerA: ev.a.bytes, headerB: ev.b.bytes } }
+      const tx = decodeTx(signTx(body, key.privateKey).bytes)
+      this.mempool.add(tx)
+      this.emit('txs', { txs: [tx], source: { local: true } })
+      this.log('info', 'equivocation reported', { slot: ev.a.header.slot.toString() })
+    } catch (err) {
+      this.log('warn', 'could not report an equivocation', { error: (err as Error).message })
+    }
+  }
+
+  /** Block bytes by hash: in memory (any branch) or stored. */
+  async blockByHash (hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.chain.getNode(hash)?.block?.bytes ?? await storedBlock(this.store, hash)
+  }
+
+  /** Canonical block bytes at `height`: in memory or stored. */
+  async blockAt (height: bigint): Promise<Uint8Array | undefined> {
+    if (height < 1n || height > this.chain.head.height) return undefined
+    const mem = this.chain.blockAt(height)
+    if (mem !== undefined) return mem.block?.bytes
+    const hash = await storedCanonicalHash(this.store, height)
+    return hash === undefined ? undefined : await storedBlock(this.store, hash)
+  }
+
+  /** Up to `count` canonical blocks from `start` (stops at the head). */
+  async blocksByRange (start: bigint, count: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    for (let h = start < 1n ? 1n : start; out.length < count && h <= this.chain.head.height; h++) {
+      const b = await this.blockAt(h)
+      if (b === undefined) break
+      out.push(b)
+    }
+    return out
+  }
+
+  /** Epoch of the slot in progress. */
+  currentEpoch (): bigint { return epochOf(this.currentSlot(), this.params) }
+
+  /** Waits for queued work and refuses more. */
+  async close (): Promise<void> {
+    await this.serial(() => { this.closed = true }).catch(() => {})
+    this.closed = true
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The LevelDB Store (classic-level). LevelDB writes a batch atomically through its write-ahead
+ * log, so a `kill -9` at any instant leaves either the whole batch or none of it.
+ */
+import { ClassicLevel } from 'classic-level'
+import { MemecoinError } from '../core/errors.ts'
+import type { BatchOp, Store } from './store.ts'
+
+/** A Store in a LevelDB directory. */
+export class LevelStore implements Store {
+  private readonly db: ClassicLevel<Uint8Array, Uint8Array>
+
+  constructor (readonly path: string) {
+    this.db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  }
+
+  async open (): Promise<void> {
+    try {
+      await this.db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message
+      throw new MemecoinError('ERR_STORE_OPEN', `cannot open the database at ${this.path}: ${cause}`)
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.db.status === 'open') await this.db.close()
+  }
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    const v = await this.db.get(key)
+    return v ?? undefined
+  }
+
+  async batch (ops: BatchOp[]): Promise<void> {
+    if (ops.length === 0) return
+    // sync: the batch is on disk (not only in the OS cache) before the caller publishes anything
+    await this.db.batch(ops.map((op) => op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key }), { sync: true })
+  }
+
+  async * entries (range: { gte: Uint8Array, lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]> {
+    for await (const [k, v] of this.db.iterator({ gte: range.gte, lt: range.lt })) yield [k, v]
+  }
+}

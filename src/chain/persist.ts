@@ -131,9 +131,11 @@ function undoJson (u: UndoRecord): NonNullable<NodeJson['undo']> {
   }
 }
 
-/** Ops that record genesis in a fresh store. */
-export function genesisOps (params: ChainParams): BatchOp[] {
-  return [{ type: 'put', key: GENESIS_KEY, value: params.genesisHash }, { type: 'put', key: HEAD_KEY, value: params.genesisHash }]
+/** Ops that record genesis in a fresh store: the genesis hash, its accounts, the head pointer. */
+export function genesisOps (params: ChainParams, ledger: Ledger): BatchOp[] {
+  const ops: BatchOp[] = [{ type: 'put', key: GENESIS_KEY, value: params.genesisHash }, { type: 'put', key: HEAD_KEY, value: params.genesisHash }]
+  for (const [id, a] of ledger.entries()) ops.push({ type: 'put', key: key(ACCOUNT, id), value: encodeAccount(a) })
+  return ops
 }
 
 /**

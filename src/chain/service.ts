@@ -126,9 +126,6 @@ export class ChainService {
   /** Opens the chain from `store` (resuming at its stored head) or from genesis. */
   static async open (init: ChainServiceInit): Promise<ChainService> {
     const restored = await loadChain(init.store, init.params)
-    if (restored === undefined && (await storedCanonicalHash(init.store, 1n)) === undefined) {
-      await init.store.batch(genesisOps(init.params))
-    }
     const chain = new Chain({
       params: init.params,
       allocations: init.allocations,
@@ -136,6 +133,8 @@ export class ChainService {
       keepSettledBlocks: KEEP_SETTLED_BLOCKS,
       ...(restored !== undefined ? { restore: restored } : {})
     })
+    // a fresh store (or one whose head is still genesis) gets genesis written in full
+    if (restored === undefined) await init.store.batch(genesisOps(init.params, chain.ledger))
     const lastSigned = init.validator === undefined ? undefined : await loadLastSigned(init.store, init.validator.publicKey)
     const svc = new ChainService(init, chain, lastSigned)
     svc.log('info', 'chain opened', { height: chain.head.height.toString(), head: chain.head.hex.slice(0, 16), restored: restored !== undefined })

@@ -2,11 +2,29 @@
  * The `memecoin` command line. Argument parsing only: the work is done by the library layers.
  * Bad input prints one line to stderr and returns a non-zero exit code, never a stack trace.
  */
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
+import { initChain, writeRandomPassword } from './init.ts'
+import { getPassword } from './password.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+
+/** Parses a whole number in [min, max] for commander. */
+export function intArg (min: number, max: number): (v: string) => number {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a whole number, got "${v}"`)
+    const n = Number(v)
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`)
+    return n
+  }
+}
+
+/** Writes a result as JSON (for scripts) or as human lines. */
+export function output (json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : human() + '\n')
+}
 
 /** Builds the command tree. */
 export function buildCli (): Command {
@@ -14,6 +32,44 @@ export function buildCli (): Command {
     .description('memecoin: a proof-of-stake cryptocurrency whose every node is a libp2p host')
     .version(pkg.version)
     .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+
+  program.command('init')
+    .description('create a new chain: genesis.json, encrypted validator keystores and a funded faucet wallet')
+    .requiredOption('--dir <dir>', 'directory to create the chain in')
+    .addOption(new Option('--validators <n>', 'number of validators').argParser(intArg(1, 100)).default(3))
+    .addOption(new Option('--slot-ms <ms>', 'slot length in milliseconds').argParser(intArg(100, 600_000)).default(1000))
+    .option('--password-file <file>', 'password for the keystores (first line); default: MEMECOIN_PASSWORD, else a new random password written to DIR/password')
+    .option('--chain-name <name>', 'chain name in genesis')
+    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(intArg(1024, 2 ** 22)).hideHelp())
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { dir: string, validators: number, slotMs: number, passwordFile?: string, chainName?: string, scryptN?: number, json?: boolean }) => {
+      const password = o.passwordFile !== undefined || (process.env.MEMECOIN_PASSWORD ?? '') !== ''
+        ? await getPassword(o)
+        : await writeRandomPassword(join(o.dir, 'password')).catch(async (err) => {
+          if ((err as MemecoinError).code === 'ERR_WRITE') {
+            const { mkdir } = await import('node:fs/promises')
+            await mkdir(o.dir, { recursive: true })
+            return await writeRandomPassword(join(o.dir, 'password'))
+          }
+          throw err
+        })
+      const r = await initChain({
+        dir: o.dir,
+        validators: o.validators,
+        slotMs: BigInt(o.slotMs),
+        password,
+        ...(o.chainName !== undefined ? { chainName: o.chainName } : {}),
+        ...(o.scryptN !== undefined ? { scryptN: o.scryptN } : {})
+      })
+      output(o.json === true, r, () => [
+        `chain id ${r.chainId}`,
+        `genesis  ${r.genesisPath}`,
+        ...r.validators.map((v, i) => `validator ${i}: ${v.address}  ${v.keystore}`),
+        `faucet   ${r.faucet.address}  ${r.faucet.keystore}`
+      ].join('\n'))
+    })
+
   return program
 }
 
@@ -24,7 +80,7 @@ export async function main (argv: string[]): Promise<number> {
     await program.parseAsync(argv)
     return 0
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
     if (err instanceof MemecoinError) {
       process.stderr.write(`error: ${err.message}\n`)
       return 1

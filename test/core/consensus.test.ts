@@ -463,7 +463,9 @@ describe('core/consensus', () => {
     const STRIDE = 4n
     const validators = [A, B, C]
     const g = genesisEpochState(params, genesisStakes)
-    const stateOf = (slot: bigint): EpochState => epochStateForSlot(g, genesisStakes, slot, params)
+    // previousEnd (next epoch's stakes) must not influence leadership: a decoy with other fractions.
+    const decoy = snap({ A: 5000n, B: 1n, C: 1n, D: 4000n })
+    const stateOf = (slot: bigint): EpochState => ({ ...epochStateForSlot(g, genesisStakes, slot, params), previousEnd: decoy })
 
     // Slots 0..399 cross epochs 0..3, each with its own nonce.
     const wins = new Map<string, bigint[]>(validators.map((k) => [k.name, []]))

@@ -1,0 +1,84 @@
+/**
+ * `memecoin init`: a new chain in a directory — genesis.json, encrypted validator keystores and a
+ * funded faucet wallet. Prints the chain id.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { accountIdOf, addressOf } from '../core/address.ts'
+import { MemecoinError } from '../core/errors.ts'
+import { defaultDevnetGenesis } from '../core/genesis.ts'
+import { privateKeyFromEntropy, publicKeyOf } from '../core/secp256k1.ts'
+import { writeGenesisFile } from '../chain/genesis.ts'
+import { encryptKeystore, writeKeystoreFile } from '../wallet/keystore.ts'
+
+const MEME = 10n ** 8n
+/** Genesis stake and balance of each validator, and the faucet's balance. */
+export const VALIDATOR_STAKE = 1000n * MEME
+export const VALIDATOR_BALANCE = 100n * MEME
+export const FAUCET_BALANCE = 1_000_000n * MEME
+
+/** Options of `init`. */
+export interface InitOptions {
+  dir: string
+  validators: number
+  slotMs: bigint
+  password: string
+  /** Default: the start of the next whole second plus two seconds. */
+  genesisTime?: bigint
+  chainName?: string
+  /** scrypt cost of the keystores (devnets and tests may lower it). */
+  scryptN?: number
+}
+
+/** What `init` created. */
+export interface InitResult {
+  chainId: string
+  genesisHash: string
+  genesisPath: string
+  validators: Array<{ address: string, keystore: string }>
+  faucet: { address: string, keystore: string }
+}
+
+/** Creates genesis, validator keystores and a faucet wallet in `opts.dir`. */
+export async function initChain (opts: InitOptions): Promise<InitResult> {
+  if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 100) throw new MemecoinError('ERR_BAD_OPTION', '--validators must be 1..100')
+  await mkdir(join(opts.dir, 'validators'), { recursive: true })
+  await mkdir(join(opts.dir, 'wallets'), { recursive: true })
+  const newKey = (): Uint8Array => privateKeyFromEntropy(randomBytes(48))
+  const validatorKeys = Array.from({ length: opts.validators }, newKey)
+  const faucetKey = newKey()
+  const genesisTime = opts.genesisTime ?? (BigInt(Date.now()) / 1000n + 2n) * 1000n
+  const cfg = defaultDevnetGenesis({
+    genesisTime,
+    slotMs: opts.slotMs,
+    validators: validatorKeys.map((k) => ({ id: accountIdOf(publicKeyOf(k)), stake: VALIDATOR_STAKE, balance: VALIDATOR_BALANCE })),
+    faucet: { id: accountIdOf(publicKeyOf(faucetKey)), balance: FAUCET_BALANCE },
+    ...(opts.chainName !== undefined ? { chainName: opts.chainName } : {})
+  })
+  const genesisPath = join(opts.dir, 'genesis.json')
+  const loaded = await writeGenesisFile(genesisPath, cfg)
+  const enc = opts.scryptN !== undefined ? { scryptN: opts.scryptN } : {}
+  const validators: InitResult['validators'] = []
+  for (let i = 0; i < validatorKeys.length; i++) {
+    const key = validatorKeys[i] as Uint8Array
+    const keystore = join(opts.dir, 'validators', `validator-${i}.json`)
+    await writeKeystoreFile(keystore, await encryptKeystore(key, opts.password, enc))
+    validators.push({ address: addressOf(publicKeyOf(key)), keystore })
+    key.fill(0)
+  }
+  const faucetPath = join(opts.dir, 'wallets', 'faucet.json')
+  await writeKeystoreFile(faucetPath, await encryptKeystore(faucetKey, opts.password, enc))
+  const faucet = { address: addressOf(publicKeyOf(faucetKey)), keystore: faucetPath }
+  faucetKey.fill(0)
+  return { chainId: loaded.chainIdHex, genesisHash: Buffer.from(loaded.hash).toString('hex'), genesisPath, validators, faucet }
+}
+
+/** Writes a fresh random password to `path` (mode 0600) and returns it: for devnets. */
+export async function writeRandomPassword (path: string): Promise<string> {
+  const password = randomBytes(18).toString('base64url')
+  await writeFile(path, password + '\n', { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    throw new MemecoinError(err.code === 'EEXIST' ? 'ERR_EXISTS' : 'ERR_WRITE', err.code === 'EEXIST' ? `${path} already exists` : `cannot write ${path}`)
+  })
+  return password
+}

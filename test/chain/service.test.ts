@@ -1,0 +1,136 @@
+import { expect } from 'chai'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { accountIdOf } from '../../src/core/address.ts'
+import { toHex } from '../../src/core/bytes.ts'
+import { ChainService, actionOf } from '../../src/chain/service.ts'
+import { LevelStore } from '../../src/storage/level.ts'
+import { MemoryStore } from '../../src/storage/store.ts'
+import { buildTransfer } from '../../src/wallet/transactions.ts'
+import { decodeTx } from '../../src/wire/tx.ts'
+import { testDevnet } from '../helpers/devnet.ts'
+
+/** Produces with `svc` slot by slot until its head reaches `height` (bounded). */
+async function produceTo (svc: ChainService, clock: { toSlot: (s: bigint) => void }, height: bigint, fromSlot: bigint): Promise<bigint> {
+  let slot = fromSlot
+  for (let i = 0; svc.chain.head.height < height; i++) {
+    if (i > 5000) throw new Error('no progress')
+    slot++
+    clock.toSlot(slot)
+    await svc.produce(slot)
+  }
+  return slot
+}
+
+describe('chain/service: persistence, restart, no double signing', function () {
+  this.timeout(60_000)
+  const dirs: string[] = []
+  const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'memecoin-svc-')); dirs.push(d); return d }
+  after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+
+  it('restarts from LevelDB at its stored head with the same state, without replaying', async () => {
+    const net = testDevnet(1, { label: 'restart', k: 4n })
+    const dir = tmp()
+    let store = new LevelStore(dir)
+    await store.open()
+    let svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    // a transfer so accounts other than the proposer change too
+    const bob = accountIdOf(net.validators[0]!.publicKey)
+    const t = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: bob, amount: 12345n })
+    expect((await svc.addTransactions([t.bytes]))[0]?.ok).to.equal(true)
+    const slot = await produceTo(svc, net.clock, 30n, 0n)
+    const head = svc.chain.head.hex
+    const root = toHex(svc.chain.ledger.root())
+    const blocks = await svc.blocksByRange(1n, 64)
+    expect(blocks).to.have.length(30)
+    await svc.close()
+    await store.close()
+
+    store = new LevelStore(dir)
+    await store.open()
+    svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    expect(svc.chain.head.hex).to.equal(head)
+    expect(toHex(svc.chain.ledger.root())).to.equal(root)
+    expect(svc.chain.ledger.supply()).to.equal(net.config.accounts.reduce((a, x) => a + x.balance + x.stake, 0n) + 30n * net.params.blockReward)
+    expect(await svc.blocksByRange(1n, 64)).to.deep.equal(blocks)
+    // and it goes on from there
+    await produceTo(svc, net.clock, 35n, slot)
+    expect(svc.chain.head.height).to.equal(35n)
+    await svc.close()
+    await store.close()
+  })
+
+  it('never signs a slot twice across a restart', async () => {
+    const net = testDevnet(1, { label: 'double-sign' })
+    const dir = tmp()
+    let store = new LevelStore(dir)
+    await store.open()
+    let svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    const slot = await produceTo(svc, net.clock, 1n, 0n)
+    // simulate a crash after the slot was recorded as signed but before the block was stored:
+    // the service keeps its promise even though the block itself is gone
+    await svc.close()
+    await store.close()
+    store = new LevelStore(dir)
+    await store.open()
+    svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    expect(await svc.produce(slot)).to.equal(undefined)
+    expect(await svc.produce(slot - 1n)).to.equal(undefined)
+    await svc.close()
+    await store.close()
+  })
+
+  it('persists reorgs: a restarted node is on the branch it switched to', async () => {
+    const net = testDevnet(2, { label: 'reorg', k: 10n })
+    const storeA = new MemoryStore()
+    const a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now, validator: net.validators[0] })
+    const b = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[1] })
+    // A builds alone for a while; B builds a longer branch alone; then A learns B's branch
+    let slot = 0n
+    for (let i = 0; i < 40 && a.chain.head.height < 3n; i++) { slot++; net.clock.toSlot(slot); await a.produce(slot) }
+    for (let i = 0; i < 200 && b.chain.head.height < a.chain.head.height + 3n; i++) { slot++; net.clock.toSlot(slot); await b.produce(slot) }
+    const heads: string[] = []
+    a.on('head', (c) => heads.push(`${c.undone.length}:${c.applied.length}`))
+    for (const bytes of await b.blocksByRange(1n, 64)) await a.importBlock(bytes)
+    expect(a.chain.head.hex).to.equal(b.chain.head.hex)
+    expect(heads.some((h) => !h.startsWith('0:'))).to.equal(true)
+    const reopened = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now })
+    expect(reopened.chain.head.hex).to.equal(b.chain.head.hex)
+    expect(toHex(reopened.chain.ledger.root())).to.equal(toHex(b.chain.ledger.root()))
+  })
+
+  it('refuses a database of another chain with ERR_STORE_GENESIS', async () => {
+    const one = testDevnet(1, { label: 'one' })
+    const two = testDevnet(1, { label: 'two' })
+    const store = new MemoryStore()
+    const svc = await ChainService.open({ params: one.params, allocations: one.config.accounts, store, now: one.clock.now, validator: one.validators[0] })
+    await produceTo(svc, one.clock, 1n, 0n)
+    let code: string | undefined
+    try { await ChainService.open({ params: two.params, allocations: two.config.accounts, store, now: two.clock.now }) } catch (err) { code = (err as { code?: string }).code }
+    expect(code).to.equal('ERR_STORE_GENESIS')
+  })
+
+  it('maps refusals to gossip actions: malformed and invalid REJECT, duplicates and future IGNORE, bugs IGNORE', async () => {
+    const net = testDevnet(1, { label: 'actions' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    await produceTo(svc, net.clock, 2n, 0n)
+    const block = await svc.blockAt(2n) as Uint8Array
+    const err = async (p: Promise<unknown>): Promise<unknown> => { try { await p } catch (e) { return e } }
+    expect(actionOf(await err(svc.importBlock(block)))).to.equal('IGNORE') // known
+    expect(actionOf(await err(svc.importBlock(block.subarray(0, 50))))).to.equal('REJECT') // malformed
+    const t = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: accountIdOf(net.faucet.publicKey), amount: 1n })
+    const [first] = await svc.addTransactions([t.bytes])
+    expect(first?.ok).to.equal(true)
+    const [dup] = await svc.addTransactions([t.bytes])
+    expect(dup?.ok === false && dup.action).to.equal('IGNORE')
+    const bad = decodeTx(t.bytes)
+    const tampered = new Uint8Array(t.bytes)
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
+    const [sig] = await svc.addTransactions([tampered])
+    expect(sig?.ok === false && sig.error.code).to.equal('ERR_BAD_SIGNATURE')
+    expect(sig?.ok === false && sig.action).to.equal('REJECT')
+    expect(actionOf(new Error('our own bug'))).to.equal('IGNORE')
+    expect(bad.kind).to.equal('transfer')
+  })
+})

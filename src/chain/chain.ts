@@ -271,7 +271,16 @@ export class Chain {
     if (isFutureSlot(sh.header.slot, this.now(), this.params)) throw new ValidationError('B-4', 'ERR_FUTURE_SLOT', `slot ${sh.header.slot} has not started yet`)
     // [IGNORE] B-13: nothing at or below the settled height can change
     if (sh.header.height <= this.settledHeight) throw new ValidationError('B-13', 'ERR_BELOW_SETTLED', 'block height is at or below the settled height')
-    const parent = this.nodes.get(toHex(sh.header.parentHash))
+    // [REJECT] B-11, before a block is kept as an orphan and never cached by hash: the signed
+    // header may be valid and only this copy's transactions wrong (caching would poison its hash)
+    checkTxRoot(block)
+    const parentHex = toHex(sh.header.parentHash)
+    // [REJECT] B-12: a child of a block found invalid is invalid, not an orphan waiting for it
+    if (this.invalid.has(parentHex)) {
+      this.invalid.add(hex)
+      throw new ValidationError('B-12', 'ERR_INVALID_ANCESTOR', 'parent block is invalid')
+    }
+    const parent = this.nodes.get(parentHex)
     if (parent === undefined) {
       this.addOrphan(hex, block)
       // [IGNORE] B-5: unknown parent (kept; sync fetches the parent)
@@ -291,7 +300,6 @@ export class Chain {
     }
     try {
       checkHeaderAgainstParent(sh, parent, this.params)
-      checkTxRoot(block)
     } catch (err) {
       this.invalid.add(hex)
       throw err

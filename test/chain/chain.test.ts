@@ -1,0 +1,708 @@
+/**
+ * The running chain (src/chain/chain.ts): import pipeline, the typed refusals of SPEC §12 B-*,
+ * fork choice and reorgs, orphans, settlement (B-13), equivocation evidence and the mempool after
+ * a reorg. Every refusal is asserted by its ValidationError `rule` and `code`, never its message.
+ * Deterministic: keys derive from labels, the clock is the fixture's.
+ */
+import { expect } from 'chai'
+import { bigIntToBytes, bytesToBigInt, concatBytes, toHex, utf8 } from '../../src/core/bytes.ts'
+import { headerLeaderValue, slotStart, vrfAlpha } from '../../src/core/consensus.ts'
+import { ValidationError } from '../../src/core/errors.ts'
+import { sha256 } from '../../src/core/hash.ts'
+import { CURVE_N } from '../../src/core/secp256k1.ts'
+import { HEADER_DOMAIN, TX_DOMAIN, signBytes } from '../../src/core/signing.ts'
+import type { Block, SignedTx } from '../../src/core/types.ts'
+import { vrfProve, vrfVerify } from '../../src/core/vrf.ts'
+import type { HeadChange } from '../../src/chain/chain.ts'
+import { produceBlock } from '../../src/chain/producer.ts'
+import { mempoolView } from '../../src/chain/views.ts'
+import { encodeSignedHeader } from '../../src/wire/header.ts'
+import { decodeTx, encodeTx } from '../../src/wire/tx.ts'
+import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
+import {
+  MEME, extend, hexOf, importAll, makeFixture, nextBlock, resign, slotNotLed, snapshot, stateForSlot,
+  transfer, wireMempool, withSignedHeader, type ChainFixture, type TestKey
+} from '../helpers/chain-fixture.ts'
+
+/** Runs `fn`, expecting a ValidationError with exactly this rule and code; returns it. */
+function refused (fn: () => unknown, rule: string, code: string): ValidationError {
+  let caught: unknown
+  try {
+    fn()
+  } catch (err) {
+    caught = err
+  }
+  expect(caught, `expected ${rule} ${code}`).to.be.instanceOf(ValidationError)
+  const e = caught as ValidationError
+  expect({ rule: e.rule, code: e.code }).to.deep.equal({ rule, code })
+  return e
+}
+
+const ids = (txs: readonly SignedTx[]): string[] => txs.map((t) => toHex(t.id))
+const hexes = (nodes: ReadonlyArray<{ hex: string }>): string[] => nodes.map((n) => n.hex)
+const leaderOf = (b: Block): bigint => headerLeaderValue(b.header)
+/** The canonical blocks of `chain` above genesis. */
+function blocksOf (chain: { head: { height: bigint }, blockAt: (h: bigint) => { block?: Block | undefined } | undefined }): Block[] {
+  const out: Block[] = []
+  for (let h = 1n; h <= chain.head.height; h++) out.push(chain.blockAt(h)?.block as Block)
+  return out
+}
+const flipByte = (b: Uint8Array, i: number): Uint8Array => { const c = b.slice(); c[i] = (c[i] as number) ^ 0x01; return c }
+
+describe('chain: import, fork choice, settlement, equivocation', function () {
+  describe('happy path', () => {
+    it('imports blocks from several validators: head, height and settled height advance, onHeadChange carries the included txs', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      const changes: HeadChange[] = []
+      chain.onHeadChange((c) => changes.push(c))
+      const proposers = new Set<string>()
+      const count = 16
+      for (let i = 1; i <= count; i++) {
+        const txs = i === 5 ? [transfer(fx, chain, fx.faucet, fx.outsider.id, 5n * MEME)] : []
+        const b = nextBlock(fx, chain, { txs })
+        expect(b.txs.length).to.equal(txs.length)
+        const r = chain.importBlock(b)
+        expect(r.status).to.equal('head')
+        expect(r.adopted).to.equal(0)
+        expect(r.equivocation).to.equal(undefined)
+        expect(chain.head.hex).to.equal(hexOf(b))
+        expect(chain.head.height).to.equal(BigInt(i))
+        expect(chain.head.status).to.equal('valid')
+        expect(chain.settledHeight).to.equal(i > 3 ? BigInt(i - 3) : 0n)
+        expect(chain.settled.height).to.equal(chain.settledHeight)
+        expect(chain.blockAt(BigInt(i))?.hex).to.equal(hexOf(b))
+        expect(toHex(chain.ledger.root())).to.equal(toHex(b.header.header.stateRoot))
+        expect(changes.length).to.equal(i)
+        const c = changes[i - 1] as HeadChange
+        expect(c.head.hex).to.equal(hexOf(b))
+        expect(hexes(c.applied)).to.deep.equal([hexOf(b)])
+        expect(c.undone).to.deep.equal([])
+        expect(c.orphaned).to.deep.equal([])
+        expect(ids(c.included)).to.deep.equal(ids(b.txs))
+        proposers.add(toHex(b.header.header.proposer))
+      }
+      expect(proposers.size, 'blocks from several validators').to.be.greaterThan(1)
+      expect(chain.head.slot > fx.params.epochSlots, 'the run crosses an epoch boundary').to.equal(true)
+      expect(chain.stats.reorgs).to.equal(0)
+      // a second node fed the same blocks reaches the same state
+      const other = fx.newChain()
+      importAll(other, blocksOf(chain))
+      expect(snapshot(other)).to.deep.equal(snapshot(chain))
+    })
+
+    it('a transfer included in a block moves balances, pays the fee to the proposer, and mints the block reward', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      extend(fx, chain, 2)
+      const amount = 7n * MEME
+      const fee = 5000n
+      const tx = transfer(fx, chain, fx.faucet, fx.outsider.id, amount, { fee })
+      const b = nextBlock(fx, chain, { txs: [tx] })
+      const proposer = fx.keyOf(b.header.header.proposer)
+      const faucetBefore = chain.account(fx.faucet.id)?.balance as bigint
+      const proposerBefore = chain.account(proposer.id)?.balance as bigint
+      const supplyBefore = chain.ledger.supply()
+      expect(chain.account(fx.outsider.id)).to.equal(undefined)
+      const r = chain.importBlock(b)
+      expect(ids(r.change?.included ?? [])).to.deep.equal([toHex(tx.id)])
+      expect(chain.account(fx.outsider.id)?.balance).to.equal(amount)
+      expect(chain.account(fx.faucet.id)?.balance).to.equal(faucetBefore - amount - fee)
+      expect(chain.account(fx.faucet.id)?.nonce).to.equal(1n)
+      expect(chain.account(proposer.id)?.balance).to.equal(proposerBefore + fx.params.blockReward + fee)
+      expect(chain.ledger.supply()).to.equal(supplyBefore + fx.params.blockReward)
+      expect(r.node.minted).to.equal(fx.params.blockReward)
+      expect(r.node.burned).to.equal(0n)
+    })
+  })
+
+  describe('refused blocks (typed errors; head and ledger unchanged; a later valid block still imports)', () => {
+    interface Setup { fx: ChainFixture, chain: ReturnType<ChainFixture['newChain']>, tx: SignedTx, valid: Block, proposer: TestKey, before: ReturnType<typeof snapshot> }
+
+    /** A chain at height 4 and a valid, not yet imported block with one transfer on its head. */
+    function setup (): Setup {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      extend(fx, chain, 4)
+      const tx = transfer(fx, chain, fx.faucet, fx.outsider.id, MEME)
+      const valid = nextBlock(fx, chain, { txs: [tx] })
+      return { fx, chain, tx, valid, proposer: fx.keyOf(valid.header.header.proposer), before: snapshot(chain) }
+    }
+
+    /** The refusal left no trace in the head or ledger, and the valid block still becomes the head. */
+    function unchangedThenValid (s: Setup, bad: Block): void {
+      expect(snapshot(s.chain)).to.deep.equal(s.before)
+      expect(s.chain.getNode(bad.header.hash)).to.equal(undefined)
+      const r = s.chain.importBlock(s.valid)
+      expect(r.status).to.equal('head')
+      expect(s.chain.head.hex).to.equal(hexOf(s.valid))
+      expect(s.chain.account(s.fx.outsider.id)?.balance).to.equal(MEME)
+      // and the chain goes on
+      const next = nextBlock(s.fx, s.chain)
+      expect(s.chain.importBlock(next).status).to.equal('head')
+    }
+
+    it('B-9 ERR_BAD_VRF: a flipped proof byte, re-signed by the proposer (valid signature)', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { h.vrfProof = flipByte(h.vrfProof, 80) })
+      refused(() => s.chain.importBlock(bad), 'B-9', 'ERR_BAD_VRF')
+      unchangedThenValid(s, bad)
+    })
+
+    it("B-9 ERR_BAD_VRF: the proposer's valid proof for another slot, in a correctly signed header", () => {
+      const s = setup()
+      const slot = s.valid.header.header.slot
+      const other = slot + 1n
+      const proof = vrfProve(s.proposer.privateKey, vrfAlpha(stateForSlot(s.chain, other).nonce, other))
+      expect(vrfVerify(s.proposer.publicKey, proof, vrfAlpha(stateForSlot(s.chain, other).nonce, other))).to.not.equal(undefined)
+      const bad = resign(s.fx, s.valid, (h) => { h.vrfProof = proof })
+      refused(() => s.chain.importBlock(bad), 'B-9', 'ERR_BAD_VRF')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-9 ERR_BAD_VRF: a proof whose Gamma is not a curve point', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { const p = h.vrfProof.slice(); p[0] = 0x05; h.vrfProof = p })
+      refused(() => s.chain.importBlock(bad), 'B-9', 'ERR_BAD_VRF')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-10 ERR_NOT_LEADER: a key with no stake, with a valid VRF proof and a correctly signed header', () => {
+      const s = setup()
+      const slot = s.valid.header.header.slot
+      const alpha = vrfAlpha(stateForSlot(s.chain, slot).nonce, slot)
+      const proof = vrfProve(s.fx.outsider.privateKey, alpha)
+      expect(vrfVerify(s.fx.outsider.publicKey, proof, alpha), 'the proof itself is valid').to.not.equal(undefined)
+      const bad = resign(s.fx, s.valid, (h) => { h.proposer = s.fx.outsider.publicKey; h.vrfProof = proof }, { key: s.fx.outsider })
+      refused(() => s.chain.importBlock(bad), 'B-10', 'ERR_NOT_LEADER')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-10 ERR_NOT_LEADER: a staked validator in a slot it does not lead, with a valid VRF proof', () => {
+      const s = setup()
+      const v = s.fx.validators[0] as TestKey
+      const slot = slotNotLed(s.chain, v, s.chain.head.slot + 1n)
+      s.fx.reachSlot(slot)
+      const alpha = vrfAlpha(stateForSlot(s.chain, slot).nonce, slot)
+      const proof = vrfProve(v.privateKey, alpha)
+      expect(vrfVerify(v.publicKey, proof, alpha)).to.not.equal(undefined)
+      const bad = resign(s.fx, s.valid, (h) => { h.slot = slot; h.proposer = v.publicKey; h.vrfProof = proof }, { key: v })
+      refused(() => s.chain.importBlock(bad), 'B-10', 'ERR_NOT_LEADER')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-12 ERR_BAD_STATE_ROOT: a wrong state root, re-signed; the same block again is ERR_KNOWN_INVALID', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { h.stateRoot = sha256(utf8('not the state')) })
+      refused(() => s.chain.importBlock(bad), 'B-12', 'ERR_BAD_STATE_ROOT')
+      expect(s.chain.hasSeen(bad.header.hash)).to.equal(true)
+      refused(() => s.chain.importBlock(bad), 'B-12', 'ERR_KNOWN_INVALID')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-11 ERR_BAD_TX_ROOT: a wrong tx root, re-signed', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { h.txRoot = sha256(utf8('not the txs')) })
+      refused(() => s.chain.importBlock(bad), 'B-11', 'ERR_BAD_TX_ROOT')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-11 ERR_BAD_TX_ROOT: other transactions under the valid signed header do not poison the valid block', () => {
+      const s = setup()
+      const other = transfer(s.fx, s.chain, s.fx.faucet, s.fx.outsider.id, 2n * MEME)
+      const bad = withSignedHeader(s.valid.header.bytes, [other])
+      expect(hexOf(bad)).to.equal(hexOf(s.valid), 'same header, hence same block hash')
+      refused(() => s.chain.importBlock(bad), 'B-11', 'ERR_BAD_TX_ROOT')
+      expect(snapshot(s.chain)).to.deep.equal(s.before)
+      // the header is fine; only that body was wrong: the real block must still import
+      expect(s.chain.hasSeen(s.valid.header.hash)).to.equal(false)
+      expect(s.chain.importBlock(s.valid).status).to.equal('head')
+      expect(s.chain.account(s.fx.outsider.id)?.balance).to.equal(MEME)
+    })
+
+    it('B-11 ERR_BAD_TX_ROOT: other transactions under a valid signed header whose parent is unknown are not kept as the orphan', () => {
+      const s = setup()
+      const child = nextBlock(s.fx, s.fx.chainWith([...blocksOf(s.chain), s.valid]), { txs: [transfer(s.fx, s.chain, s.fx.faucet, s.fx.outsider.id, MEME, { nonce: 1n })] })
+      const other = transfer(s.fx, s.chain, s.fx.faucet, s.fx.outsider.id, 2n * MEME, { nonce: 1n })
+      const bad = withSignedHeader(child.header.bytes, [other])
+      refused(() => s.chain.importBlock(bad), 'B-11', 'ERR_BAD_TX_ROOT')
+      expect(s.chain.orphanCount).to.equal(0)
+      // the real child is kept as an orphan and adopted when its parent arrives
+      refused(() => s.chain.importBlock(child), 'B-5', 'ERR_UNKNOWN_PARENT')
+      const r = s.chain.importBlock(s.valid)
+      expect(r.adopted).to.equal(1)
+      expect(s.chain.head.hex).to.equal(hexOf(child))
+    })
+
+    it('B-4 ERR_FUTURE_SLOT: refused until the clock reaches slot start − 500 ms (IGNORE: the block is not marked invalid)', () => {
+      const s = setup()
+      const start = slotStart(s.valid.header.header.slot, s.fx.params)
+      s.fx.clock.t = start - 501n
+      refused(() => s.chain.importBlock(s.valid), 'B-4', 'ERR_FUTURE_SLOT')
+      expect(s.chain.hasSeen(s.valid.header.hash)).to.equal(false)
+      expect(snapshot(s.chain)).to.deep.equal(s.before)
+      s.fx.clock.t = start - 500n
+      expect(s.chain.importBlock(s.valid).status).to.equal('head')
+    })
+
+    it('B-8 ERR_BAD_HEADER_SIGNATURE: a header signed by another key', () => {
+      const s = setup()
+      const other = s.fx.validators.find((v) => v !== s.proposer) as TestKey
+      const hb = s.valid.header.headerBytes
+      const bad = withSignedHeader(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, other.privateKey)), s.valid.txs)
+      refused(() => s.chain.importBlock(bad), 'B-8', 'ERR_BAD_HEADER_SIGNATURE')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-8 ERR_BAD_HEADER_SIGNATURE: the high-S twin of the valid signature (malleated)', () => {
+      const s = setup()
+      const sig = s.valid.header.signature
+      const highS = concatBytes(sig.subarray(0, 32), bigIntToBytes(CURVE_N - bytesToBigInt(sig.subarray(32)), 32))
+      const bad = withSignedHeader(encodeSignedHeader(s.valid.header.headerBytes, highS), s.valid.txs)
+      expect(hexOf(bad)).to.not.equal(hexOf(s.valid))
+      refused(() => s.chain.importBlock(bad), 'B-8', 'ERR_BAD_HEADER_SIGNATURE')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-8 ERR_BAD_HEADER_SIGNATURE: a header signed in the transaction domain', () => {
+      const s = setup()
+      const hb = s.valid.header.headerBytes
+      const bad = withSignedHeader(encodeSignedHeader(hb, signBytes(TX_DOMAIN, hb, s.proposer.privateKey)), s.valid.txs)
+      refused(() => s.chain.importBlock(bad), 'B-8', 'ERR_BAD_HEADER_SIGNATURE')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-6 ERR_BAD_HEIGHT: height ≠ parent height + 1', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { h.height += 1n })
+      refused(() => s.chain.importBlock(bad), 'B-6', 'ERR_BAD_HEIGHT')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-7 ERR_SLOT_NOT_INCREASING: slot equal to the parent slot', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { h.slot = s.chain.head.slot })
+      refused(() => s.chain.importBlock(bad), 'B-7', 'ERR_SLOT_NOT_INCREASING')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-2 ERR_WRONG_CHAIN: another chain id', () => {
+      const s = setup()
+      const bad = resign(s.fx, s.valid, (h) => { h.chainId = sha256(utf8('another chain')).subarray(0, 8) })
+      refused(() => s.chain.importBlock(bad), 'B-2', 'ERR_WRONG_CHAIN')
+      unchangedThenValid(s, bad)
+    })
+
+    it('B-2 ERR_WRONG_CHAIN: a valid block of another devnet', () => {
+      const s = setup()
+      const fx2 = makeFixture({ name: 'another-devnet' })
+      const foreign = nextBlock(fx2, fx2.newChain())
+      s.fx.reachSlot(foreign.header.header.slot)
+      refused(() => s.chain.importBlock(foreign), 'B-2', 'ERR_WRONG_CHAIN')
+      unchangedThenValid(s, foreign)
+    })
+
+    it('B-3 ERR_KNOWN_BLOCK: the same block twice', () => {
+      const s = setup()
+      s.chain.importBlock(s.valid)
+      const after = snapshot(s.chain)
+      refused(() => s.chain.importBlock(s.valid), 'B-3', 'ERR_KNOWN_BLOCK')
+      expect(snapshot(s.chain)).to.deep.equal(after)
+    })
+
+    describe('B-12 ERR_INVALID_TX: a block containing an invalid transaction (details name its index, rule and code)', () => {
+      const cases: Array<{ name: string, index: number, rule: string, code: string, txs: (s: Setup) => SignedTx[] }> = [
+        { name: 'nonce gap', index: 1, rule: 'TX-6', code: 'ERR_NONCE_GAP', txs: (s) => [s.tx, transfer(s.fx, s.chain, s.fx.faucet, s.fx.outsider.id, MEME, { nonce: 5n })] },
+        { name: 'replayed nonce', index: 1, rule: 'TX-6', code: 'ERR_NONCE_TOO_LOW', txs: (s) => [s.tx, s.tx] },
+        { name: 'no balance', index: 0, rule: 'TX-7', code: 'ERR_INSUFFICIENT_BALANCE', txs: (s) => [transfer(s.fx, s.chain, s.fx.outsider, s.fx.faucet.id, 1n)] },
+        {
+          name: 'bad signature', index: 1, rule: 'TX-3', code: 'ERR_BAD_SIGNATURE',
+          txs: (s) => {
+            const t = transfer(s.fx, s.chain, s.fx.faucet, s.fx.outsider.id, MEME, { nonce: 1n })
+            return [s.tx, decodeTx(encodeTx(t.bodyBytes, signBytes(TX_DOMAIN, t.bodyBytes, s.fx.outsider.privateKey)))]
+          }
+        },
+        {
+          name: 'another chain', index: 0, rule: 'TX-2', code: 'ERR_WRONG_CHAIN',
+          txs: (s) => [decodeTx(buildTransfer({ chainId: sha256(utf8('x')).subarray(0, 8), privateKey: s.fx.faucet.privateKey, nonce: 0n, fee: s.fx.params.minFee, to: s.fx.outsider.id, amount: 1n }).bytes)]
+        },
+        {
+          name: 'fee below minFee', index: 0, rule: 'TX-5', code: 'ERR_FEE_TOO_LOW',
+          txs: (s) => [transfer(s.fx, s.chain, s.fx.faucet, s.fx.outsider.id, MEME, { fee: s.fx.params.minFee - 1n })]
+        }
+      ]
+      for (const c of cases) {
+        it(c.name, () => {
+          const s = setup()
+          const txs = c.txs(s)
+          const bad = resign(s.fx, s.valid, () => {}, { txs, fixTxRoot: true })
+          const e = refused(() => s.chain.importBlock(bad), 'B-12', 'ERR_INVALID_TX')
+          expect(e.details).to.deep.include({ index: c.index, txId: toHex((txs[c.index] as SignedTx).id), rule: c.rule, code: c.code })
+          unchangedThenValid(s, bad)
+        })
+      }
+    })
+  })
+
+  describe('settlement (B-13), k = 3', () => {
+    /** A main chain of height 6 by alice and bob (settled height 3). */
+    function mainChain (): { fx: ChainFixture, chain: ReturnType<ChainFixture['newChain']>, main: Block[], carol: TestKey } {
+      const fx = makeFixture()
+      const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
+      const chain = fx.newChain()
+      const main = extend(fx, chain, 6, { keys: [alice, bob] })
+      expect(chain.settledHeight).to.equal(3n)
+      return { fx, chain, main, carol }
+    }
+
+    it('a longer private fork from below the settled height is refused (ERR_BELOW_SETTLED, then unknown parents), head and root unchanged', () => {
+      const { fx, chain, main, carol } = mainChain()
+      const before = snapshot(chain)
+      // carol's private fork from height 2 (one below the settled height 3), longer than the main chain
+      const priv = fx.chainWith(main.slice(0, 2))
+      const fork = extend(fx, priv, 7, { keys: [carol] })
+      expect(priv.head.height).to.equal(9n)
+      expect(priv.head.height > chain.head.height, 'the fork is longer').to.equal(true)
+      refused(() => chain.importBlock(fork[0] as Block), 'B-13', 'ERR_BELOW_SETTLED')
+      for (const b of fork.slice(1)) refused(() => chain.importBlock(b), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(snapshot(chain)).to.deep.equal(before)
+      expect(chain.stats.reorgs).to.equal(0)
+      // the fork's blocks wait for a parent that will never be accepted
+      expect(chain.missingParents().map(toHex)).to.deep.equal([hexOf(fork[0] as Block)])
+      refused(() => chain.importBlock(fork[0] as Block), 'B-13', 'ERR_BELOW_SETTLED')
+      expect(snapshot(chain)).to.deep.equal(before)
+      // the main chain goes on
+      expect(chain.importBlock(nextBlock(fx, chain, { keys: fx.validators.slice(0, 2) })).status).to.equal('head')
+    })
+
+    it('a fork from exactly the settled height may still win: a reorg of depth k', () => {
+      const { fx, chain, main, carol } = mainChain()
+      const changes: HeadChange[] = []
+      chain.onHeadChange((c) => changes.push(c))
+      const priv = fx.chainWith(main.slice(0, 3))
+      const fork = extend(fx, priv, 4, { keys: [carol] })
+      importAll(chain, fork)
+      expect(chain.head.hex).to.equal(hexOf(fork[3] as Block))
+      const reorgs = changes.filter((c) => c.undone.length > 0)
+      expect(reorgs.length).to.equal(1)
+      expect(hexes((reorgs[0] as HeadChange).undone)).to.deep.equal([main[5], main[4], main[3]].map((b) => hexOf(b as Block)))
+      expect(chain.stats.maxReorgDepth).to.equal(3)
+      expect(toHex(chain.ledger.root())).to.equal(toHex(priv.ledger.root()))
+    })
+  })
+
+  describe('fork choice', () => {
+    it('two blocks at the same height: the lower leader value is the head, in either arrival order', () => {
+      const fx = makeFixture()
+      const [alice, bob] = fx.validators as [TestKey, TestKey]
+      const g = fx.newChain()
+      const p = nextBlock(fx, g, { keys: [alice] })
+      const q = nextBlock(fx, g, { keys: [bob] })
+      expect(leaderOf(p)).to.not.equal(leaderOf(q))
+      const [winner, loser] = leaderOf(p) < leaderOf(q) ? [p, q] : [q, p]
+
+      const c1 = fx.newChain()
+      expect(c1.importBlock(winner).status).to.equal('head')
+      const r1 = c1.importBlock(loser)
+      expect(r1.status).to.equal('side')
+      expect(r1.change).to.equal(undefined)
+      expect(c1.head.hex).to.equal(hexOf(winner))
+
+      const c2 = fx.newChain()
+      expect(c2.importBlock(loser).status).to.equal('head')
+      const r2 = c2.importBlock(winner)
+      expect(r2.status).to.equal('reorg')
+      expect(hexes(r2.change?.undone ?? [])).to.deep.equal([hexOf(loser)])
+      expect(hexes(r2.change?.applied ?? [])).to.deep.equal([hexOf(winner)])
+      expect(c2.head.hex).to.equal(hexOf(winner))
+
+      expect(snapshot(c1)).to.deep.equal(snapshot(c2))
+      expect(snapshot(c1)).to.deep.equal(snapshot(fx.chainWith([winner])))
+    })
+
+    it('a longer side branch triggers a reorg: undone/applied/orphaned/included are exact and the ledger equals a fresh chain of the winning branch', () => {
+      const fx = makeFixture()
+      const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
+      const main = fx.newChain()
+      const other = fx.newChain()
+      // branch A (alice, bob): two transfers; branch B (carol): a conflicting spend of the faucet's nonce 0
+      const tA1 = transfer(fx, main, fx.faucet, fx.outsider.id, 3n * MEME)
+      const tA2 = transfer(fx, main, alice, bob.id, 2n * MEME)
+      const tB = transfer(fx, other, fx.faucet, carol.id, 4n * MEME)
+      const a1 = nextBlock(fx, main, { keys: [alice, bob], txs: [tA1] })
+      main.importBlock(a1)
+      const a2 = nextBlock(fx, main, { keys: [alice, bob], txs: [tA2] })
+      main.importBlock(a2)
+      const a3 = nextBlock(fx, main, { keys: [alice, bob] })
+      main.importBlock(a3)
+      const b1 = nextBlock(fx, other, { keys: [carol] })
+      other.importBlock(b1)
+      const b2 = nextBlock(fx, other, { keys: [carol], txs: [tB] })
+      other.importBlock(b2)
+      // b3 loses the tie at height 3, so that b4 is the block that switches
+      const b3 = nextBlock(fx, other, { keys: [carol], accept: (b) => leaderOf(b) > leaderOf(a3) })
+      other.importBlock(b3)
+      const b4 = nextBlock(fx, other, { keys: [carol] })
+      other.importBlock(b4)
+
+      const changes: HeadChange[] = []
+      main.onHeadChange((c) => changes.push(c))
+      const before = snapshot(main)
+      for (const b of [b1, b2, b3]) {
+        const r = main.importBlock(b)
+        expect(r.status).to.equal('side')
+        expect(snapshot(main)).to.deep.equal(before)
+      }
+      expect(changes).to.deep.equal([])
+      const r = main.importBlock(b4)
+      expect(r.status).to.equal('reorg')
+      expect(changes.length).to.equal(1)
+      const c = changes[0] as HeadChange
+      expect(r.change).to.equal(c)
+      expect(c.head.hex).to.equal(hexOf(b4))
+      expect(hexes(c.undone)).to.deep.equal([a3, a2, a1].map(hexOf))
+      expect(hexes(c.applied)).to.deep.equal([b1, b2, b3, b4].map(hexOf))
+      expect(ids(c.orphaned)).to.deep.equal(ids([tA2, tA1]))
+      expect(ids(c.included)).to.deep.equal(ids([tB]))
+      expect(main.stats).to.deep.include({ reorgs: 1, maxReorgDepth: 3 })
+      for (const [h, b] of [b1, b2, b3, b4].entries()) expect(main.blockAt(BigInt(h + 1))?.hex).to.equal(hexOf(b))
+
+      const fresh = fx.chainWith([b1, b2, b3, b4])
+      expect(toHex(main.ledger.root())).to.equal(toHex(fresh.ledger.root()))
+      expect(snapshot(main)).to.deep.equal(snapshot(fresh))
+      expect(main.account(fx.outsider.id)).to.equal(undefined)
+      expect(main.account(fx.faucet.id)).to.deep.equal(fresh.account(fx.faucet.id))
+      // the old branch forks at genesis, now below the settled height 1: pruned, it can never win (B-13)
+      expect(main.settledHeight).to.equal(1n)
+      for (const b of [a1, a2, a3]) expect(main.getNode(b.header.hash)).to.equal(undefined)
+    })
+
+    for (const variant of [
+      { name: 'a wrong state root', rule: 'B-12', code: 'ERR_BAD_STATE_ROOT', mutate: (h: { stateRoot: Uint8Array }) => { h.stateRoot = sha256(utf8('wrong')) } },
+      { name: 'a bad VRF proof', rule: 'B-9', code: 'ERR_BAD_VRF', mutate: (h: { vrfProof: Uint8Array }) => { h.vrfProof = flipByte(h.vrfProof, 80) } }
+    ]) {
+      it(`a branch whose 2nd block has ${variant.name} is refused and the previous head and root are restored exactly`, () => {
+        const fx = makeFixture()
+        const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
+        const main = fx.newChain()
+        const changes: HeadChange[] = []
+        main.onHeadChange((c) => changes.push(c))
+        const a1 = nextBlock(fx, main, { keys: [alice, bob], txs: [transfer(fx, main, fx.faucet, fx.outsider.id, MEME)] })
+        main.importBlock(a1)
+        const a2 = nextBlock(fx, main, { keys: [alice, bob] })
+        main.importBlock(a2)
+        // carol's branch: b1 valid, b2 a forged twin of a valid block (losing the tie at height 2), b3 on b2
+        const other = fx.newChain()
+        const b1 = nextBlock(fx, other, { keys: [carol], txs: [transfer(fx, other, fx.faucet, carol.id, MEME)] })
+        other.importBlock(b1)
+        const b2ok = nextBlock(fx, other, { keys: [carol], accept: (b) => leaderOf(b) > leaderOf(a2) })
+        other.importBlock(b2ok)
+        const b3ok = nextBlock(fx, other, { keys: [carol] })
+        const b2 = resign(fx, b2ok, variant.mutate)
+        const b3 = resign(fx, b3ok, (h) => { h.parentHash = b2.header.hash })
+
+        const before = snapshot(main)
+        const accounts = [fx.faucet, fx.outsider, alice, bob, carol].map((k) => main.account(k.id))
+        expect(main.importBlock(b1).status).to.equal('side')
+        expect(main.importBlock(b2).status).to.equal('side')
+        changes.length = 0
+        refused(() => main.importBlock(b3), variant.rule, variant.code)
+        expect(changes, 'no head change is announced').to.deep.equal([])
+        expect(snapshot(main)).to.deep.equal(before)
+        expect([fx.faucet, fx.outsider, alice, bob, carol].map((k) => main.account(k.id))).to.deep.equal(accounts)
+        expect(main.head.hex).to.equal(hexOf(a2))
+        expect(main.stats.reorgs).to.equal(0)
+        // b1 was applied and undone: it stays a valid side block; b2 is known invalid
+        expect(main.getNode(b1.header.hash)?.status).to.equal('valid')
+        expect(main.getNode(b2.header.hash)).to.equal(undefined)
+        refused(() => main.importBlock(b2), 'B-12', 'ERR_KNOWN_INVALID')
+        // b3 again: a descendant of a known-invalid block, refused outright (not an orphan)
+        refused(() => main.importBlock(b3), 'B-12', 'ERR_INVALID_ANCESTOR')
+        expect(main.orphanCount).to.equal(0)
+        // a later valid block on the old head still imports, and the ledger is that of the old branch
+        const a3 = nextBlock(fx, main, { keys: [alice, bob] })
+        expect(main.importBlock(a3).status).to.equal('head')
+        expect(snapshot(main)).to.deep.equal(snapshot(fx.chainWith([a1, a2, a3])))
+      })
+    }
+
+    it('a child of a block found invalid is refused (ERR_INVALID_ANCESTOR), not kept as an orphan waiting for the invalid parent', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      extend(fx, chain, 2)
+      const okChain = fx.chainWith(blocksOf(chain))
+      const good = nextBlock(fx, okChain)
+      okChain.importBlock(good)
+      const child = nextBlock(fx, okChain)
+      const bad = resign(fx, good, (h) => { h.stateRoot = sha256(utf8('wrong')) })
+      const badChild = resign(fx, child, (h) => { h.parentHash = bad.header.hash })
+      refused(() => chain.importBlock(bad), 'B-12', 'ERR_BAD_STATE_ROOT')
+      const before = snapshot(chain)
+      refused(() => chain.importBlock(badChild), 'B-12', 'ERR_INVALID_ANCESTOR')
+      expect(chain.orphanCount).to.equal(0)
+      expect(chain.missingParents()).to.deep.equal([])
+      expect(snapshot(chain)).to.deep.equal(before)
+    })
+
+    it('orphans (child before parent) are adopted when the parent arrives', () => {
+      const fx = makeFixture()
+      const src = fx.newChain()
+      const [b1, b2, b3] = extend(fx, src, 3) as [Block, Block, Block]
+      const chain = fx.newChain()
+      const changes: HeadChange[] = []
+      chain.onHeadChange((c) => changes.push(c))
+      refused(() => chain.importBlock(b3), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(chain.orphanCount).to.equal(1)
+      expect(chain.hasSeen(b3.header.hash)).to.equal(true)
+      expect(chain.missingParents().map(toHex)).to.deep.equal([hexOf(b2)])
+      refused(() => chain.importBlock(b3), 'B-3', 'ERR_KNOWN_BLOCK')
+      refused(() => chain.importBlock(b2), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(chain.orphanCount).to.equal(2)
+      expect(chain.missingParents().map(toHex)).to.deep.equal([hexOf(b1)])
+      expect(chain.head).to.equal(chain.genesis)
+      const r = chain.importBlock(b1)
+      expect(r.adopted).to.equal(2)
+      expect(chain.orphanCount).to.equal(0)
+      expect(chain.missingParents()).to.deep.equal([])
+      expect(chain.head.hex).to.equal(hexOf(b3))
+      expect(changes.map((c) => c.head.hex)).to.deep.equal([b1, b2, b3].map(hexOf))
+      expect(snapshot(chain)).to.deep.equal(snapshot(src))
+    })
+
+    it('the orphan pool is bounded by maxOrphans (the oldest is evicted)', () => {
+      const fx = makeFixture()
+      const src = fx.newChain()
+      const [b1, b2, b3, b4] = extend(fx, src, 4) as [Block, Block, Block, Block]
+      const chain = fx.newChain({ maxOrphans: 2 })
+      for (const b of [b2, b3, b4]) refused(() => chain.importBlock(b), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(chain.orphanCount).to.equal(2)
+      expect(chain.hasSeen(b2.header.hash), 'oldest evicted').to.equal(false)
+      expect(chain.hasSeen(b3.header.hash)).to.equal(true)
+      expect(chain.hasSeen(b4.header.hash)).to.equal(true)
+      expect(chain.importBlock(b1).adopted).to.equal(0)
+      expect(chain.missingParents().map(toHex)).to.deep.equal([hexOf(b2)])
+      expect(chain.importBlock(b2).adopted).to.equal(2)
+      expect(chain.head.hex).to.equal(hexOf(b4))
+      expect(chain.orphanCount).to.equal(0)
+    })
+  })
+
+  describe('equivocation', () => {
+    it('two valid blocks by one proposer for one slot both import; the pair is evidence that slashes the proposer once included', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      extend(fx, chain, 2)
+      const e1 = nextBlock(fx, chain)
+      const offender = fx.keyOf(e1.header.header.proposer)
+      const slot = e1.header.header.slot
+      const self = transfer(fx, chain, offender, offender.id, 1n)
+      const e2 = produceBlock(chain, offender, slot, [self]) as Block
+      expect(e2).to.not.equal(undefined)
+      expect(hexOf(e2)).to.not.equal(hexOf(e1))
+      expect(leaderOf(e2)).to.equal(leaderOf(e1))
+
+      const r1 = chain.importBlock(e1)
+      expect(r1.equivocation).to.equal(undefined)
+      const r2 = chain.importBlock(e2)
+      expect(r2.equivocation).to.not.equal(undefined)
+      expect(toHex(r2.equivocation?.a.hash as Uint8Array)).to.equal(hexOf(e1))
+      expect(toHex(r2.equivocation?.b.hash as Uint8Array)).to.equal(hexOf(e2))
+      expect(chain.getNode(e1.header.hash)).to.not.equal(undefined)
+      expect(chain.getNode(e2.header.hash)).to.not.equal(undefined)
+      // equal leader values: the lower hash is the head, whatever the arrival order
+      const lower = toHex(e1.header.hash) < toHex(e2.header.hash) ? e1 : e2
+      expect(chain.head.hex).to.equal(hexOf(lower))
+      expect(r2.status).to.equal(lower === e2 ? 'reorg' : 'side')
+      const reversed = fx.chainWith(blocksOf(chain).slice(0, 2))
+      reversed.importBlock(e2)
+      expect(reversed.importBlock(e1).equivocation).to.not.equal(undefined)
+      expect(reversed.head.hex).to.equal(hexOf(lower))
+
+      const evs = chain.takeEquivocations()
+      expect(evs.length).to.equal(1)
+      const ev = evs[0] as NonNullable<typeof evs[0]>
+      expect([toHex(ev.a.hash), toHex(ev.b.hash)]).to.deep.equal([hexOf(e1), hexOf(e2)])
+      expect(chain.takeEquivocations()).to.deep.equal([])
+
+      // evidence from the pair, included by another validator, slashes the offender
+      const evTx = decodeTx(buildEvidence({
+        chainId: fx.params.chainId, privateKey: fx.faucet.privateKey, nonce: chain.account(fx.faucet.id)?.nonce ?? 0n, fee: fx.params.minFee, headerA: ev.a.bytes, headerB: ev.b.bytes
+      }).bytes)
+      const others = fx.validators.filter((v) => v !== offender)
+      const inc = nextBlock(fx, chain, { keys: others, txs: [evTx] })
+      expect(ids(inc.txs)).to.deep.equal(ids([evTx]))
+      const includer = fx.keyOf(inc.header.header.proposer)
+      const stake0 = chain.account(offender.id)?.stake as bigint
+      const includer0 = chain.account(includer.id)?.balance as bigint
+      const supply0 = chain.ledger.supply()
+      expect(chain.ledger.isSlashed(offender.publicKey, slot)).to.equal(false)
+      const r = chain.importBlock(inc)
+      expect(r.status).to.equal('head')
+      const f = fx.params.slashFraction
+      const slashed = stake0 * f.num / f.den
+      const reward = slashed * fx.params.slashReward.num / fx.params.slashReward.den
+      expect(slashed > 0n).to.equal(true)
+      expect(chain.account(offender.id)?.stake).to.equal(stake0 - slashed)
+      expect(chain.ledger.isSlashed(offender.publicKey, slot)).to.equal(true)
+      expect(chain.account(includer.id)?.balance).to.equal(includer0 + fx.params.blockReward + fx.params.minFee + reward)
+      expect(chain.ledger.supply()).to.equal(supply0 + fx.params.blockReward - (slashed - reward))
+      expect(r.node.burned).to.equal(slashed - reward)
+
+      // the same equivocation cannot be punished twice
+      const evTx2 = decodeTx(buildEvidence({
+        chainId: fx.params.chainId, privateKey: fx.faucet.privateKey, nonce: chain.account(fx.faucet.id)?.nonce ?? 0n, fee: fx.params.minFee, headerA: ev.b.bytes, headerB: ev.a.bytes
+      }).bytes)
+      const before = snapshot(chain)
+      const next = nextBlock(fx, chain, { keys: others })
+      const twice = resign(fx, next, () => {}, { txs: [evTx2], fixTxRoot: true })
+      const e = refused(() => chain.importBlock(twice), 'B-12', 'ERR_INVALID_TX')
+      expect(e.details).to.deep.include({ index: 0, rule: 'TX-9', code: 'ERR_ALREADY_SLASHED' })
+      expect(snapshot(chain)).to.deep.equal(before)
+      expect(chain.importBlock(next).status).to.equal('head')
+    })
+  })
+
+  describe('mempool integration', () => {
+    it('after a reorg, transactions of the orphaned block return to the mempool and are re-included by the next producer', () => {
+      const fx = makeFixture()
+      const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
+      const chain = fx.newChain()
+      const { mempool, changes } = wireMempool(chain)
+      const limits = { maxBlockBytes: fx.params.maxBlockBytes, maxBlockTxs: fx.params.maxBlockTxs }
+      // t: in both branches; u: only in the branch that loses
+      const t = transfer(fx, chain, fx.faucet, fx.outsider.id, 3n * MEME)
+      const u = transfer(fx, chain, alice, bob.id, 2n * MEME)
+      mempool.add(t)
+      mempool.add(u)
+      const a1 = nextBlock(fx, chain, { keys: [alice, bob], txs: mempool.select(mempoolView(chain), limits) })
+      expect(ids(a1.txs).sort()).to.deep.equal(ids([t, u]).sort())
+      chain.importBlock(a1)
+      expect(mempool.size).to.equal(0)
+
+      const other = fx.newChain()
+      const b1 = nextBlock(fx, other, { keys: [carol], txs: [t] })
+      other.importBlock(b1)
+      const b2 = nextBlock(fx, other, { keys: [carol] })
+      expect(ids(b1.txs)).to.deep.equal(ids([t]))
+      importAll(chain, [b1, b2])
+      expect(chain.head.hex).to.equal(hexOf(b2))
+      const reorg = changes.filter((c) => c.undone.length > 0)
+      expect(reorg.length).to.equal(1)
+      expect(hexes((reorg[0] as HeadChange).undone)).to.deep.equal([hexOf(a1)])
+      expect(ids((reorg[0] as HeadChange).orphaned)).to.deep.equal(ids(a1.txs))
+      // u is back; t is in the new chain already (TX-10)
+      expect(mempool.has(u.id)).to.equal(true)
+      expect(mempool.has(t.id)).to.equal(false)
+      expect(mempool.size).to.equal(1)
+
+      const c3 = nextBlock(fx, chain, { txs: mempool.select(mempoolView(chain), limits) })
+      expect(ids(c3.txs)).to.deep.equal(ids([u]))
+      const bob0 = chain.account(bob.id)?.balance as bigint
+      const bobProposes = fx.keyOf(c3.header.header.proposer) === bob
+      expect(chain.importBlock(c3).status).to.equal('head')
+      expect(mempool.size).to.equal(0)
+      expect(chain.account(bob.id)?.balance).to.equal(bob0 + 2n * MEME + (bobProposes ? fx.params.blockReward + fx.params.minFee : 0n))
+      expect(chain.account(fx.outsider.id)?.balance).to.equal(3n * MEME)
+    })
+  })
+})

@@ -1,0 +1,38 @@
+/**
+ * Every limit and default of the HTTP API, in one place. Each input path enforces the limit it
+ * names here; tests may lower the timing defaults through `ApiServerInit`.
+ */
+
+/** Default bind address: the API serves this machine only unless told otherwise. */
+export const DEFAULT_API_HOST = '127.0.0.1'
+/** Largest request body read (a transaction is ≤ 1,664 bytes; 3,330 characters of hex). */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024
+/** Server-sent-event clients served at once; one more gets 503. */
+export const DEFAULT_MAX_SSE_CLIENTS = 64
+/** A comment line is sent to every SSE client this often, so proxies and clients see a live stream. */
+export const DEFAULT_SSE_HEARTBEAT_MS = 15_000
+/** An SSE client whose unsent data exceeds this is too slow and is disconnected. */
+export const MAX_SSE_BUFFERED_BYTES = 1024 * 1024
+/** Reconnection delay suggested to SSE clients (the `retry:` field). */
+export const SSE_RETRY_MS = 3_000
+/** Transaction ids remembered with the block that includes them (oldest evicted first). */
+export const DEFAULT_TX_INDEX_MAX = 100_000
+/** `GET /blocks`: default and maximum page size. */
+export const DEFAULT_BLOCKS_PAGE = 20
+export const MAX_BLOCKS_PAGE = 100
+/** Transactions serialized between two yields to the event loop when streaming a block. */
+export const TXS_PER_CHUNK = 256
+/** Whole request (headers and body) must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 15_000
+/** Request headers must arrive within this. */
+export const HEADERS_TIMEOUT_MS = 10_000
+/** An idle keep-alive connection is closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000
+/** Open connections at once (SSE clients included). */
+export const MAX_CONNECTIONS = 1024
+/** `stop()` lets in-flight requests finish for this long, then closes every connection. */
+export const STOP_GRACE_MS = 1_000
+/** Fractional digits of a validator's stake share (a decimal string). */
+export const SHARE_DECIMALS = 6
+/** Buckets (seconds) of the API's request-duration histogram. */
+export const REQUEST_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]

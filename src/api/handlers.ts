@@ -1,0 +1,258 @@
+/**
+ * Route handlers other than blocks: status, transactions, accounts and proofs, validators,
+ * events and metrics. Each reads the chain synchronously where it can, so one response is one
+ * consistent view of the head.
+ */
+import { encodeAddress } from '../core/address.ts'
+import { fromHex, toHex } from '../core/bytes.ts'
+import { epochOf, epochStateForSlot, type StakeSnapshot } from '../core/consensus.ts'
+import { DecodeError, ValidationError } from '../core/errors.ts'
+import { sha256 } from '../core/hash.ts'
+import { encodeSmtProof } from '../core/smt.ts'
+import { encodeAccount } from '../wire/messages.ts'
+import { blockByHash, placementOf } from './blocks.ts'
+import { SHARE_DECIMALS } from './constants.ts'
+import type { ApiContext, ApiRequest } from './context.ts'
+import { ApiError, badRequest, notFound } from './errors.ts'
+import { readBody, sendJson, sendText } from './http.ts'
+import { METRICS_CONTENT_TYPE, MetricsWriter, processMetrics } from './metrics.ts'
+import { parseAddress, parseFormat, parseHash, parseHex } from './params.ts'
+import { accountJson, decimalRatio, txJson } from './views.ts'
+
+/** The network's sync state, or "not syncing" without a network or when it fails. */
+function syncOf (ctx: ApiContext): { peers: number, syncing: boolean, targetHeight?: bigint } {
+  const n = ctx.network
+  if (n === undefined) return { peers: 0, syncing: false }
+  try {
+    const s = n.syncState()
+    return { peers: n.peers(), syncing: s.syncing, ...(s.targetHeight !== undefined ? { targetHeight: s.targetHeight } : {}) }
+  } catch (err) {
+    ctx.log('warn', 'network state unavailable', { error: (err as Error).message })
+    return { peers: 0, syncing: false }
+  }
+}
+
+/** `GET /status`. */
+export function getStatus (ctx: ApiContext, r: ApiRequest): void {
+  const s = ctx.chain.status()
+  const net = syncOf(ctx)
+  sendJson(r.res, 200, {
+    chainId: s.chainId,
+    genesisHash: s.genesisHash,
+    height: s.height.toString(),
+    headHash: s.headHash,
+    headSlot: s.headSlot.toString(),
+    slot: s.slot.toString(),
+    epoch: epochOf(s.slot, ctx.chain.params).toString(),
+    settledHeight: s.settledHeight.toString(),
+    settledHash: s.settledHash,
+    peers: net.peers,
+    mempool: s.mempool,
+    mempoolBytes: ctx.chain.mempool.bytes,
+    orphans: s.orphans,
+    syncing: net.syncing,
+    ...(net.targetHeight !== undefined ? { targetHeight: net.targetHeight.toString() } : {})
+  })
+}
+
+/** `GET /txs/:id[?format=hex]`: pending in the mempool, or included in a recently indexed block. */
+export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const id = parseHash(r.params[0] as string, 'transaction id', 'ERR_BAD_TX_ID')
+  const format = parseFormat(r.url)
+  const idHex = toHex(id)
+  const pending = ctx.chain.mempool.get(id)
+  if (pending !== undefined) {
+    sendJson(r.res, 200, { id: idHex, status: 'pending', ...(format === 'hex' ? { hex: toHex(pending.bytes) } : { tx: txJson(pending) }) })
+    return
+  }
+  const loc = ctx.txIndex.get(idHex)
+  const found = loc === undefined ? undefined : await blockByHash(ctx.chain, fromHex(loc.blockHash))
+  const tx = loc === undefined ? undefined : found?.block.txs[loc.index]
+  if (loc === undefined || found === undefined || tx === undefined || toHex(tx.id) !== idHex) {
+    const oldest = ctx.txIndex.oldestHeight
+    throw notFound(`transaction not in the mempool nor in the indexed blocks${oldest !== undefined ? ` (heights ${oldest} and above)` : ''}`)
+  }
+  const placement = await placementOf(ctx.chain, found.block.header)
+  sendJson(r.res, 200, {
+    id: idHex,
+    status: 'included',
+    blockHash: loc.blockHash,
+    height: loc.height.toString(),
+    index: loc.index,
+    ...placement,
+    ...(format === 'hex' ? { hex: toHex(tx.bytes) } : { tx: txJson(tx) })
+  })
+}
+
+/** The transaction hex of a `POST /txs` body: `{"tx": hex}` (JSON) or a bare hex string (text/plain). */
+function txHexOf (body: Buffer, contentType: string | undefined): string {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  const text = body.toString('utf8').trim()
+  // curl -d sends application/x-www-form-urlencoded: treated like no type, by the first character
+  const sniff = type === '' || type === 'application/x-www-form-urlencoded'
+  const json = type === 'application/json' || (sniff && (text.startsWith('{') || text.startsWith('"')))
+  if (!json && !sniff && type !== 'text/plain') {
+    throw new ApiError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json {"tx": "<hex>"} or text/plain hex')
+  }
+  if (!json) return text
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw badRequest('ERR_BAD_JSON', 'request body is not valid JSON')
+  }
+  if (typeof value === 'string') return value
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { tx?: unknown }).tx === 'string') {
+    return (value as { tx: string }).tx
+  }
+  throw badRequest('ERR_BAD_REQUEST', 'expected {"tx": "<hex of the Transaction bytes>"}')
+}
+
+/** Refusals that are the node's state, not the transaction's fault. */
+const UNAVAILABLE: Record<string, number> = { ERR_MEMPOOL_FULL: 503, ERR_CLOSED: 503, ERR_SENDER_LIMIT: 429 }
+
+/**
+ * `POST /txs`: 202 `{id}` when the transaction entered the mempool (the network then gossips
+ * it), 200 `{id}` when it was already pending, else the refusal with its protocol code.
+ */
+export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const body = await readBody(r.req, ctx.maxBodyBytes)
+  const bytes = parseHex(txHexOf(body, r.req.headers['content-type']), 'tx')
+  const [outcome] = await ctx.chain.addTransactions([bytes], { local: true })
+  if (outcome === undefined) throw new Error('no outcome for a submitted transaction')
+  if (outcome.ok) {
+    sendJson(r.res, 202, { id: toHex(outcome.id) })
+    return
+  }
+  const e = outcome.error
+  if (e.code === 'ERR_KNOWN_TX') {
+    sendJson(r.res, 200, { id: toHex(sha256(bytes)) }) // tx id = SHA-256 of its bytes (SPEC §4)
+    return
+  }
+  if (e.code === 'ERR_INTERNAL') throw e
+  if (!(e instanceof ValidationError || e instanceof DecodeError) && UNAVAILABLE[e.code] === undefined) throw e
+  const details: Record<string, unknown> = e instanceof ValidationError ? { rule: e.rule } : {}
+  throw new ApiError(UNAVAILABLE[e.code] ?? 400, e.code, e.message, details)
+}
+
+/** `GET /accounts/:address`: the account at the head; an absent account is all zeros. */
+export function getAccount (ctx: ApiContext, r: ApiRequest): void {
+  const id = parseAddress(r.params[0] as string)
+  const svc = ctx.chain
+  const ledger = svc.chain.ledger
+  sendJson(r.res, 200, accountJson(encodeAddress(id), ledger.get(id), ledger.spendable(id, svc.currentEpoch()), svc.chain.head, svc.mempool.pending(id).length))
+}
+
+/**
+ * `GET /accounts/:address/proof`: the account's canonical bytes (or null) and its sparse-Merkle
+ * proof against the head's stateRoot, with the head's signed header so a light client can check
+ * the header signature and the proof (verifySmtProof) from this one response.
+ */
+export function getAccountProof (ctx: ApiContext, r: ApiRequest): void {
+  const id = parseAddress(r.params[0] as string)
+  const chain = ctx.chain.chain
+  const head = chain.head
+  const a = chain.ledger.get(id)
+  sendJson(r.res, 200, {
+    address: encodeAddress(id),
+    accountId: toHex(id),
+    height: head.height.toString(),
+    headHash: head.hex,
+    stateRoot: toHex(chain.ledger.root()),
+    header: head.block === undefined ? null : toHex(head.block.header.bytes),
+    account: a === undefined ? null : toHex(encodeAccount(a)),
+    proof: encodeSmtProof(chain.ledger.prove(id))
+  })
+}
+
+/**
+ * `GET /validators`: bonded stake at the head (`stake`, `share`) and the distribution leader
+ * election uses in the epoch in progress (`activeStake`, `activeShare`: stakes at the end of
+ * epoch − 2, SPEC §9). Shares are decimal strings; largest stake first.
+ */
+export function getValidators (ctx: ApiContext, r: ApiRequest): void {
+  const svc = ctx.chain
+  const head = svc.chain.head
+  const bonded = svc.chain.ledger.stakeSnapshot()
+  const slot = svc.currentSlot() > head.slot ? svc.currentSlot() : head.slot
+  let active: StakeSnapshot | undefined
+  try {
+    if (head.epochAfter !== undefined && head.stakesAfter !== undefined) active = epochStateForSlot(head.epochAfter, head.stakesAfter, slot, svc.params).distribution
+  } catch {
+    active = head.epochAfter?.distribution
+  }
+  const ids = new Set([...bonded.stakes.keys(), ...(active?.stakes.keys() ?? [])])
+  const validators = [...ids].map((hex) => {
+    const stake = bonded.stakes.get(hex) ?? 0n
+    const activeStake = active?.stakes.get(hex) ?? 0n
+    return {
+      address: encodeAddress(fromHex(hex)),
+      stake: stake.toString(),
+      share: decimalRatio(stake, bonded.total, SHARE_DECIMALS),
+      activeStake: activeStake.toString(),
+      activeShare: decimalRatio(activeStake, active?.total ?? 0n, SHARE_DECIMALS),
+      sort: stake
+    }
+  }).sort((x, y) => (x.sort !== y.sort ? (x.sort > y.sort ? -1 : 1) : x.address < y.address ? -1 : 1))
+    .map(({ sort: _sort, ...v }) => v)
+  sendJson(r.res, 200, {
+    height: head.height.toString(),
+    epoch: epochOf(slot, svc.params).toString(),
+    totalStake: bonded.total.toString(),
+    activeTotalStake: (active?.total ?? 0n).toString(),
+    validators
+  })
+}
+
+/** `GET /events`: server-sent `head`, `block` and `reorg` events; the current head first. */
+export function getEvents (ctx: ApiContext, r: ApiRequest): void {
+  if (ctx.hub.full) throw new ApiError(503, 'ERR_TOO_MANY_CLIENTS', 'too many event-stream clients; retry later')
+  const head = ctx.chain.chain.head
+  ctx.hub.add(r.req, r.res, [{ event: 'head', data: headEvent(ctx, head) }])
+}
+
+/** Data of a `head` event. */
+export function headEvent (ctx: ApiContext, head: { height: bigint, hex: string, slot: bigint }): { height: string, hash: string, slot: string, settledHeight: string } {
+  return { height: head.height.toString(), hash: head.hex, slot: head.slot.toString(), settledHeight: ctx.chain.chain.settledHeight.toString() }
+}
+
+/** `GET /metrics`: Prometheus text. */
+export function getMetrics (ctx: ApiContext, r: ApiRequest): void {
+  const svc = ctx.chain
+  const s = svc.status()
+  const c = svc.counters
+  const net = syncOf(ctx)
+  const w = new MetricsWriter()
+    .gauge('memecoin_head_height', 'Height of the head block.', s.height)
+    .gauge('memecoin_head_slot', 'Slot of the head block.', s.headSlot)
+    .gauge('memecoin_current_slot', 'Slot in progress by the node clock.', s.slot)
+    .gauge('memecoin_settled_height', 'Height at or below which blocks are final (head height - k).', s.settledHeight)
+    .gauge('memecoin_peers', 'Connected peers.', net.peers)
+    .gauge('memecoin_syncing', '1 while the node catches up with its peers.', net.syncing ? 1 : 0)
+  if (net.targetHeight !== undefined) w.gauge('memecoin_sync_target_height', 'Height the node is syncing to.', net.targetHeight)
+  w.gauge('memecoin_mempool_txs', 'Transactions in the mempool.', s.mempool)
+    .gauge('memecoin_mempool_bytes', 'Wire bytes of the transactions in the mempool.', svc.mempool.bytes)
+    .gauge('memecoin_orphan_blocks', 'Blocks waiting for their parent.', s.orphans)
+    .counter('memecoin_blocks_imported_total', 'Blocks imported (any branch).', c.blocksImported)
+    .counter('memecoin_txs_accepted_total', 'Transactions accepted into the mempool.', c.txsAccepted)
+    .counter('memecoin_reorgs_total', 'Head changes that undid blocks.', c.reorgs)
+    .gauge('memecoin_reorg_max_depth', 'Most blocks undone by one reorg.', c.maxReorgDepth)
+  const imports = ctx.blockImportSeconds?.()
+  if (imports !== undefined) w.histogram('memecoin_block_import_seconds', 'Time to validate, apply and persist a block.', imports)
+  if (ctx.network?.metrics !== undefined) {
+    try {
+      w.external('memecoin_', ctx.network.metrics(), 'Reported by the network layer.')
+    } catch (err) {
+      ctx.log('warn', 'network metrics unavailable', { error: (err as Error).message })
+    }
+  }
+  w.gauge('memecoin_api_sse_clients', 'Connected server-sent-event clients.', ctx.hub.size)
+    .counter('memecoin_api_sse_dropped_total', 'Event-stream clients dropped for reading too slowly.', ctx.hub.dropped)
+    .gauge('memecoin_api_tx_index_entries', 'Transactions indexed for GET /txs/:id.', ctx.txIndex.size)
+  for (const [code, n] of [...ctx.responses].sort((a, b) => a[0] - b[0])) {
+    w.counter('memecoin_api_responses_total', 'API responses by HTTP status.', n, `{code="${code}"}`)
+  }
+  w.histogram('memecoin_api_request_seconds', 'API request durations (event streams excluded).', ctx.requestSeconds.snapshot())
+  processMetrics(w, ctx.lag)
+  sendText(r.res, 200, w.toString(), METRICS_CONTENT_TYPE)
+}

@@ -1,0 +1,274 @@
+/**
+ * The HTTP API server (node:http, no framework): a fixed route table, JSON errors with stable
+ * codes, bounded bodies and event streams, and start/stop that also close keep-alive and SSE
+ * connections. The chain's events feed the transaction index and the event stream.
+ */
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { addressOf } from '../core/address.ts'
+import { toHex } from '../core/bytes.ts'
+import type { ChainService } from '../chain/service.ts'
+import { getBlock, listBlocks } from './blocks.ts'
+import {
+  DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_TX_INDEX_MAX,
+  HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
+} from './constants.ts'
+import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './context.ts'
+import { ApiError } from './errors.ts'
+import { EventHub } from './events.ts'
+import { getAccount, getAccountProof, getEvents, getMetrics, getStatus, getTx, getValidators, headEvent, postTx } from './handlers.ts'
+import { sendError } from './http.ts'
+import { Histogram, type HistogramSnapshot } from './metrics.ts'
+import { TxIndex } from './tx-index.ts'
+
+/** Options of `createApiServer`. */
+export interface ApiServerInit {
+  chain: ChainService
+  network?: ApiNetwork
+  /** Bind address (default 127.0.0.1: this machine only). */
+  host?: string
+  /** TCP port; 0 picks a free one (see `start()`'s result). */
+  port: number
+  log?: ApiLog
+  /** Largest request body (default 256 KiB); larger gets 413. */
+  maxBodyBytes?: number
+  /** Event-stream clients at once (default 64); one more gets 503. */
+  maxSseClients?: number
+  /** Event-stream heartbeat period (default 15 s). */
+  sseHeartbeatMs?: number
+  /** Transactions remembered for `GET /txs/:id` (default 100,000). */
+  txIndexSize?: number
+  /** Block import durations for `/metrics`, if the composition root measures them. */
+  blockImportSeconds?: () => HistogramSnapshot | undefined
+}
+
+/** A running (or startable) API server. */
+export interface ApiServer {
+  /** Listens; resolves with the bound address (the real port when `port` was 0). */
+  start: () => Promise<{ host: string, port: number }>
+  /** Stops listening and closes every connection, event streams and keep-alive ones included. */
+  stop: () => Promise<void>
+  /** `http://host:port`: the bound port once started (still the last one after stop). */
+  readonly url: string
+}
+
+interface Route { path: string[], methods: Partial<Record<string, Handler>> }
+
+/** The route table; `:x` segments are captured in order. */
+const ROUTES: Route[] = [
+  { path: ['status'], methods: { GET: getStatus } },
+  { path: ['blocks'], methods: { GET: listBlocks } },
+  { path: ['blocks', ':id'], methods: { GET: getBlock } },
+  { path: ['txs'], methods: { POST: postTx } },
+  { path: ['txs', ':id'], methods: { GET: getTx } },
+  { path: ['accounts', ':address'], methods: { GET: getAccount } },
+  { path: ['accounts', ':address', 'proof'], methods: { GET: getAccountProof } },
+  { path: ['validators'], methods: { GET: getValidators } },
+  { path: ['events'], methods: { GET: getEvents } },
+  { path: ['metrics'], methods: { GET: getMetrics } }
+]
+
+function match (segments: string[]): { route: Route, params: string[] } | undefined {
+  for (const route of ROUTES) {
+    if (route.path.length !== segments.length) continue
+    const params: string[] = []
+    let ok = true
+    for (let i = 0; i < segments.length && ok; i++) {
+      const p = route.path[i] as string
+      const s = segments[i] as string
+      if (p.startsWith(':')) params.push(s)
+      else ok = p === s
+    }
+    if (ok) return { route, params }
+  }
+  return undefined
+}
+
+/** Creates the API server of `init.chain` (not yet listening). */
+export function createApiServer (init: ApiServerInit): ApiServer {
+  const host = init.host ?? DEFAULT_API_HOST
+  const log: ApiLog = init.log ?? (() => {})
+  const ctx: ApiContext = {
+    chain: init.chain,
+    txIndex: new TxIndex(init.txIndexSize ?? DEFAULT_TX_INDEX_MAX),
+    hub: new EventHub({ maxClients: init.maxSseClients ?? DEFAULT_MAX_SSE_CLIENTS, heartbeatMs: init.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS }),
+    maxBodyBytes: init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    log,
+    requestSeconds: new Histogram(REQUEST_SECONDS_BUCKETS),
+    responses: new Map()
+  }
+  if (init.network !== undefined) ctx.network = init.network
+  if (init.blockImportSeconds !== undefined) ctx.blockImportSeconds = init.blockImportSeconds
+  indexChain(ctx)
+
+  let server: Server | undefined
+  let bound: { host: string, port: number } | undefined
+  let stopping: Promise<void> | undefined
+  let lastPort = init.port
+  let starting: Promise<{ host: string, port: number }> | undefined
+  const sockets = new Set<Socket>()
+  const urlOf = (): string => `http://${host.includes(':') ? `[${host}]` : host}:${bound?.port ?? lastPort}`
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now()
+    let stream = false
+    res.on('finish', () => {
+      ctx.responses.set(res.statusCode, (ctx.responses.get(res.statusCode) ?? 0) + 1)
+      if (!stream) ctx.requestSeconds.observe((performance.now() - started) / 1000)
+    })
+    void (async () => {
+      let url: URL
+      try {
+        url = new URL(req.url ?? '/', 'http://api.invalid')
+      } catch {
+        throw new ApiError(400, 'ERR_BAD_REQUEST', 'malformed request target')
+      }
+      const segments = url.pathname.split('/').filter((s) => s !== '')
+      const m = match(segments)
+      if (m === undefined) throw new ApiError(404, 'ERR_NOT_FOUND', 'no such endpoint')
+      const method = req.method ?? ''
+      const handler = Object.hasOwn(m.route.methods, method) ? m.route.methods[method] : undefined
+      if (handler === undefined) {
+        throw new ApiError(405, 'ERR_METHOD_NOT_ALLOWED', `method not allowed; use ${Object.keys(m.route.methods).join(', ')}`, { allow: Object.keys(m.route.methods).join(', ') })
+      }
+      stream = handler === getEvents
+      const r: ApiRequest = { req, res, url, params: m.params }
+      await handler(ctx, r)
+    })().catch((err: unknown) => { fail(ctx, res, err) })
+  }
+
+  /** Binds a fresh server (after any stop in progress) and starts the event hub. */
+  const listen = async (): Promise<{ host: string, port: number }> => {
+    if (stopping !== undefined) await stopping
+    const srv = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, handle)
+    srv.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+    srv.maxConnections = MAX_CONNECTIONS
+    srv.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+    srv.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      // Unparsable HTTP: answer once in JSON if the socket still takes it, never with details.
+      if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+      const body = JSON.stringify({ error: { code: status === 408 ? 'ERR_TIMEOUT' : 'ERR_BAD_REQUEST', message: 'malformed or incomplete HTTP request' } })
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+    })
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => { reject(err) }
+      srv.once('error', onError)
+      srv.listen(init.port, host, () => {
+        srv.off('error', onError)
+        resolve()
+      })
+    })
+    srv.on('error', (err) => { log('error', 'API server error', { error: err.message }) })
+    const addr = srv.address() as AddressInfo
+    server = srv
+    bound = { host: addr.address, port: addr.port }
+    lastPort = addr.port
+    ctx.hub.start()
+    const lag = monitorEventLoopDelay({ resolution: 20 })
+    lag.enable()
+    ctx.lag = lag
+    log('info', 'API listening', { url: urlOf() })
+    return bound
+  }
+
+  return {
+    get url () { return urlOf() },
+
+    async start () {
+      if (bound !== undefined) return bound
+      starting ??= listen().finally(() => { starting = undefined })
+      return await starting
+    },
+
+    async stop () {
+      if (starting !== undefined) await starting.catch(() => {})
+      if (stopping !== undefined) return await stopping
+      const srv = server
+      if (srv === undefined) return
+      stopping = (async () => {
+        ctx.hub.stop()
+        ctx.lag?.disable()
+        delete ctx.lag
+        const closed = new Promise<void>((resolve) => { srv.close(() => { resolve() }) })
+        srv.closeIdleConnections()
+        // In-flight requests get a short grace; then every connection goes.
+        const timer = setTimeout(() => {
+          srv.closeAllConnections()
+          for (const s of sockets) s.destroy()
+        }, STOP_GRACE_MS)
+        timer.unref()
+        await closed
+        clearTimeout(timer)
+        server = undefined
+        bound = undefined
+        log('info', 'API stopped')
+      })()
+      try {
+        await stopping
+      } finally {
+        stopping = undefined
+      }
+    }
+  }
+}
+
+/** Responds to a failed request: ApiError as is, anything else 500 without details (logged). */
+function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
+  const e = err instanceof ApiError ? err : undefined
+  if (e === undefined) ctx.log('error', 'API request failed', { error: (err as Error)?.message ?? String(err) })
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const apiErr = e ?? new ApiError(500, 'ERR_INTERNAL', 'internal error')
+  const headers: Record<string, string> = {}
+  const allow = apiErr.details?.allow
+  if (typeof allow === 'string') headers.allow = allow
+  // The rest of an oversized body is never read: close the connection after answering.
+  if (apiErr.status === 413) headers.connection = 'close'
+  sendError(res, apiErr, headers)
+}
+
+/** Keeps the transaction index and the event stream in step with the chain. */
+function indexChain (ctx: ApiContext): void {
+  const chain = ctx.chain.chain
+  // Backfill from the canonical blocks held in memory (after a restart, the last ~k + 64).
+  const nodes = []
+  for (let h = chain.head.height; h >= 1n; h--) {
+    const n = chain.blockAt(h)
+    if (n?.block === undefined) break
+    nodes.push(n)
+  }
+  for (const n of nodes.reverse()) ctx.txIndex.addBlock(n)
+
+  // ChainService has no `off`: these listeners live as long as the service.
+  ctx.chain.on('head', (c) => {
+    ctx.txIndex.onHead(c)
+    const oldHead = c.undone[0]
+    if (oldHead !== undefined) {
+      ctx.hub.broadcast('reorg', {
+        depth: c.undone.length,
+        forkHeight: ((c.undone[c.undone.length - 1]?.height ?? 1n) - 1n).toString(),
+        oldHead: { hash: oldHead.hex, height: oldHead.height.toString() },
+        newHead: { hash: c.head.hex, height: c.head.height.toString() }
+      })
+    }
+    ctx.hub.broadcast('head', headEvent(ctx, c.head))
+  })
+  ctx.chain.on('block', (e) => {
+    const h = e.block.header
+    ctx.hub.broadcast('block', {
+      hash: toHex(h.hash),
+      height: h.header.height.toString(),
+      slot: h.header.slot.toString(),
+      proposer: addressOf(h.header.proposer),
+      txs: e.block.txs.length,
+      canonical: chain.blockAt(h.header.height)?.hex === e.node.hex
+    })
+  })
+}

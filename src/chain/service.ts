@@ -20,6 +20,9 @@ import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, st
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolView } from './views.ts'
 
+/** Upper bounds (seconds) of the block import time histogram. */
+export const IMPORT_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
 /** Blocks kept in memory below the settled height; older ones are served from the store. */
 export const KEEP_SETTLED_BLOCKS = 64
 
@@ -107,6 +110,7 @@ export class ChainService {
   private closed = false
   /** Import counters for metrics. */
   readonly counters = { blocksImported: 0, reorgs: 0, maxReorgDepth: 0, txsAccepted: 0 }
+  private readonly importHistogram = { counts: IMPORT_SECONDS_BUCKETS.map(() => 0).concat([0]), sum: 0, count: 0 }
 
   private constructor (init: ChainServiceInit, chain: Chain, lastSigned: bigint | undefined) {
     this.params = init.params
@@ -193,6 +197,24 @@ export class ChainService {
   }
 
   private async importNow (block: Block, source: Source): Promise<ImportResult> {
+    const started = performance.now()
+    const result = await this.importTimed(block, source)
+    const seconds = (performance.now() - started) / 1000
+    const i = IMPORT_SECONDS_BUCKETS.findIndex((b) => seconds <= b)
+    const counts = this.importHistogram.counts
+    counts[i < 0 ? counts.length - 1 : i] = (counts[i < 0 ? counts.length - 1 : i] ?? 0) + 1
+    this.importHistogram.sum += seconds
+    this.importHistogram.count++
+    return result
+  }
+
+  /** Block import durations (validate, apply, persist) as a histogram: per-bucket counts, last = +Inf. */
+  importTimes (): { bounds: readonly number[], counts: readonly number[], sum: number, count: number } {
+    const h = this.importHistogram
+    return { bounds: IMPORT_SECONDS_BUCKETS, counts: [...h.counts], sum: h.sum, count: h.count }
+  }
+
+  private async importTimed (block: Block, source: Source): Promise<ImportResult> {
     let result: ImportResult
     try {
       result = this.chain.importBlock(block)

@@ -1,0 +1,91 @@
+/**
+ * Defaults of the network layer, in one place: timeouts, rates, penalties, sync bounds, gossip
+ * batching and discovery. Wire size limits live in src/wire/limits.ts; every default here can be
+ * overridden through `MemecoinNetworkInit` (tests use small timeouts).
+ */
+
+/** Version suffix of every topic and protocol id (SPEC §10). */
+export const PROTOCOL_VERSION = '1'
+
+/** Name of the pubsub service in the libp2p `services` map, unless `init.pubsub` says otherwise. */
+export const DEFAULT_PUBSUB_SERVICE = 'pubsub'
+
+// ------------------------------------------------------------------ request / response (R-2…R-4)
+
+/** Whole request, from opening the stream to the last chunk (R-4). */
+export const REQUEST_TIMEOUT_MS = 10_000
+/** Longest wait for any single message of a stream; a stalled (slow-loris) stream is reset (R-4). */
+export const READ_TIMEOUT_MS = 5_000
+/** Status handshake timeout (one message each way). */
+export const STATUS_TIMEOUT_MS = 5_000
+/** Per-peer token bucket for inbound requests of all three protocols (R-3). */
+export const RATE_LIMIT_CAPACITY = 32
+export const RATE_LIMIT_REFILL_PER_SECOND = 8
+/** Per-connection concurrent inbound streams of each request protocol. */
+export const MAX_INBOUND_STREAMS = 4
+/** Per-connection concurrent outbound streams of each request protocol. */
+export const MAX_OUTBOUND_STREAMS = 4
+/** Bytes buffered while reading a request (a request is ≤ MAX_REQUEST_BYTES). */
+export const REQUEST_READ_BUFFER_BYTES = 64 * 1024
+
+// ------------------------------------------------------------------ penalties (Bitcoin Core's misbehaviour score)
+
+/** Points at which a peer is disconnected and banned. */
+export const BAN_THRESHOLD = 100
+/** How long a banned peer stays refused. */
+export const BAN_DURATION_MS = 10 * 60_000
+/** Half-life of penalty points. */
+export const PENALTY_HALF_LIFE_MS = 10 * 60_000
+/** How long a peer of another chain (R-1) is remembered and refused. */
+export const INCOMPATIBLE_DURATION_MS = 60 * 60_000
+/** Peers remembered by the penalty book (oldest forgotten first). */
+export const MAX_TRACKED_PEERS = 4096
+/** Penalty points per offence. */
+export const PENALTY = {
+  /** A gossip message our validator REJECTed. */
+  gossipReject: 20,
+  /** A request that broke the limits (R-2). */
+  invalidRequest: 20,
+  /** A request over the rate limit (R-3). */
+  rateLimited: 10,
+  /** A malformed response, more chunks than asked, or a block that failed validation (R-5). */
+  invalidResponse: 50
+} as const
+
+// ------------------------------------------------------------------ sync
+
+/** Blocks asked per blocks-by-range request (= MAX_BLOCKS_PER_REQUEST). */
+export const SYNC_BATCH = 64
+/** Requests in one range-sync pass from one peer. */
+export const SYNC_MAX_REQUESTS = 1024
+/** Wall-clock budget of one range-sync pass. */
+export const SYNC_PASS_TIMEOUT_MS = 5 * 60_000
+/** Passes (one peer each) per sync run before it gives up until the next trigger. */
+export const SYNC_MAX_PASSES = 8
+/** Rounds of blocks-by-hash when walking back from an unknown parent. */
+export const PARENT_FETCH_MAX_ROUNDS = 32
+/** Hashes per blocks-by-hash request (= MAX_BLOCKS_PER_REQUEST). */
+export const PARENT_FETCH_BATCH = 64
+/** An orphan this far above our head is fetched by range, not by walking parents. */
+export const PARENT_FETCH_MAX_GAP = 64n
+/** Interval of the maintenance tick (re-check peers ahead and missing parents). */
+export const SYNC_TICK_MS = 3_000
+
+// ------------------------------------------------------------------ gossip
+
+/** Local transactions are collected this long into one TxBatch. */
+export const TX_BATCH_DELAY_MS = 50
+/** Evidence gossip: equivocations remembered to drop duplicates (IGNORE). */
+export const MAX_SEEN_EVIDENCE = 4096
+
+// ------------------------------------------------------------------ discovery (host)
+
+/** Dial attempts per discovery of a peer (and per bootstrap address). */
+export const DIAL_MAX_ATTEMPTS = 5
+/** First retry delay; doubles per attempt up to DIAL_MAX_DELAY_MS. */
+export const DIAL_RETRY_DELAY_MS = 1_000
+export const DIAL_MAX_DELAY_MS = 30_000
+/** One dial attempt's timeout. */
+export const DIAL_TIMEOUT_MS = 10_000
+/** mDNS query interval. */
+export const MDNS_INTERVAL_MS = 10_000

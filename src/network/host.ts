@@ -1,0 +1,108 @@
+/**
+ * The memecoin libp2p host: TCP, Noise, Yamux, identify, ping, gossipsub configured by
+ * `gossipsubOptions`, mDNS (unless disabled), the memecoin service, and the dialer that libp2p 3
+ * lacks (discovered peers: the lower peer id dials; bootstrap addresses: always dialed). Banned
+ * peers and peers of another chain are refused by a connection gater that asks the service.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
+import { identify, type Identify } from '@libp2p/identify'
+import type { ConnectionGater, Libp2p, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import { mdns } from '@libp2p/mdns'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import type { ChainService } from '../chain/service.ts'
+import { MDNS_INTERVAL_MS } from './constants.ts'
+import { Dialer, type DialerInit } from './dialer.ts'
+import { gossipsubOptions } from './gossip-options.ts'
+import { MemecoinNetwork, type MemecoinNetworkComponents, type MemecoinNetworkInit } from './network.ts'
+
+/** Options of `createHost`; only `chain` is required. */
+export interface HostOptions {
+  chain: ChainService
+  /** Listen multiaddrs; default `/ip4/0.0.0.0/tcp/0`. */
+  listen?: string[]
+  /** Multiaddrs announced instead of the listen addresses. */
+  announce?: string[]
+  /** Bootstrap multiaddrs (with `/p2p/<peer id>`), dialed at start with bounded retries. */
+  bootstrap?: string[]
+  /** mDNS discovery on the LAN; default true. */
+  mdns?: boolean
+  mdnsIntervalMs?: number
+  /** A key for a stable peer id (default: a fresh Ed25519 key per start). */
+  privateKey?: PrivateKey
+  /** An extra gater (tests); consulted after the memecoin ban list. */
+  connectionGater?: ConnectionGater
+  /** Options of the memecoin service. */
+  network?: Omit<MemecoinNetworkInit, 'chain' | 'pubsub'>
+  /** Overrides of the gossipsub options. */
+  gossipsub?: Partial<GossipsubOpts>
+  /** Dial retry bounds. */
+  dialer?: DialerInit
+  /** Start the node before returning; default true. */
+  start?: boolean
+}
+
+/** The services of a memecoin host. */
+export interface MemecoinServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  memecoin: MemecoinNetwork
+}
+
+/** A libp2p node running memecoin: `host.services.memecoin` is the network service. */
+export type MemecoinHost = Libp2p<MemecoinServices>
+
+/** Builds (and by default starts) a memecoin libp2p node. */
+export async function createHost (options: HostOptions): Promise<MemecoinHost> {
+  const chainIdHex = options.chain.chainIdHex
+  // late-bound: the gater exists before the service it asks
+  let network: MemecoinNetwork | undefined
+  const refused = (peer: PeerId): boolean => network?.isRefused(peer) ?? false
+  const extra = options.connectionGater
+  const gater: ConnectionGater = {
+    ...extra,
+    denyDialPeer: async (peer) => refused(peer) || (await extra?.denyDialPeer?.(peer) ?? false),
+    denyInboundEncryptedConnection: async (peer, conn) => refused(peer) || (await extra?.denyInboundEncryptedConnection?.(peer, conn) ?? false),
+    denyOutboundEncryptedConnection: async (peer, conn) => refused(peer) || (await extra?.denyOutboundEncryptedConnection?.(peer, conn) ?? false)
+  }
+  const services: Record<string, (components: any) => unknown> = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub(gossipsubOptions(chainIdHex, options.gossipsub)),
+    memecoin: (components: MemecoinNetworkComponents) => new MemecoinNetwork(components, { ...options.network, chain: options.chain })
+  }
+  if (options.mdns !== false) services.mdns = mdns({ interval: options.mdnsIntervalMs ?? MDNS_INTERVAL_MS })
+  const node = await createLibp2p({
+    start: false,
+    ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
+    addresses: { listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], ...(options.announce !== undefined ? { announce: options.announce } : {}) },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: gater,
+    services
+  }) as unknown as MemecoinHost
+  network = node.services.memecoin
+
+  let dialer: Dialer | undefined
+  const onDiscovery = (evt: CustomEvent<PeerInfo>): void => { dialer?.onDiscovered(evt.detail) }
+  node.addEventListener('peer:discovery', onDiscovery)
+  // mDNS answers again every interval; libp2p re-announces only peers new to the peer store
+  const discovery = (node.services as Record<string, unknown>).mdns as EventTarget | undefined
+  discovery?.addEventListener('peer', (evt) => { dialer?.onDiscovered((evt as CustomEvent<PeerInfo>).detail) })
+  node.addEventListener('start', () => {
+    dialer = new Dialer(node, { ...options.dialer, isRefused: refused })
+    for (const a of options.bootstrap ?? []) dialer.dialBootstrap(multiaddr(a))
+  })
+  node.addEventListener('stop', () => {
+    dialer?.stop()
+    dialer = undefined
+  })
+  if (options.start !== false) await node.start()
+  return node
+}

@@ -1,0 +1,368 @@
+/**
+ * The memecoin libp2p service: gossip topics, the three request protocols, the status handshake
+ * on every connection, sync, and the penalty book. It runs inside any libp2p 3 node that also
+ * has a gossipsub service (found by name, `pubsub` unless `init.pubsub` says otherwise) and
+ * identify; see index.ts for how to add it.
+ */
+import type { GossipSub } from '@libp2p/gossipsub'
+import {
+  serviceCapabilities, serviceDependencies, type ComponentLogger, type Connection, type IdentifyResult, type Libp2pEvents,
+  type Logger, type PeerId, type Startable, type StreamHandler, type StreamHandlerOptions, type TypedEventTarget
+} from '@libp2p/interface'
+import type { ChainService } from '../chain/service.ts'
+import { bytesEqual } from '../core/bytes.ts'
+import { MemecoinError } from '../core/errors.ts'
+import type { Loose } from '../wire/codec.ts'
+import type { Status } from '../wire/messages.ts'
+import {
+  DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
+  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS
+} from './constants.ts'
+import { Gossip, type GossipStats } from './gossip.ts'
+import { PeerBook, type PeerBookInit } from './peer-book.ts'
+import { chainIdOfStatusProtocol, protocolsOf, topicsOf, type Protocols, type Topics } from './protocols.ts'
+import { RateLimiter } from './rate-limiter.ts'
+import { requestBlocksByHash, requestBlocksByRange, requestStatus } from './reqresp-client.ts'
+import { ReqRespServer, type Offence } from './reqresp-server.ts'
+import { NetworkError } from './stream-io.ts'
+import { Sync, type PeerChain, type SyncOptions, type SyncState, type SyncStats } from './sync.ts'
+
+/** Options of the memecoin service; everything but `chain` is optional. */
+export interface MemecoinNetworkInit {
+  /** The chain this node follows (required). */
+  chain: ChainService
+  /** The gossipsub service: its name in the libp2p `services` map (default `pubsub`) or the instance. */
+  pubsub?: string | GossipSub
+  /** Deadline of one request (R-4); default 10 s. */
+  requestTimeoutMs?: number
+  /** Longest wait for one message of a stream; a stalled stream is reset (R-4); default 5 s. */
+  readTimeoutMs?: number
+  /** Deadline of the status handshake; default 5 s. */
+  statusTimeoutMs?: number
+  /** Per-peer token bucket for inbound requests (R-3); default 32 burst, 8/s. */
+  rateLimit?: { capacity?: number, refillPerSecond?: number }
+  /** Local transactions are gossiped in batches collected this long; default 50 ms. */
+  txBatchDelayMs?: number
+  /** Concurrent inbound streams per connection and protocol; default 4. */
+  maxInboundStreams?: number
+  /** Bounds of range sync and parent fetch. */
+  sync?: Partial<SyncOptions>
+  /** Penalty points, ban threshold and durations. */
+  peerBook?: PeerBookInit
+}
+
+/** The registrar methods the service uses. */
+export interface RegistrarLike {
+  handle: (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) => Promise<void>
+  unhandle: (protocol: string) => Promise<void>
+}
+
+/** The connection manager methods the service uses. */
+export interface ConnectionManagerLike {
+  getConnections: (peerId?: PeerId) => Connection[]
+  closeConnections: (peer: PeerId) => Promise<void>
+}
+
+/** The libp2p components the service uses (services are looked up by name at start). */
+export interface MemecoinNetworkComponents {
+  peerId: PeerId
+  registrar: RegistrarLike
+  connectionManager: ConnectionManagerLike
+  events: TypedEventTarget<Libp2pEvents>
+  logger: ComponentLogger
+}
+
+/** A peer as `/status` and the CLI show it. */
+export interface PeerView { peerId: string, headHeight: bigint, headSlot: bigint, settledHeight: bigint }
+
+/** The memecoin network service. */
+export class MemecoinNetwork implements Startable {
+  readonly [Symbol.toStringTag] = '@memecoin/network'
+  readonly [serviceCapabilities]: string[] = ['@memecoin/network']
+  readonly [serviceDependencies]: string[] = ['@libp2p/pubsub', '@libp2p/identify']
+
+  readonly topics: Topics
+  readonly protocols: Protocols
+  readonly peerBook: PeerBook
+  private readonly chain: ChainService
+  private readonly log: Logger
+  private readonly limiter: RateLimiter
+  private readonly server: ReqRespServer
+  private readonly sync: Sync
+  private readonly timeouts: { request: number, read: number, status: number }
+  private readonly handshaking = new WeakSet<Connection>()
+  private pubsub: GossipSub | undefined
+  private gossip: Gossip | undefined
+  private stopping = new AbortController()
+  private started = false
+  private penalties = 0
+  private bans = 0
+
+  constructor (private readonly components: MemecoinNetworkComponents, private readonly init: MemecoinNetworkInit) {
+    if (init?.chain === undefined) throw new MemecoinError('ERR_NETWORK_CONFIG', 'memecoin(): init.chain (a ChainService) is required')
+    this.chain = init.chain
+    this.log = components.logger.forComponent('memecoin:network')
+    this.topics = topicsOf(init.chain.chainIdHex)
+    this.protocols = protocolsOf(init.chain.chainIdHex)
+    this.peerBook = new PeerBook(init.peerBook)
+    this.limiter = new RateLimiter({
+      capacity: init.rateLimit?.capacity ?? RATE_LIMIT_CAPACITY,
+      refillPerSecond: init.rateLimit?.refillPerSecond ?? RATE_LIMIT_REFILL_PER_SECOND
+    })
+    this.timeouts = {
+      request: init.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      read: init.readTimeoutMs ?? READ_TIMEOUT_MS,
+      status: init.statusTimeoutMs ?? STATUS_TIMEOUT_MS
+    }
+    this.server = new ReqRespServer({
+      chain: init.chain,
+      protocols: this.protocols,
+      limiter: this.limiter,
+      requestTimeoutMs: this.timeouts.request,
+      readTimeoutMs: this.timeouts.read,
+      localStatus: () => this.localStatus(),
+      onStatus: (peer, status, connection) => { this.onStatus(peer, status, connection) },
+      onOffence: (peer, offence, reason) => { this.penalise(peer, offence, reason) },
+      log: this.log
+    })
+    this.sync = new Sync({
+      chain: init.chain,
+      fetchRange: async (peer, start, count, signal) => await this.blocksByRange(peer, start, count, signal),
+      fetchByHash: async (peer, hashes, signal) => await this.blocksByHash(peer, hashes, signal),
+      onInvalidBlock: (peer, reason) => { this.penalise(peer, 'invalidResponse', `invalid block: ${reason}`) },
+      log: this.log,
+      ...(init.sync !== undefined ? { options: init.sync } : {})
+    })
+  }
+
+  isStarted (): boolean { return this.started }
+
+  /** Registers the protocol handlers and connection listeners; finds the pubsub service. */
+  async start (): Promise<void> {
+    this.stopping = new AbortController()
+    this.pubsub = this.findPubsub()
+    if (this.pubsub.globalSignaturePolicy !== 'StrictNoSign') {
+      throw new MemecoinError('ERR_NETWORK_CONFIG', "memecoin: gossipsub must run with globalSignaturePolicy 'StrictNoSign' (use gossipsubOptions(chainIdHex))")
+    }
+    const opts = { maxInboundStreams: this.init.maxInboundStreams ?? MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_OUTBOUND_STREAMS }
+    await this.components.registrar.handle(this.protocols.status, this.server.handleStatus, opts)
+    await this.components.registrar.handle(this.protocols.blocksByRange, this.server.handleBlocksByRange, opts)
+    await this.components.registrar.handle(this.protocols.blocksByHash, this.server.handleBlocksByHash, opts)
+    this.components.events.addEventListener('peer:identify', this.onIdentify)
+    this.components.events.addEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.addEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.started = true
+  }
+
+  /** Subscribes to the topics (gossipsub is started by now) and starts sync. */
+  async afterStart (): Promise<void> {
+    const pubsub = this.pubsub as GossipSub
+    this.gossip ??= new Gossip({
+      chain: this.chain,
+      pubsub,
+      topics: this.topics,
+      batchDelayMs: this.init.txBatchDelayMs ?? TX_BATCH_DELAY_MS,
+      onReject: (peer, topic, reason) => { this.penalise(peer, 'gossipReject', `${topic}: ${reason}`) },
+      onUnknownParent: (peer, block) => { this.sync.onUnknownParent(peer, block) },
+      onBlockImported: (peer, node) => { this.sync.noteHeight(peer, node.height) },
+      log: this.log
+    })
+    this.gossip.start()
+    this.sync.start()
+  }
+
+  /** Unsubscribes while gossipsub still runs. */
+  async beforeStop (): Promise<void> {
+    this.gossip?.stop()
+  }
+
+  /** Stops sync and removes handlers and listeners. */
+  async stop (): Promise<void> {
+    this.started = false
+    this.stopping.abort()
+    this.components.events.removeEventListener('peer:identify', this.onIdentify)
+    this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    await this.sync.stop()
+    for (const p of [this.protocols.status, this.protocols.blocksByRange, this.protocols.blocksByHash]) {
+      await this.components.registrar.unhandle(p).catch(() => {})
+    }
+  }
+
+  /** Sync state for `/status`: `{ syncing, targetHeight, peers }`. */
+  syncState (): SyncState { return this.sync.state() }
+
+  /** Number of peers with a completed status handshake (what `/status` shows as peers). */
+  peers (): number { return this.sync.state().peers }
+
+  /** Peers with a completed status handshake, as last heard. */
+  peerList (): PeerView[] {
+    return this.sync.peerChains().map((p: PeerChain) => ({ peerId: p.id.toString(), headHeight: p.headHeight, headSlot: p.headSlot, settledHeight: p.settledHeight }))
+  }
+
+  /** Sync counters (requests, passes). */
+  syncStats (): SyncStats { return this.sync.stats }
+
+  /** Gossip counters (published messages, validation results). */
+  gossipStats (): GossipStats | undefined { return this.gossip?.stats }
+
+  /** Samples for `/metrics` (names without the `memecoin_` prefix; `_total` are counters). */
+  metrics (): Record<string, number> {
+    const out: Record<string, number> = {}
+    const g = this.gossip?.stats
+    if (g !== undefined) {
+      for (const kind of ['block', 'tx', 'evidence'] as const) {
+        out[`gossip_published_total{topic="${kind}"}`] = g.published[kind]
+        for (const result of ['accept', 'ignore', 'reject'] as const) out[`gossip_messages_total{topic="${kind}",result="${result}"}`] = g.received[kind][result]
+      }
+    }
+    const s = this.sync.stats
+    out.sync_range_requests_total = s.rangeRequests
+    out.sync_hash_requests_total = s.hashRequests
+    out.sync_passes_total = s.passes
+    out.network_peers = this.peers()
+    out.network_penalties_total = this.penalties
+    out.network_bans_total = this.bans
+    return out
+  }
+
+  /** Starts a sync now (it also starts by itself when a peer is ahead or parents are missing). */
+  triggerSync (): void { this.sync.trigger() }
+
+  /** A peer's gossipsub score (if the pubsub service exposes it) and our penalty points. */
+  peerScore (peer: PeerId | string): { gossipsub: number | undefined, penalty: number } {
+    const pubsub = this.pubsub as (GossipSub & { getScore?: (id: string) => number }) | undefined
+    return { gossipsub: pubsub?.getScore?.(peer.toString()), penalty: this.peerBook.score(peer.toString()) }
+  }
+
+  /** True while connections of `peer` are refused (banned, or of another chain). */
+  isRefused (peer: PeerId | string): boolean { return this.peerBook.isRefused(peer.toString()) }
+
+  /** Adds the penalty of `offence`; at the threshold the peer is banned and disconnected. */
+  penalise (peer: PeerId, offence: Offence, reason: string): void {
+    const banned = this.peerBook.penalise(peer.toString(), PENALTY[offence])
+    this.penalties++
+    this.log('penalised %p (%s): %s', peer, offence, reason)
+    if (banned) {
+      this.bans++
+      this.log('banned %p', peer)
+      this.components.connectionManager.closeConnections(peer).catch(() => {})
+    }
+  }
+
+  /** The status handshake with a connected peer: its Status (R-1 is applied as for any handshake). */
+  async requestStatus (peer: PeerId, signal?: AbortSignal): Promise<Status> {
+    const connection = this.connectionTo(peer)
+    const status = await requestStatus(connection, this.protocols.status, this.localStatus(), this.requestOptions(this.timeouts.status, signal))
+    this.onStatus(peer, status, connection)
+    return status
+  }
+
+  /** Blocks-by-range from a connected peer (bytes, not yet validated); a protocol breach penalises it. */
+  async blocksByRange (peer: PeerId, start: bigint, count: number, signal?: AbortSignal): Promise<Uint8Array[]> {
+    return await this.guarded(peer, async (c) => await requestBlocksByRange(c, this.protocols.blocksByRange, start, count, this.requestOptions(this.timeouts.request, signal)))
+  }
+
+  /** Blocks-by-hash from a connected peer (bytes, not yet validated); a protocol breach penalises it. */
+  async blocksByHash (peer: PeerId, hashes: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    return await this.guarded(peer, async (c) => await requestBlocksByHash(c, this.protocols.blocksByHash, hashes, this.requestOptions(this.timeouts.request, signal)))
+  }
+
+  private async guarded<T> (peer: PeerId, fn: (c: Connection) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.connectionTo(peer))
+    } catch (err) {
+      // [R-5] a peer that breaks the response protocol is penalised
+      if (err instanceof NetworkError && err.code === 'ERR_PROTOCOL') this.penalise(peer, 'invalidResponse', err.message)
+      throw err
+    }
+  }
+
+  private requestOptions (timeoutMs: number, signal?: AbortSignal): { timeoutMs: number, readTimeoutMs: number, signal: AbortSignal } {
+    return { timeoutMs, readTimeoutMs: this.timeouts.read, signal: signal === undefined ? this.stopping.signal : AbortSignal.any([signal, this.stopping.signal]) }
+  }
+
+  private connectionTo (peer: PeerId): Connection {
+    const c = this.components.connectionManager.getConnections(peer).find((x) => x.status === 'open')
+    if (c === undefined) throw new NetworkError('ERR_NO_CONNECTION', `not connected to ${peer.toString()}`)
+    return c
+  }
+
+  /** Our Status: genesis, head and settled point. */
+  private localStatus (): Loose<Status> {
+    const c = this.chain.chain
+    const head = c.head
+    const settled = c.settled
+    return { genesisHash: this.chain.params.genesisHash, headHash: head.hash, headHeight: head.height, headSlot: head.slot, settledHash: settled.hash, settledHeight: settled.height }
+  }
+
+  /** A peer's Status (either direction of the handshake). */
+  private onStatus (peer: PeerId, status: Status, connection: Connection): void {
+    if (!bytesEqual(status.genesisHash, this.chain.params.genesisHash)) {
+      // [R-1] another genesis: disconnect and remember
+      this.refuseIncompatible(peer, connection, 'different genesis hash')
+      return
+    }
+    this.sync.setPeer(peer, status)
+  }
+
+  private refuseIncompatible (peer: PeerId, connection: Connection, reason: string): void {
+    this.peerBook.markIncompatible(peer.toString())
+    this.log('disconnecting %p: %s', peer, reason)
+    connection.close().catch(() => { connection.abort(new Error(reason)) })
+  }
+
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    const { peerId, protocols, connection } = evt.detail
+    if (this.peerBook.isRefused(peerId.toString())) {
+      connection.close().catch(() => {})
+      return
+    }
+    if (protocols.includes(this.protocols.status)) {
+      void this.handshake(connection)
+      return
+    }
+    // [R-1] a memecoin node of another chain (its protocol ids carry its chain id)
+    const other = protocols.map(chainIdOfStatusProtocol).find((id) => id !== undefined)
+    if (other !== undefined) this.refuseIncompatible(peerId, connection, `chain ${other}`)
+  }
+
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail
+    if (this.peerBook.isRefused(connection.remotePeer.toString())) connection.close().catch(() => {})
+  }
+
+  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.sync.removePeer(evt.detail)
+  }
+
+  private async handshake (connection: Connection): Promise<void> {
+    if (this.handshaking.has(connection) || connection.status !== 'open') return
+    this.handshaking.add(connection)
+    const peer = connection.remotePeer
+    try {
+      const status = await requestStatus(connection, this.protocols.status, this.localStatus(), this.requestOptions(this.timeouts.status))
+      this.onStatus(peer, status, connection)
+    } catch (err) {
+      if (err instanceof NetworkError && err.code === 'ERR_PROTOCOL') this.penalise(peer, 'invalidResponse', err.message)
+      this.log('status handshake with %p failed: %s', peer, (err as Error).message)
+    }
+  }
+
+  /** The gossipsub service: the instance given, or the component named `init.pubsub` (default `pubsub`). */
+  private findPubsub (): GossipSub {
+    const given = this.init.pubsub
+    if (given !== undefined && typeof given !== 'string') return given
+    const name = given ?? DEFAULT_PUBSUB_SERVICE
+    let found: unknown
+    try {
+      found = (this.components as unknown as Record<string, unknown>)[name]
+    } catch {
+      found = undefined
+    }
+    if (found === undefined || typeof (found as GossipSub).subscribe !== 'function' || !((found as GossipSub).topicValidators instanceof Map)) {
+      throw new MemecoinError('ERR_NETWORK_CONFIG', `memecoin: no gossipsub service named '${name}' in the libp2p services (set init.pubsub)`)
+    }
+    return found as GossipSub
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The requester side of status, blocks-by-range and blocks-by-hash (SPEC §10). One fresh stream
+ * per request on an existing connection: write the request, close our side, read chunks until
+ * the responder closes. Every read has a timeout and the whole exchange a deadline (R-4); sizes
+ * are capped by the wire limits before parsing; a peer that breaks the protocol (malformed chunk,
+ * more blocks than asked) gets a NetworkError ERR_PROTOCOL, which the caller penalises (R-5).
+ * Blocks are returned as bytes: the caller validates each one through ChainService.importBlock.
+ */
+import type { Connection } from '@libp2p/interface'
+import { DecodeError } from '../core/errors.ts'
+import type { Loose } from '../wire/codec.ts'
+import { MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_CHUNK_BYTES, MAX_STATUS_BYTES } from '../wire/limits.ts'
+import {
+  decodeResponseChunk, decodeStatus, encodeBlocksByHash, encodeBlocksByRange, encodeStatus, RESPONSE_OK, type Status
+} from '../wire/messages.ts'
+import { closeStream, framed, NetworkError, readMessage, resetStream, writeMessage } from './stream-io.ts'
+
+/** Timeouts of one request. */
+export interface RequestOptions {
+  /** Deadline of the whole exchange. */
+  timeoutMs: number
+  /** Longest wait for one message. */
+  readTimeoutMs: number
+  /** The caller gives up (e.g. the service stops). */
+  signal?: AbortSignal
+}
+
+function deadline (opts: RequestOptions): AbortSignal {
+  const t = AbortSignal.timeout(opts.timeoutMs)
+  return opts.signal === undefined ? t : AbortSignal.any([t, opts.signal])
+}
+
+async function openStream (connection: Connection, protocol: string, signal: AbortSignal): Promise<Awaited<ReturnType<Connection['newStream']>>> {
+  try {
+    return await connection.newStream(protocol, { signal })
+  } catch (err) {
+    if (signal.aborted) throw new NetworkError('ERR_TIMEOUT', `timed out opening ${protocol}`)
+    throw new NetworkError('ERR_STREAM', `cannot open ${protocol}: ${(err as Error).message}`, { cause: (err as Error).name })
+  }
+}
+
+/** The status handshake: send ours, read theirs (decoded with the Status limits). */
+export async function requestStatus (connection: Connection, protocol: string, ours: Loose<Status>, opts: RequestOptions): Promise<Status> {
+  const signal = deadline(opts)
+  const stream = await openStream(connection, protocol, signal)
+  try {
+    const lp = framed(stream, MAX_STATUS_BYTES)
+    await writeMessage(lp, encodeStatus(ours), signal)
+    await closeStream(stream, signal)
+    const bytes = await readMessage(lp, { signal, readTimeoutMs: opts.readTimeoutMs })
+    if (bytes === undefined) throw new NetworkError('ERR_STREAM', 'stream ended before the status')
+    try {
+      return decodeStatus(bytes)
+    } catch (err) {
+      if (err instanceof DecodeError) throw new NetworkError('ERR_PROTOCOL', `bad status: ${err.message}`)
+      throw err
+    }
+  } catch (err) {
+    resetStream(stream, err as Error)
+    throw err
+  }
+}
+
+/** Sends a request and collects the blocks of the response (at most `maxBlocks`). */
+async function requestBlocks (connection: Connection, protocol: string, request: Uint8Array, maxBlocks: number, opts: RequestOptions): Promise<Uint8Array[]> {
+  const signal = deadline(opts)
+  const stream = await openStream(connection, protocol, signal)
+  const blocks: Uint8Array[] = []
+  try {
+    const lp = framed(stream, MAX_RESPONSE_CHUNK_BYTES)
+    await writeMessage(lp, request, signal)
+    await closeStream(stream, signal)
+    for (let i = 0; i <= maxBlocks; i++) {
+      const bytes = await readMessage(lp, { signal, readTimeoutMs: opts.readTimeoutMs })
+      if (bytes === undefined) return blocks
+      let chunk
+      try {
+        chunk = decodeResponseChunk(bytes)
+      } catch (err) {
+        throw new NetworkError('ERR_PROTOCOL', `bad response chunk: ${(err as Error).message}`)
+      }
+      if (chunk.code !== RESPONSE_OK) {
+        throw new NetworkError('ERR_RESPONSE_CODE', `peer answered code ${chunk.code}: ${chunk.message}`, { code: chunk.code, blocks: blocks.length })
+      }
+      if (blocks.length === maxBlocks) throw new NetworkError('ERR_PROTOCOL', `more than the ${maxBlocks} blocks asked for`)
+      blocks.push(chunk.block)
+    }
+    return blocks
+  } catch (err) {
+    resetStream(stream, err as Error)
+    throw err
+  }
+}
+
+/** Up to `count` (1…64) canonical blocks from `startHeight`, as the peer sent them. */
+export async function requestBlocksByRange (connection: Connection, protocol: string, startHeight: bigint, count: number, opts: RequestOptions): Promise<Uint8Array[]> {
+  const n = Math.max(1, Math.min(count, MAX_BLOCKS_PER_REQUEST))
+  return await requestBlocks(connection, protocol, encodeBlocksByRange({ startHeight, count: n }), n, opts)
+}
+
+/** The blocks the peer has among `hashes` (1…64), as the peer sent them. */
+export async function requestBlocksByHash (connection: Connection, protocol: string, hashes: Uint8Array[], opts: RequestOptions): Promise<Uint8Array[]> {
+  const asked = hashes.slice(0, MAX_BLOCKS_PER_REQUEST)
+  return await requestBlocks(connection, protocol, encodeBlocksByHash({ hashes: asked }), asked.length, opts)
+}

@@ -1,0 +1,299 @@
+/**
+ * Catching up (SPEC §10). Range sync: when a peer's status is ahead of our head, fetch its
+ * canonical chain from our settled height + 1 in requests of `batch` blocks, one peer at a time,
+ * the next request in flight while the current one imports; bounded in requests and time per
+ * pass and in passes per run. Parent fetch: when blocks wait for unknown parents (B-5), ask for
+ * the missing hashes by hash, walking back at most `parentRounds` rounds; an orphan far above our
+ * head is caught up by range instead. Every block goes through ChainService.importBlock; a
+ * REJECTed one penalises the peer that sent it (R-5).
+ */
+import type { Logger, PeerId } from '@libp2p/interface'
+import { BoundedSet } from '../chain/bounded.ts'
+import { actionOf, type ChainService } from '../chain/service.ts'
+import { toHex } from '../core/bytes.ts'
+import { ValidationError } from '../core/errors.ts'
+import type { Block } from '../core/types.ts'
+import type { Status } from '../wire/messages.ts'
+import {
+  PARENT_FETCH_BATCH, PARENT_FETCH_MAX_GAP, PARENT_FETCH_MAX_ROUNDS, SYNC_BATCH, SYNC_MAX_PASSES, SYNC_MAX_REQUESTS,
+  SYNC_PASS_TIMEOUT_MS, SYNC_TICK_MS
+} from './constants.ts'
+import { NetworkError } from './stream-io.ts'
+
+/** Bounds of sync (defaults in constants.ts). */
+export interface SyncOptions {
+  batch: number
+  maxRequests: number
+  passTimeoutMs: number
+  maxPasses: number
+  parentRounds: number
+  parentBatch: number
+  maxParentGap: bigint
+  tickMs: number
+}
+
+/** What sync needs from the network service. */
+export interface SyncInit {
+  chain: ChainService
+  fetchRange: (peer: PeerId, start: bigint, count: number, signal: AbortSignal) => Promise<Uint8Array[]>
+  fetchByHash: (peer: PeerId, hashes: Uint8Array[], signal: AbortSignal) => Promise<Uint8Array[]>
+  /** A block `peer` sent failed validation (REJECT). */
+  onInvalidBlock: (peer: PeerId, reason: string) => void
+  log: Logger
+  options?: Partial<SyncOptions>
+}
+
+/** Sync state for `/status`. */
+export interface SyncState {
+  /** A range sync or parent fetch is running. */
+  syncing: boolean
+  /** The highest head height among our peers and us. */
+  targetHeight: bigint
+  /** Peers with a completed status handshake. */
+  peers: number
+}
+
+/** Counters of sync work, for metrics and tests. */
+export interface SyncStats { rangeRequests: number, hashRequests: number, passes: number }
+
+/** A peer's chain as we last heard it. */
+export interface PeerChain { id: PeerId, headHeight: bigint, headSlot: bigint, settledHeight: bigint }
+
+/** Range sync and parent fetch. */
+export class Sync {
+  readonly stats: SyncStats = { rangeRequests: 0, hashRequests: 0, passes: 0 }
+  private readonly opts: SyncOptions
+  private readonly peers = new Map<string, PeerChain>()
+  /** Peers whose last pass made no progress, with the head height they had then. */
+  private readonly stale = new Map<string, bigint>()
+  /** Parent hashes asked for and not delivered: not asked again (until forgotten). */
+  private readonly unavailable = new BoundedSet<string>(4096)
+  private controller = new AbortController()
+  private running: Promise<void> | undefined
+  private again = false
+  private syncing = false
+  private parentPeer: PeerId | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  constructor (private readonly init: SyncInit) {
+    this.opts = {
+      batch: SYNC_BATCH,
+      maxRequests: SYNC_MAX_REQUESTS,
+      passTimeoutMs: SYNC_PASS_TIMEOUT_MS,
+      maxPasses: SYNC_MAX_PASSES,
+      parentRounds: PARENT_FETCH_MAX_ROUNDS,
+      parentBatch: PARENT_FETCH_BATCH,
+      maxParentGap: PARENT_FETCH_MAX_GAP,
+      tickMs: SYNC_TICK_MS,
+      ...init.options
+    }
+  }
+
+  /** Starts the maintenance tick. */
+  start (): void {
+    this.controller = new AbortController()
+    this.timer = setInterval(() => { this.tick() }, this.opts.tickMs)
+    this.timer.unref?.()
+  }
+
+  /** Stops: aborts requests in flight and waits for the running pass to end. */
+  async stop (): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    this.controller.abort()
+    await this.running?.catch(() => {})
+    this.peers.clear()
+  }
+
+  /** The sync state for `/status`. */
+  state (): SyncState {
+    let target = this.init.chain.chain.head.height
+    for (const p of this.peers.values()) if (p.headHeight > target) target = p.headHeight
+    return { syncing: this.syncing, targetHeight: target, peers: this.peers.size }
+  }
+
+  /** Peers with a completed handshake and their chains. */
+  peerChains (): PeerChain[] { return [...this.peers.values()] }
+
+  /** A peer's status arrived (handshake); a peer ahead of us starts a sync. */
+  setPeer (id: PeerId, s: Status): void {
+    this.peers.set(id.toString(), { id, headHeight: s.headHeight, headSlot: s.headSlot, settledHeight: s.settledHeight })
+    if (s.headHeight > this.init.chain.chain.head.height) this.trigger()
+  }
+
+  /** Forgets a disconnected peer. */
+  removePeer (id: PeerId): void {
+    this.peers.delete(id.toString())
+    this.stale.delete(id.toString())
+  }
+
+  /** A block from `id` imported: its head is at least that high. */
+  noteHeight (id: PeerId, height: bigint): void {
+    const p = this.peers.get(id.toString())
+    if (p !== undefined && height > p.headHeight) p.headHeight = height
+  }
+
+  /** A block from `id` waits for an unknown parent: fetch its ancestors (by hash, or by range if far ahead). */
+  onUnknownParent (id: PeerId, block: Block | undefined): void {
+    const height = block?.header.header.height
+    // far ahead: catch up by range from this peer; near: walk back by hash
+    if (height !== undefined && height > this.init.chain.chain.head.height + this.opts.maxParentGap) this.noteHeight(id, height)
+    else this.parentPeer = id
+    this.trigger()
+  }
+
+  /** Runs a sync now, or once more after the running one. */
+  trigger (): void {
+    if (this.controller.signal.aborted) return
+    if (this.running !== undefined) {
+      this.again = true
+      return
+    }
+    this.running = this.run().finally(() => { this.running = undefined })
+  }
+
+  private tick (): void {
+    const head = this.init.chain.chain.head.height
+    const ahead = [...this.peers.values()].some((p) => p.headHeight > head && this.stale.get(p.id.toString()) !== p.headHeight)
+    if (ahead || this.init.chain.chain.missingParents().length > 0) this.trigger()
+  }
+
+  private async run (): Promise<void> {
+    // bounded: a trigger during a run causes at most a few more runs
+    for (let i = 0; i < 4; i++) {
+      this.again = false
+      try {
+        await this.rangeSync()
+        await this.fetchParents()
+      } catch (err) {
+        this.init.log.error('sync failed: %s', (err as Error).message)
+      } finally {
+        this.syncing = false
+      }
+      if (!this.again || this.controller.signal.aborted) return
+    }
+  }
+
+  /** Passes of range sync, one peer each, best peer first. */
+  private async rangeSync (): Promise<void> {
+    const tried = new Set<string>()
+    for (let pass = 0; pass < this.opts.maxPasses && !this.controller.signal.aborted; pass++) {
+      const head = this.init.chain.chain.head.height
+      const candidates = [...this.peers.values()]
+        .filter((p) => p.headHeight > head && !tried.has(p.id.toString()) && this.stale.get(p.id.toString()) !== p.headHeight)
+        .sort((a, b) => (b.headHeight > a.headHeight ? 1 : b.headHeight < a.headHeight ? -1 : 0))
+      const peer = candidates[0]
+      if (peer === undefined) return
+      tried.add(peer.id.toString())
+      this.syncing = true
+      this.stats.passes++
+      const progressed = await this.syncFrom(peer)
+      if (progressed) this.stale.delete(peer.id.toString())
+      else this.stale.set(peer.id.toString(), peer.headHeight)
+      // after progress the same peer may be tried again (it may have more by now)
+      if (progressed) tried.delete(peer.id.toString())
+    }
+  }
+
+  /** One pass from one peer: pipelined blocks-by-range from our settled height + 1. True if our head moved. */
+  private async syncFrom (peer: PeerChain): Promise<boolean> {
+    const { chain, log } = this.init
+    const startHead = chain.chain.head
+    const pass = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.passTimeoutMs)])
+    const local = new AbortController()
+    const signal = AbortSignal.any([pass, local.signal])
+    const fetch = (start: bigint): Promise<Uint8Array[]> => {
+      this.stats.rangeRequests++
+      const p = this.init.fetchRange(peer.id, start, this.opts.batch, signal)
+      p.catch(() => {}) // awaited later; never an unhandled rejection
+      return p
+    }
+    let start = chain.chain.settledHeight + 1n
+    let next = fetch(start)
+    log('range sync from %p: %d → %d', peer.id, start, peer.headHeight)
+    try {
+      for (let req = 0; req < this.opts.maxRequests; req++) {
+        let blocks: Uint8Array[]
+        try {
+          blocks = await next
+        } catch (err) {
+          log('range request to %p failed: %s', peer.id, (err as Error).message)
+          return chain.chain.head !== startHead
+        }
+        const more = blocks.length === this.opts.batch && start + BigInt(this.opts.batch) <= peer.headHeight && req + 1 < this.opts.maxRequests && !pass.aborted
+        if (more) next = fetch(start + BigInt(this.opts.batch))
+        if (!await this.importAll(peer.id, blocks)) return chain.chain.head !== startHead
+        if (!more) break
+        start += BigInt(this.opts.batch)
+      }
+      return chain.chain.head !== startHead
+    } finally {
+      local.abort()
+    }
+  }
+
+  /** Imports blocks in order; false if the peer sent an invalid block or its chain cannot be followed. */
+  private async importAll (peer: PeerId, blocks: Uint8Array[]): Promise<boolean> {
+    for (const bytes of blocks) {
+      if (this.controller.signal.aborted) return false
+      try {
+        await this.init.chain.importBlock(bytes, { peer: peer.toString() })
+      } catch (err) {
+        const action = actionOf(err)
+        if (action === 'REJECT') {
+          // [R-5] an invalid block in a response penalises the sender
+          this.init.onInvalidBlock(peer, (err as Error).message)
+          return false
+        }
+        const rule = err instanceof ValidationError ? err.rule : undefined
+        // B-3 known and B-13 at/below settled are expected while overlapping our chain
+        if (rule === 'B-3' || rule === 'B-13') continue
+        // B-5 (the peer's chain leaves ours below our settled point), B-4 (future), our own failures
+        this.init.log('range sync from %p stopped: %s', peer, (err as Error).message)
+        return false
+      }
+    }
+    return true
+  }
+
+  /** Walks back from orphans by hash, at most `parentRounds` requests of `parentBatch` hashes. */
+  private async fetchParents (): Promise<void> {
+    const { chain } = this.init
+    for (let round = 0; round < this.opts.parentRounds && !this.controller.signal.aborted; round++) {
+      const missing = chain.chain.missingParents().filter((h) => !this.unavailable.has(toHex(h))).slice(0, this.opts.parentBatch)
+      if (missing.length === 0) return
+      const peer = this.parentPeer !== undefined && this.peers.has(this.parentPeer.toString()) ? this.parentPeer : this.bestPeer()
+      if (peer === undefined) return
+      // whatever does not arrive now is not asked for again: no retry loop on junk orphans
+      for (const h of missing) this.unavailable.add(toHex(h))
+      this.syncing = true
+      let blocks: Uint8Array[]
+      this.stats.hashRequests++
+      try {
+        blocks = await this.init.fetchByHash(peer, missing, this.controller.signal)
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err
+        this.init.log('blocks-by-hash to %p failed: %s', peer, err.message)
+        return
+      }
+      if (blocks.length === 0) return
+      for (const bytes of blocks) {
+        try {
+          await chain.importBlock(bytes, { peer: peer.toString() })
+        } catch (err) {
+          if (actionOf(err) === 'REJECT') {
+            this.init.onInvalidBlock(peer, (err as Error).message)
+            return
+          }
+          // B-5 is the normal case here: the parent is itself an orphan until its parent arrives
+        }
+      }
+    }
+  }
+
+  private bestPeer (): PeerId | undefined {
+    let best: PeerChain | undefined
+    for (const p of this.peers.values()) if (best === undefined || p.headHeight > best.headHeight) best = p
+    return best?.id
+  }
+}

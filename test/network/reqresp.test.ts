@@ -1,0 +1,139 @@
+/**
+ * Request/response and the status handshake against real nodes (SPEC §10, R-1…R-4): blocks by
+ * range and by hash; a different genesis disconnects (a node of another chain, and a peer that
+ * speaks our protocol but answers another genesis hash); a bad request gets code 1, one over the
+ * rate limit code 2; a stream that stalls mid-request is reset by the read timeout.
+ */
+import { expect } from 'chai'
+import type { Connection } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { toHex } from '../../src/core/bytes.ts'
+import { sha256 } from '../../src/core/hash.ts'
+import { encodeBlocksByRange, encodeResponseChunk, encodeStatus, decodeStatus, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED } from '../../src/wire/messages.ts'
+import { decodeBlock } from '../../src/wire/block.ts'
+import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { rawRequest, startRawPeer } from './raw-peer.ts'
+
+describe('network: request/response and handshake', function () {
+  this.timeout(30_000)
+  afterEach(stopAll)
+
+  it('serves blocks by range and by hash to a peer', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    for (let i = 0; i < 5; i++) await produceNext(net, chainA)
+    const a = await startHost(chainA)
+    const b = await startHost(await openChain(net))
+    await connect(b, a)
+    const range = await b.services.memecoin.blocksByRange(a.peerId, 2n, 64)
+    expect(range.map((x) => decodeBlock(x).header.header.height)).to.deep.equal([2n, 3n, 4n, 5n])
+    const h3 = chainA.chain.blockAt(3n)?.hash as Uint8Array
+    const h5 = chainA.chain.blockAt(5n)?.hash as Uint8Array
+    const byHash = await b.services.memecoin.blocksByHash(a.peerId, [h5, sha256(new Uint8Array([1])), h3])
+    expect(byHash.map((x) => toHex(decodeBlock(x).header.hash))).to.deep.equal([toHex(h5), toHex(h3)])
+  })
+
+  it('R-1: a node of another genesis is disconnected and refused', async () => {
+    const netA = makeNet('net-one')
+    const netX = makeNet('net-two')
+    const a = await startHost(await openChain(netA))
+    const x = await startHost(await openChain(netX))
+    await connect(x, a)
+    // both sides see the other's status protocol (another chain id) in identify; whichever is
+    // first closes the connection, so the other may never finish identify
+    await waitFor('a side to refuse the other', () => a.services.memecoin.isRefused(x.peerId) || x.services.memecoin.isRefused(a.peerId))
+    await waitFor('the connection to be closed', () => a.getConnections(x.peerId).length === 0 && x.getConnections(a.peerId).length === 0)
+    expect(a.services.memecoin.syncState().peers).to.equal(0)
+    expect(x.services.memecoin.syncState().peers).to.equal(0)
+    // dialing again is refused by A's gater
+    await connect(x, a).catch(() => {})
+    await waitFor('no connection after a redial', () => a.getConnections(x.peerId).length === 0)
+  })
+
+  it('R-1: a peer that answers the status handshake with another genesis hash is disconnected', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net)
+    const a = await startHost(chainA)
+    const liar = await startRawPeer()
+    const statusProtocol = a.services.memecoin.protocols.status
+    await liar.handle(statusProtocol, async (stream) => {
+      const lp = lpStream(stream)
+      const theirs = decodeStatus((await lp.read()).subarray())
+      await lp.write(encodeStatus({ ...theirs, genesisHash: sha256(new Uint8Array([42])) }))
+      await stream.close()
+    })
+    await connect(liar, a)
+    await waitFor('the liar to be refused', () => a.services.memecoin.isRefused(liar.peerId))
+    await waitFor('the liar to be disconnected', () => a.getConnections(liar.peerId).length === 0 && liar.getConnections(a.peerId).length === 0)
+    expect(a.services.memecoin.syncState().peers).to.equal(0)
+  })
+
+  it('R-2/R-3: a bad request gets code 1, a request over the rate limit code 2', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    await produceNext(net, chainA)
+    const a = await startHost(chainA, { network: { rateLimit: { capacity: 3, refillPerSecond: 0.001 } } })
+    const raw = await startRawPeer()
+    await connect(raw, a)
+    const proto = a.services.memecoin.protocols.blocksByRange
+
+    const bad = await rawRequest(await raw.dialProtocol(a.peerId, proto), encodeBlocksByRange({ startHeight: 1n, count: 0 }))
+    expect(bad.map((c) => c.code)).to.deep.equal([RESPONSE_INVALID_REQUEST])
+    const garbage = await rawRequest(await raw.dialProtocol(a.peerId, proto), new Uint8Array([0xff, 0xff, 0xff]))
+    expect(garbage.map((c) => c.code)).to.deep.equal([RESPONSE_INVALID_REQUEST])
+    const ok = await rawRequest(await raw.dialProtocol(a.peerId, proto), encodeBlocksByRange({ startHeight: 1n, count: 64 }))
+    expect(ok.map((c) => c.code)).to.deep.equal([RESPONSE_OK])
+    const limited = await rawRequest(await raw.dialProtocol(a.peerId, proto), encodeBlocksByRange({ startHeight: 1n, count: 1 }))
+    expect(limited.map((c) => c.code)).to.deep.equal([RESPONSE_RATE_LIMITED])
+    // 2 bad requests (20 each) + 1 over the limit (10): penalised, not yet banned
+    expect(a.services.memecoin.peerBook.score(raw.peerId.toString())).to.be.closeTo(50, 1)
+    expect(a.services.memecoin.isRefused(raw.peerId)).to.equal(false)
+  })
+
+  it('R-4: a stream that stalls mid-request is reset by the read timeout', async () => {
+    const net = makeNet()
+    const a = await startHost(await openChain(net), { network: { readTimeoutMs: 300, requestTimeoutMs: 2000 } })
+    const raw = await startRawPeer()
+    await connect(raw, a)
+    const stream = await raw.dialProtocol(a.peerId, a.services.memecoin.protocols.blocksByRange)
+    // a length prefix of 5 and only 2 of the 5 bytes, then silence
+    stream.send(new Uint8Array([5, 0x08, 0x01]))
+    const t0 = Date.now()
+    await waitFor('the stream to be reset', () => stream.status !== 'open', 3000)
+    const ms = Date.now() - t0
+    expect(ms).to.be.below(1500)
+    expect(stream.status, 'reset by the server, not closed cleanly').to.equal('reset')
+    // the connection itself survives
+    const connection = raw.getConnections(a.peerId)[0] as Connection
+    expect(connection.status).to.equal('open')
+    console.log(`      (slow-loris stream reset after ${ms} ms; read timeout 300 ms)`)
+  })
+
+  it('R-5: a peer that serves an invalid block during sync is penalised', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net)
+    const a = await startHost(chainA)
+    const liar = await startRawPeer()
+    const { status, blocksByRange } = a.services.memecoin.protocols
+    let served = 0
+    // claims a head 10 blocks ahead, then serves junk for it
+    await liar.handle(status, async (stream) => {
+      const lp = lpStream(stream)
+      const theirs = decodeStatus((await lp.read()).subarray())
+      await lp.write(encodeStatus({ ...theirs, headHeight: 10n, headSlot: 20n }))
+      await stream.close()
+    })
+    await liar.handle(blocksByRange, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.read()
+      served++
+      await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: new Uint8Array([0x0a, 0x01, 0x00]) }))
+      await stream.close()
+    })
+    await connect(liar, a)
+    await waitFor('the liar to be penalised', () => a.services.memecoin.peerBook.score(liar.peerId.toString()) >= 49)
+    expect(served).to.equal(1)
+    expect(chainA.chain.head.height).to.equal(0n)
+    await waitFor('sync to give up', () => !a.services.memecoin.syncState().syncing)
+  })
+})

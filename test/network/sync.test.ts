@@ -1,0 +1,75 @@
+/**
+ * Catching up between real nodes: a node started after 30 blocks syncs them by range (pipelined
+ * requests of 8 here, to exercise several) and then follows gossip; a gossiped block whose
+ * ancestors were never gossiped is completed by blocks-by-hash, walking back.
+ */
+import { expect } from 'chai'
+import { toHex } from '../../src/core/bytes.ts'
+import type { Block } from '../../src/core/types.ts'
+import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+
+describe('network: sync', function () {
+  this.timeout(30_000)
+  afterEach(stopAll)
+
+  it('a node started later syncs 30 blocks by range, then follows gossip', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    const a = await startHost(chainA)
+    // produced with no peer: publishing to zero topic peers must not throw
+    for (let i = 0; i < 30; i++) await produceNext(net, chainA)
+    expect(chainA.chain.head.height).to.equal(30n)
+    expect(a.services.memecoin.gossipStats()?.published.block).to.equal(30)
+    const alone = await a.services.pubsub.publish(a.services.memecoin.topics.block, new Uint8Array([1, 2, 3]))
+    expect(alone.recipients).to.deep.equal([])
+
+    const chainB = await openChain(net)
+    const b = await startHost(chainB, { network: { sync: { batch: 8 } } })
+    const t0 = Date.now()
+    await connect(b, a)
+    await waitFor('B at A\'s head', () => chainB.chain.head.hex === chainA.chain.head.hex)
+    const syncMs = Date.now() - t0
+    const stats = b.services.memecoin.syncStats()
+    // settled height 0 + 1 … 30 in requests of 8: four requests, one pass
+    expect(stats.rangeRequests).to.be.within(4, 6)
+    expect(stats.passes).to.be.greaterThanOrEqual(1)
+    const state = b.services.memecoin.syncState()
+    expect(state.peers).to.equal(1)
+    expect(state.targetHeight).to.equal(30n)
+    await waitFor('sync finished', () => !b.services.memecoin.syncState().syncing)
+
+    // then gossip: a new block arrives without another range request
+    await waitFor('gossip mesh', () => a.services.pubsub.getSubscribers(a.services.memecoin.topics.block).length === 1)
+    const before = stats.rangeRequests
+    const block = await produceNext(net, chainA)
+    await waitFor('block 31 on B', () => chainB.chain.head.hex === toHex(block.header.hash))
+    expect(b.services.memecoin.syncStats().rangeRequests).to.equal(before)
+    console.log(`      (range sync of 30 blocks: ${syncMs} ms)`)
+  })
+
+  it('a gossiped block with unknown ancestors is completed by blocks-by-hash', async () => {
+    const net = makeNet()
+    const producer = await openChain(net, true) // not networked: makes blocks nobody gossips
+    const chainA = await openChain(net)
+    const chainB = await openChain(net)
+    const a = await startHost(chainA)
+    const b = await startHost(chainB)
+    await connect(a, b)
+    await waitFor('handshakes and mesh', () => a.services.memecoin.syncState().peers === 1 && b.services.memecoin.syncState().peers === 1 &&
+      a.services.pubsub.getSubscribers(a.services.memecoin.topics.block).length === 1)
+
+    const blocks: Block[] = []
+    for (let i = 0; i < 5; i++) blocks.push(await produceNext(net, producer))
+    // A learns blocks 1…4 quietly (not local: not published), then gossips block 5 by hand
+    for (const blk of blocks.slice(0, 4)) await chainA.importBlock(blk.bytes)
+    await chainA.importBlock((blocks[4] as Block).bytes)
+    await a.services.pubsub.publish(a.services.memecoin.topics.block, (blocks[4] as Block).bytes)
+
+    await waitFor('B at height 5', () => chainB.chain.head.height === 5n)
+    expect(chainB.chain.head.hex).to.equal(toHex((blocks[4] as Block).header.hash))
+    const stats = b.services.memecoin.syncStats()
+    expect(stats.hashRequests, 'one round per missing ancestor').to.be.within(4, 5)
+    expect(stats.rangeRequests).to.equal(0)
+    expect(chainB.chain.missingParents()).to.deep.equal([])
+  })
+})

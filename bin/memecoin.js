@@ -6,4 +6,5 @@ import { register } from 'tsx/esm/api'
 register()
 await import('../src/polyfill.ts')
 const { main } = await import('../src/cli/main.ts')
-process.exitCode = await main(process.argv)
+const code = await main(process.argv)
+process.exitCode = code !== 0 ? code : (process.exitCode ?? 0)

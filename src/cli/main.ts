@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
 import { initChain, writeRandomPassword } from './init.ts'
 import { getPassword } from './password.ts'
+import { runUntilSignal, startNode, DEFAULT_API } from './start.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -68,6 +69,38 @@ export function buildCli (): Command {
         ...r.validators.map((v, i) => `validator ${i}: ${v.address}  ${v.keystore}`),
         `faucet   ${r.faucet.address}  ${r.faucet.keystore}`
       ].join('\n'))
+    })
+
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
+  program.command('start')
+    .description('run a node (a validator when given --validator-key) until Ctrl-C')
+    .requiredOption('--dir <dir>', 'data directory (database, peer key); genesis.json is read from here by default')
+    .option('--genesis <file>', 'genesis file (default DIR/genesis.json)')
+    .option('--validator-key <keystore>', 'validator keystore: produce blocks with this key')
+    .option('--password-file <file>', 'password of the validator keystore (default: MEMECOIN_PASSWORD, else a prompt)')
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable; default /ip4/0.0.0.0/tcp/0)', collect)
+    .option('--api <host:port>', `HTTP API address (default ${DEFAULT_API})`)
+    .option('--no-api', 'run without the HTTP API')
+    .option('--bootstrap <multiaddr>', 'peer to dial at start, with /p2p/<peer id> (repeatable)', collect)
+    .option('--no-mdns', 'do not discover peers on the LAN by mDNS')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
+    .option('--name <name>', 'name shown in log lines')
+    .action(async (o: { dir: string, genesis?: string, validatorKey?: string, passwordFile?: string, listen?: string[], api?: string | boolean, bootstrap?: string[], mdns: boolean, logLevel: 'info', logFormat: 'text', name?: string }) => {
+      const node = await startNode({
+        dir: o.dir,
+        mdns: o.mdns,
+        api: o.api === false ? false : typeof o.api === 'string' ? o.api : DEFAULT_API,
+        logLevel: o.logLevel,
+        logFormat: o.logFormat,
+        ...(o.genesis !== undefined ? { genesis: o.genesis } : {}),
+        ...(o.validatorKey !== undefined ? { validatorKey: o.validatorKey } : {}),
+        ...(o.passwordFile !== undefined ? { passwordFile: o.passwordFile } : {}),
+        ...(o.listen !== undefined ? { listen: o.listen } : {}),
+        ...(o.bootstrap !== undefined ? { bootstrap: o.bootstrap } : {}),
+        ...(o.name !== undefined ? { name: o.name } : {})
+      })
+      process.exitCode = await runUntilSignal(node)
     })
 
   return program

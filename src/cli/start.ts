@@ -1,0 +1,75 @@
+/** `memecoin start`: runs a full node until SIGINT/SIGTERM. */
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { MemecoinError } from '../core/errors.ts'
+import { createLogger, type LogLevel } from '../log.ts'
+import { createNode, type MemecoinNode } from '../node.ts'
+import { decryptKeystore, readKeystoreFile } from '../wallet/keystore.ts'
+import { getPassword } from './password.ts'
+
+/** Default HTTP API address. */
+export const DEFAULT_API = '127.0.0.1:7357'
+
+/** Options of `start`, as parsed from the command line. */
+export interface StartOptions {
+  dir: string
+  genesis?: string
+  validatorKey?: string
+  passwordFile?: string
+  listen?: string[]
+  api?: string | false
+  bootstrap?: string[]
+  mdns: boolean
+  logLevel?: LogLevel
+  logFormat?: 'text' | 'json'
+  name?: string
+}
+
+/** Parses HOST:PORT (IPv6 hosts in brackets). */
+export function parseHostPort (v: string): { host: string, port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v)
+  const port = m === null ? NaN : Number(m[3])
+  if (m === null || port > 65535) throw new MemecoinError('ERR_BAD_OPTION', `--api must be HOST:PORT, got "${v}"`)
+  return { host: (m[1] ?? m[2]) as string, port }
+}
+
+/** Starts a node from CLI options; resolves once it runs. */
+export async function startNode (o: StartOptions): Promise<MemecoinNode> {
+  const log = createLogger({ level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', ...(o.name !== undefined ? { name: o.name } : {}) })
+  const genesisPath = o.genesis ?? join(o.dir, 'genesis.json')
+  await access(genesisPath).catch(() => { throw new MemecoinError('ERR_GENESIS_FILE', `genesis file not found: ${genesisPath} (use --genesis or run memecoin init)`) })
+  let validatorKey: Uint8Array | undefined
+  if (o.validatorKey !== undefined) {
+    const ks = await readKeystoreFile(o.validatorKey)
+    validatorKey = await decryptKeystore(ks, await getPassword(o, `Password for ${o.validatorKey}: `))
+  }
+  const api = o.api === false ? false : parseHostPort(o.api ?? DEFAULT_API)
+  const node = await createNode({
+    genesis: genesisPath,
+    dataDir: o.dir,
+    ...(validatorKey !== undefined ? { validatorKey } : {}),
+    ...(o.listen !== undefined && o.listen.length > 0 ? { listen: o.listen } : {}),
+    bootstrap: o.bootstrap ?? [],
+    mdns: o.mdns,
+    api,
+    log
+  })
+  await node.start()
+  const s = node.chain.status()
+  log('info', 'memecoin node running', { chainId: s.chainId, height: s.height, peerId: node.libp2p.peerId.toString(), api: node.apiUrl ?? 'off', validator: validatorKey !== undefined })
+  return node
+}
+
+/** Runs until a signal, then stops cleanly; resolves with the exit code. */
+export async function runUntilSignal (node: MemecoinNode): Promise<number> {
+  return await new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (): void => {
+      if (stopping) return
+      stopping = true
+      node.stop().then(() => resolve(0), () => resolve(1))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}

@@ -1,0 +1,168 @@
+/**
+ * The composition root: store → chain → network → API → slot ticker, stopped in reverse.
+ * `createNode` is the full node behind `memecoin start` and the devnet; apps that already run
+ * libp2p use the `memecoin()` service from src/network instead.
+ */
+import './polyfill.ts'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { MemecoinError } from './core/errors.ts'
+import { publicKeyOf } from './core/secp256k1.ts'
+import { loadGenesisFile, loadGenesis, type LoadedGenesis } from './chain/genesis.ts'
+import { ChainService } from './chain/service.ts'
+import { startSlotTicker, type SlotTicker } from './chain/ticker.ts'
+import { LevelStore } from './storage/level.ts'
+import { MemoryStore, type Store } from './storage/store.ts'
+import { createHost, type HostOptions, type MemecoinHost } from './network/host.ts'
+import { createApiServer, type ApiServer } from './api/index.ts'
+import { silentLog, type LogFn } from './log.ts'
+
+/** Options of a full node. */
+export interface NodeOptions {
+  /** Genesis: a genesis.json path, its parsed JSON, or an already loaded genesis. */
+  genesis: string | LoadedGenesis | object
+  /** Directory for the database and the peer key; without it, everything is in memory. */
+  dataDir?: string
+  /** A validator's 32-byte private key: the node then produces blocks. */
+  validatorKey?: Uint8Array
+  /** libp2p listen multiaddrs (default `/ip4/0.0.0.0/tcp/0`). */
+  listen?: string[]
+  /** Bootstrap multiaddrs with `/p2p/<peer id>`. */
+  bootstrap?: string[]
+  /** mDNS discovery (default true). */
+  mdns?: boolean
+  /** HTTP API address (default 127.0.0.1:0 → any free port); false: no API. */
+  api?: { host?: string, port?: number } | false
+  log?: LogFn
+  /** Unix time in ms (tests and simulations); default the system clock. */
+  now?: () => bigint
+  /** Extra host options (tests: connection gater, timeouts). */
+  host?: Partial<HostOptions>
+}
+
+/** A running (or startable) memecoin node. */
+export interface MemecoinNode {
+  readonly chain: ChainService
+  readonly libp2p: MemecoinHost
+  readonly api?: ApiServer
+  readonly genesis: LoadedGenesis
+  /** The API's base URL once started. */
+  apiUrl?: string
+  /** Starts the network, the API and (for a validator) block production. */
+  start: () => Promise<void>
+  /** Stops everything in reverse order and closes the database. */
+  stop: () => Promise<void>
+}
+
+async function loadPeerKey (dataDir: string | undefined): Promise<PrivateKey> {
+  if (dataDir === undefined) return await generateKeyPair('Ed25519')
+  const path = join(dataDir, 'peer-key')
+  try {
+    return privateKeyFromProtobuf(new Uint8Array(await readFile(path)))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new MemecoinError('ERR_PEER_KEY', `cannot read the peer key ${path}`)
+  }
+  const key = await generateKeyPair('Ed25519')
+  await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
+  return key
+}
+
+async function resolveGenesis (g: NodeOptions['genesis']): Promise<LoadedGenesis> {
+  if (typeof g === 'string') return await loadGenesisFile(g)
+  if ('params' in g && 'config' in g) return g as LoadedGenesis
+  return loadGenesis(g)
+}
+
+/** Builds a node (not started). */
+export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
+  const log = opts.log ?? silentLog
+  const now = opts.now ?? (() => BigInt(Date.now()))
+  const genesis = await resolveGenesis(opts.genesis)
+  let store: Store
+  if (opts.dataDir !== undefined) {
+    await mkdir(opts.dataDir, { recursive: true })
+    store = new LevelStore(join(opts.dataDir, 'db'))
+  } else {
+    store = new MemoryStore()
+  }
+  await store.open()
+  let chain: ChainService
+  try {
+    const validator = opts.validatorKey === undefined ? undefined : { privateKey: opts.validatorKey, publicKey: publicKeyOf(opts.validatorKey) }
+    chain = await ChainService.open({
+      params: genesis.params,
+      allocations: genesis.config.accounts,
+      store,
+      now,
+      ...(validator !== undefined ? { validator } : {}),
+      log
+    })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const privateKey = await loadPeerKey(opts.dataDir)
+  const libp2p = await createHost({
+    ...opts.host,
+    chain,
+    listen: opts.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    bootstrap: opts.bootstrap ?? [],
+    mdns: opts.mdns ?? true,
+    privateKey,
+    start: false
+  })
+  const network = libp2p.services.memecoin
+  const api = opts.api === false
+    ? undefined
+    : createApiServer({
+      chain,
+      network,
+      host: opts.api?.host ?? '127.0.0.1',
+      port: opts.api?.port ?? 0,
+      log,
+      blockImportSeconds: () => chain.importTimes()
+    })
+  let ticker: SlotTicker | undefined
+  let started = false
+
+  const node: MemecoinNode = {
+    chain,
+    libp2p,
+    genesis,
+    ...(api !== undefined ? { api } : {}),
+    async start () {
+      if (started) return
+      started = true
+      await libp2p.start()
+      log('info', 'node started', { peerId: libp2p.peerId.toString(), chainId: genesis.chainIdHex, listen: libp2p.getMultiaddrs().map(String) })
+      if (api !== undefined) {
+        const addr = await api.start()
+        node.apiUrl = `http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
+        log('info', 'api listening', { url: node.apiUrl })
+      }
+      if (opts.validatorKey !== undefined) {
+        ticker = startSlotTicker(genesis.params, now, async (slot) => {
+          // a node still syncing would only build a fork of stale blocks
+          if (network.syncState().syncing) return
+          try {
+            await chain.produce(slot)
+          } catch (err) {
+            log('warn', 'block production failed', { slot: slot.toString(), error: (err as Error).message })
+          }
+        })
+      }
+    },
+    async stop () {
+      ticker?.stop()
+      if (api !== undefined) await api.stop().catch((err: Error) => { log('warn', 'api stop failed', { error: err.message }) })
+      try { await libp2p.stop() } catch (err) { log('warn', 'libp2p stop failed', { error: (err as Error).message }) }
+      await chain.close()
+      await store.close()
+      started = false
+      log('info', 'node stopped')
+    }
+  }
+  return node
+}

@@ -14,6 +14,7 @@ import {
   genesisEpochState, headerLeaderValue, isFutureSlot, slotAt, type EpochState, type StakeSnapshot
 } from '../core/consensus.ts'
 import { MemecoinError, ValidationError } from '../core/errors.ts'
+import { verifyHeaderSignature } from '../core/signing.ts'
 import { Ledger, type AccountState } from '../core/ledger.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
 import { applyBlock, undoBlock, type UndoRecord } from '../core/transition.ts'
@@ -282,6 +283,9 @@ export class Chain {
     }
     const parent = this.nodes.get(parentHex)
     if (parent === undefined) {
+      // [REJECT] B-8: only a block signed by its proposer may occupy the bounded orphan pool, so
+      // unsigned junk cannot push real orphans out (the signature is cheap to check)
+      if (!verifyHeaderSignature(sh)) throw new ValidationError('B-8', 'ERR_BAD_HEADER_SIGNATURE', 'invalid header signature')
       this.addOrphan(hex, block)
       // [IGNORE] B-5: unknown parent (kept; sync fetches the parent)
       throw new ValidationError('B-5', 'ERR_UNKNOWN_PARENT', 'parent block unknown')

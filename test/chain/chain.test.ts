@@ -20,7 +20,7 @@ import { encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx, encodeTx } from '../../src/wire/tx.ts'
 import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
 import {
-  MEME, extend, hexOf, importAll, makeFixture, nextBlock, resign, slotNotLed, snapshot, stateForSlot,
+  MEME, extend, hexOf, importAll, keyFromLabel, makeFixture, nextBlock, resign, slotNotLed, snapshot, stateForSlot,
   transfer, wireMempool, withSignedHeader, type ChainFixture, type TestKey
 } from '../helpers/chain-fixture.ts'
 
@@ -567,6 +567,19 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(chain.head.hex).to.equal(hexOf(b3))
       expect(changes.map((c) => c.head.hex)).to.deep.equal([b1, b2, b3].map(hexOf))
       expect(snapshot(chain)).to.deep.equal(snapshot(src))
+    })
+
+    it('an orphan must carry a valid header signature (B-8), so junk cannot fill the orphan pool', () => {
+      const fx = makeFixture()
+      const src = fx.newChain()
+      const [, b2] = extend(fx, src, 2) as [Block, Block]
+      const chain = fx.newChain()
+      const other = keyFromLabel('not-the-proposer')
+      const forged = resign(fx, b2, () => {}, { key: other })
+      refused(() => chain.importBlock(forged), 'B-8', 'ERR_BAD_HEADER_SIGNATURE')
+      expect(chain.orphanCount).to.equal(0)
+      refused(() => chain.importBlock(b2), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(chain.orphanCount).to.equal(1)
     })
 
     it('the orphan pool is bounded by maxOrphans (the oldest is evicted)', () => {

@@ -9,6 +9,9 @@ import { MemecoinError } from '../core/errors.ts'
 import { initChain, writeRandomPassword } from './init.ts'
 import { getPassword } from './password.ts'
 import { runUntilSignal, startNode, DEFAULT_API } from './start.ts'
+import { registerWalletCommands } from './wallet.ts'
+import { registerClientCommands } from './client.ts'
+import { registerDevnetCommand } from './devnet.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -103,6 +106,9 @@ export function buildCli (): Command {
       process.exitCode = await runUntilSignal(node)
     })
 
+  registerDevnetCommand(program)
+  registerWalletCommands(program)
+  registerClientCommands(program)
   return program
 }
 

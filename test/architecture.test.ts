@@ -26,7 +26,7 @@ const allowed: Record<string, string[]> = {
   api: ['api', 'chain', 'core', 'wire', 'storage', 'wallet'],
   wallet: ['wallet', 'core', 'wire'],
   sim: ['sim', 'chain', 'core', 'wire', 'storage', 'wallet'],
-  cli: ['cli', 'core', 'wire', 'storage', 'chain', 'network', 'api', 'wallet', 'node.ts', 'index.ts', 'polyfill.ts']
+  cli: ['cli', 'core', 'wire', 'storage', 'chain', 'network', 'api', 'wallet', 'node.ts', 'index.ts', 'polyfill.ts', 'log.ts']
 }
 
 function layerOf (file: string): string {

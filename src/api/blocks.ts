@@ -24,7 +24,7 @@ import { blockJsonParts, blockSummaryJson, type BlockPlacement, type BlockSummar
 export interface FoundBlock { block: Block, node?: BlockNode }
 
 /** The signed header and transaction count of stored block bytes, without decoding transactions. */
-function headerOfBytes (bytes: Uint8Array): SignedHeader {
+export function headerOfBytes (bytes: Uint8Array): SignedHeader {
   const b = decodeMessage(BlockMessage, bytes, MAX_BLOCK_BYTES, 'Block', { limits: { txs: MAX_BLOCK_TXS } })
   return decodeSignedHeader(b.header)
 }

@@ -36,3 +36,11 @@ export const STOP_GRACE_MS = 1_000
 export const SHARE_DECIMALS = 6
 /** Buckets (seconds) of the API's request-duration histogram. */
 export const REQUEST_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]
+/** `GET /forks`: canonical blocks shown (default and maximum). */
+export const DEFAULT_FORK_WINDOW = 30
+export const MAX_FORK_WINDOW = 100
+/** Recently imported blocks remembered to find side branches for `GET /forks`. */
+export const RECENT_BLOCKS_MAX = 1024
+/** `GET /accounts/:address/txs`: default and maximum page size. */
+export const DEFAULT_HISTORY_PAGE = 20
+export const MAX_HISTORY_PAGE = 100

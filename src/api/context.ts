@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IntervalHistogram } from 'node:perf_hooks'
 import type { ChainService, ChainServiceInit } from '../chain/service.ts'
 import type { EventHub } from './events.ts'
+import type { RecentBlocks } from './forks.ts'
 import type { Histogram, HistogramSnapshot } from './metrics.ts'
 import type { TxIndex } from './tx-index.ts'
 
@@ -18,6 +19,11 @@ export interface ApiNetwork {
    * `memecoin_`; names ending in `_total` are counters, others gauges.
    */
   metrics?: () => Record<string, number>
+  /**
+   * Peers with their last reported chain heads, for `GET /peers` (MemecoinNetwork's `peerList`);
+   * `addresses` (multiaddrs) when the network layer knows them.
+   */
+  peerList?: () => Array<{ peerId: string, headHeight?: bigint, headSlot?: bigint, settledHeight?: bigint, addresses?: string[] }>
 }
 
 /** One-line logger (same shape as the chain service's). */
@@ -28,6 +34,8 @@ export interface ApiContext {
   chain: ChainService
   network?: ApiNetwork
   txIndex: TxIndex
+  /** Recently imported blocks (any branch), to find side branches for `GET /forks`. */
+  recent: RecentBlocks
   hub: EventHub
   maxBodyBytes: number
   log: ApiLog

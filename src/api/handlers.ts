@@ -55,6 +55,30 @@ export function getStatus (ctx: ApiContext, r: ApiRequest): void {
   })
 }
 
+/**
+ * `GET /peers` → `{count, syncing, peers?: [{peerId, headHeight?, headSlot?, settledHeight?,
+ * addresses?}]}`: `peers` when the network layer lists them (else only the count).
+ */
+export function getPeers (ctx: ApiContext, r: ApiRequest): void {
+  const net = syncOf(ctx)
+  let peers: Array<Record<string, unknown>> | undefined
+  const list = ctx.network?.peerList
+  if (list !== undefined) {
+    try {
+      peers = list.call(ctx.network).map((p) => ({
+        peerId: String(p.peerId),
+        ...(p.headHeight !== undefined ? { headHeight: p.headHeight.toString() } : {}),
+        ...(p.headSlot !== undefined ? { headSlot: p.headSlot.toString() } : {}),
+        ...(p.settledHeight !== undefined ? { settledHeight: p.settledHeight.toString() } : {}),
+        ...(p.addresses !== undefined ? { addresses: p.addresses.map(String) } : {})
+      }))
+    } catch (err) {
+      ctx.log('warn', 'peer list unavailable', { error: (err as Error).message })
+    }
+  }
+  sendJson(r.res, 200, { count: peers?.length ?? net.peers, syncing: net.syncing, ...(peers !== undefined ? { peers } : {}) })
+}
+
 /** `GET /txs/:id[?format=hex]`: pending in the mempool, or included in a recently indexed block. */
 export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const id = parseHash(r.params[0] as string, 'transaction id', 'ERR_BAD_TX_ID')

@@ -27,11 +27,24 @@
  *   (SmtProofJson)}`: check with `verifySmtProof(header.stateRoot, accountId, account, proof)`.
  * - `GET /validators` → `{height, epoch, totalStake, activeTotalStake, validators: [{address,
  *   stake, share, activeStake, activeShare}]}` (`active*`: the epoch's leader-election stakes).
+ * - `GET /accounts/:address/txs[?limit=]` (1–100, default 20) → `{address, height, headHash,
+ *   total, oldestIndexedHeight, txs: [{blockHash, height, index, confirmations, tx: TxJson}],
+ *   pending: TxJson[]}`: the account's transactions (sent, received, or slashing it) from the
+ *   transaction index, newest first, and those of the mempool that involve it.
+ * - `GET /forks[?limit=]` (1–100, default 30) → `{head: {hash, height}, settledHeight, from,
+ *   blocks: [{hash, parentHash, height, slot, proposer, txCount, canonical, settled}]}`: the
+ *   canonical blocks from `from` to the head plus the side blocks this server saw imported and
+ *   the chain still holds, height ascending (canonical first at a height).
+ * - `GET /peers` → `{count, syncing[, peers: [{peerId, headHeight, headSlot, settledHeight
+ *   [, addresses]}]]}` (`peers` when the network layer lists them).
  * - `GET /events` (server-sent events): `head` `{height, hash, slot, settledHeight}` (sent first
  *   on connect), `block` `{hash, height, slot, proposer, txs (count), canonical}`, `reorg`
  *   `{depth, forkHeight, oldHead: {hash, height}, newHead: {hash, height}}` (before its `head`);
  *   a `: heartbeat` comment every 15 s; at most 64 clients (503 ERR_TOO_MANY_CLIENTS).
  * - `GET /metrics` → Prometheus text (`memecoin_*`, `process_*`, `nodejs_*`).
+ * - `GET /` (also `/explorer`, `/explorer/`), `GET /explorer/{index.html,app.js,style.css}`: the
+ *   block explorer, a static one-page app over this API (src/api/explorer/; HEAD too; ETag and
+ *   `cache-control: no-cache`; any other name is 404).
  */
 export { createApiServer, type ApiServer, type ApiServerInit } from './server.ts'
 export type { ApiNetwork, ApiLog } from './context.ts'

@@ -12,14 +12,17 @@ import type { ChainService } from '../chain/service.ts'
 import { getBlock, listBlocks } from './blocks.ts'
 import {
   DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_TX_INDEX_MAX,
-  HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
+  HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
 } from './constants.ts'
 import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './context.ts'
 import { ApiError } from './errors.ts'
 import { EventHub } from './events.ts'
-import { getAccount, getAccountProof, getEvents, getMetrics, getStatus, getTx, getValidators, headEvent, postTx } from './handlers.ts'
+import { RecentBlocks, getForks, trackBlocks } from './forks.ts'
+import { getAccount, getAccountProof, getEvents, getMetrics, getPeers, getStatus, getTx, getValidators, headEvent, postTx } from './handlers.ts'
+import { getAccountTxs } from './history.ts'
 import { sendError } from './http.ts'
 import { Histogram, type HistogramSnapshot } from './metrics.ts'
+import { getExplorerFile } from './static.ts'
 import { TxIndex } from './tx-index.ts'
 
 /** Options of `createApiServer`. */
@@ -64,9 +67,16 @@ const ROUTES: Route[] = [
   { path: ['txs', ':id'], methods: { GET: getTx } },
   { path: ['accounts', ':address'], methods: { GET: getAccount } },
   { path: ['accounts', ':address', 'proof'], methods: { GET: getAccountProof } },
+  { path: ['accounts', ':address', 'txs'], methods: { GET: getAccountTxs } },
   { path: ['validators'], methods: { GET: getValidators } },
+  { path: ['forks'], methods: { GET: getForks } },
+  { path: ['peers'], methods: { GET: getPeers } },
   { path: ['events'], methods: { GET: getEvents } },
-  { path: ['metrics'], methods: { GET: getMetrics } }
+  { path: ['metrics'], methods: { GET: getMetrics } },
+  // the block explorer (static files)
+  { path: [], methods: { GET: getExplorerFile, HEAD: getExplorerFile } },
+  { path: ['explorer'], methods: { GET: getExplorerFile, HEAD: getExplorerFile } },
+  { path: ['explorer', ':file'], methods: { GET: getExplorerFile, HEAD: getExplorerFile } }
 ]
 
 function match (segments: string[]): { route: Route, params: string[] } | undefined {
@@ -92,6 +102,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const ctx: ApiContext = {
     chain: init.chain,
     txIndex: new TxIndex(init.txIndexSize ?? DEFAULT_TX_INDEX_MAX),
+    recent: new RecentBlocks(RECENT_BLOCKS_MAX),
     hub: new EventHub({ maxClients: init.maxSseClients ?? DEFAULT_MAX_SSE_CLIENTS, heartbeatMs: init.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS }),
     maxBodyBytes: init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     log,
@@ -101,6 +112,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   if (init.network !== undefined) ctx.network = init.network
   if (init.blockImportSeconds !== undefined) ctx.blockImportSeconds = init.blockImportSeconds
   indexChain(ctx)
+  trackBlocks(ctx)
 
   let server: Server | undefined
   let bound: { host: string, port: number } | undefined

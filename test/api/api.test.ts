@@ -511,7 +511,7 @@ describe('api: HTTP JSON API, events and metrics', function () {
 
     it('unknown path → 404 ERR_NOT_FOUND; wrong method → 405 with Allow', async () => {
       expectError(await get(base, '/nope'), 404, 'ERR_NOT_FOUND')
-      expectError(await get(base, '/'), 404, 'ERR_NOT_FOUND')
+      expectError(await get(base, '/explorer/nope.js'), 404, 'ERR_NOT_FOUND') // `/` is the explorer (explorer-api.test.ts)
       expectError(await get(base, '/status/extra'), 404, 'ERR_NOT_FOUND')
       expectError(await get(base, '/accounts/x/proof/y'), 404, 'ERR_NOT_FOUND')
       const del = await get(base, '/status', { method: 'DELETE' })

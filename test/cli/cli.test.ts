@@ -1,0 +1,198 @@
+/**
+ * The CLI as a user drives it, in a temp directory: `init` a 2-validator chain, start both
+ * validators as `memecoin start` processes on loopback (no mDNS; the second dials the first by
+ * --bootstrap), create a wallet, fund it from the faucet with `send --wait`, read the balance from
+ * BOTH nodes' APIs, `stake` from the new wallet, `status --json`; then bad input on every command.
+ * Every process is killed in after(), even when a test fails; every wait is bounded.
+ */
+import { expect } from 'chai'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApiClient } from '../../src/cli/api-client.ts'
+import {
+  cleanEnv, expectCliError, expectJson, expectOk, freePort, killAll, pollUntil, pooled, runCli, runMain, startNode,
+  type CliResult, type NodeProc
+} from './cli-helpers.ts'
+
+describe('cli: init, two nodes, wallet, send, balance, stake, status', function () {
+  this.timeout(90_000)
+  let tmp: string
+  let env: NodeJS.ProcessEnv
+  let chainDir: string
+  let walletDir: string
+  let password: string
+  let chainId: string
+  let faucet: string
+  let nodes: NodeProc[] = []
+  let alice: string
+  let closedApi: string
+
+  const run = async (args: string[], input?: string): Promise<CliResult> =>
+    await runCli(args, { env, ...(input !== undefined ? { input } : {}) })
+
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'memecoin-cli-'))
+    env = cleanEnv(join(tmp, 'home'))
+    chainDir = join(tmp, 'chain')
+    walletDir = join(tmp, 'wallets')
+    password = join(chainDir, 'password')
+    const init = expectJson(await run(['init', '--dir', chainDir, '--validators', '2', '--slot-ms', '300', '--scrypt-n', '1024', '--json']))
+    chainId = init.chainId as string
+    faucet = join(chainDir, 'wallets', 'faucet.json')
+    const common = { genesis: join(chainDir, 'genesis.json'), passwordFile: password, env }
+    const n0 = await startNode({ ...common, name: 'n0', dataDir: join(tmp, 'n0'), validatorKey: join(chainDir, 'validators', 'validator-0.json') })
+    nodes.push(n0)
+    nodes.push(await startNode({ ...common, name: 'n1', dataDir: join(tmp, 'n1'), validatorKey: join(chainDir, 'validators', 'validator-1.json'), bootstrap: n0.addr }))
+    await pollUntil('both nodes connected and past height 1', async () => {
+      const s = await Promise.all(nodes.map(async (n) => await createApiClient(n.apiUrl, { timeoutMs: 1000 }).status()))
+      return s.every((x) => x.peers >= 1 && BigInt(x.height) >= 1n) ? true : undefined
+    }, 20_000)
+    closedApi = `http://127.0.0.1:${await freePort()}`
+  })
+
+  after(async () => {
+    await killAll()
+    nodes = []
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true })
+  })
+
+  const api = (i: number): string => (nodes[i] as NodeProc).apiUrl
+
+  it('wallet new, list and address', async () => {
+    const created = expectJson(await run(['wallet', 'new', '--dir', walletDir, '--name', 'alice', '--password-file', password, '--scrypt-n', '1024', '--json']))
+    alice = created.address as string
+    expect(alice).to.match(/^meme1[0-9a-z]{38}$/)
+    expect(created.keystore).to.equal(join(walletDir, 'alice.json'))
+    const [list, address, inHome] = await pooled(3, [
+      async () => await run(['wallet', 'list', '--dir', walletDir, '--json']),
+      async () => await run(['wallet', 'address', 'alice', '--dir', walletDir]),
+      async () => await run(['wallet', 'new', '--password-file', password, '--scrypt-n', '1024'])
+    ]) as [CliResult, CliResult, CliResult]
+    expect(expectJson<unknown[]>(list)).to.deep.equal([{ name: 'alice', address: alice, keystore: join(walletDir, 'alice.json') }])
+    expect(expectOk(address)).to.equal(alice + '\n')
+    // without --dir: $MEMECOIN_HOME/wallets, first free default name; human output names the address
+    const home = expectOk(inHome)
+    expect(home).to.match(/^name +wallet-1$/m)
+    expect(home).to.match(/^address +meme1[0-9a-z]{38}$/m)
+    expect(home).to.include(join(tmp, 'home', 'wallets', 'wallet-1.json'))
+  })
+
+  it('send from the faucet with --wait; the balance shows on both nodes', async () => {
+    const sent = expectJson(await run(['send', '--from', faucet, '--to', alice, '--amount', '25.5', '--password-file', password, '--api', api(0), '--wait', '--json']))
+    expect(sent).to.include({ kind: 'transfer', to: alice, amount: '2550000000', status: 'included' })
+    expect(sent.id).to.match(/^[0-9a-f]{64}$/)
+    // node 1 learns the block by gossip: allow it a few slots
+    for (const i of [0, 1]) {
+      const b = await pollUntil(`the balance on node ${i}`, async () => {
+        const r = await run(['balance', alice, '--api', api(i), '--json'])
+        const j = expectJson(r)
+        return j.balance === '2550000000' ? j : undefined
+      }, 15_000, 300)
+      expect(b.meme).to.deep.include({ balance: '25.50000000', stake: '0.00000000' })
+    }
+    const human = expectOk(await run(['balance', alice, '--api', api(1)]))
+    expect(human).to.match(/^balance +25\.50000000 MEME$/m)
+  })
+
+  it('stake from the new wallet (by name) through the other node; status --json parses', async () => {
+    const staked = expectJson(await run(['stake', '--from', 'alice', '--wallet-dir', walletDir, '--amount', '10', '--password-file', password, '--api', api(1), '--wait', '--json']))
+    expect(staked).to.include({ kind: 'stake', amount: '1000000000', fee: '1000', status: 'included' })
+    const b = await pollUntil('the stake on node 0', async () => {
+      const j = expectJson(await run(['balance', alice, '--api', api(0), '--json']))
+      return j.stake === '1000000000' ? j : undefined
+    }, 15_000, 300)
+    expect(b).to.include({ balance: '1549999000', nonce: '1' })
+    const [s0, s1] = await pooled(2, [0, 1].map((i) => async () => await run(['status', '--api', api(i), '--json'])))
+    for (const s of [s0, s1]) {
+      const j = expectJson(s as CliResult)
+      expect(j.chainId).to.equal(chainId)
+      expect(BigInt(j.height as string) >= 2n).to.equal(true)
+      expect(j.peers).to.be.at.least(1)
+      expect(j.syncing).to.be.a('boolean')
+    }
+  })
+
+  it('wallet export then import restores the same address (key from stdin and from a file)', async () => {
+    const exported = await run(['wallet', 'export', 'alice', '--dir', walletDir, '--password-file', password])
+    const key = expectOk(exported).trim()
+    expect(key).to.match(/^[0-9a-f]{64}$/)
+    expect(exported.stderr).to.match(/^warning: /)
+    await writeFile(join(tmp, 'key'), key + '\n', { mode: 0o600 })
+    const [fromStdin, fromFile] = await pooled(2, [
+      async () => await run(['wallet', 'import', '--name', 'alice-stdin', '--dir', walletDir, '--password-file', password, '--scrypt-n', '1024', '--json'], key + '\n'),
+      async () => await run(['wallet', 'import', '--name', 'alice-file', '--key-file', join(tmp, 'key'), '--dir', walletDir, '--password-file', password, '--scrypt-n', '1024', '--json'])
+    ]) as [CliResult, CliResult]
+    expect(expectJson(fromStdin).address).to.equal(alice)
+    expect(expectJson(fromFile).address).to.equal(alice)
+  })
+
+  it('bad input on every command: exit ≠ 0, one "error:" line, no stack trace', async () => {
+    const wrongPassword = join(tmp, 'wrong-password')
+    await writeFile(wrongPassword, 'not the password\n')
+    await writeFile(join(tmp, 'garbage-key'), 'zz'.repeat(32) + '\n')
+    const typo = alice.slice(0, 10) + (alice[10] === 'q' ? 'p' : 'q') + alice.slice(11)
+    const missing = join(tmp, 'no-such-wallet.json')
+    const from = ['--from', 'alice', '--wallet-dir', walletDir]
+    const USAGE = 2
+    const RUNTIME = 1
+    type Case = [string[], RegExp, number]
+    // Refused while parsing arguments (exit 2): run through main() in this process, cheaply;
+    // the first two also as processes below, so the exit code is seen through bin/memecoin.js.
+    const usage: Case[] = [
+      [['send', ...from, '--to', alice, '--amount', '1', '--bogus'], /unknown option '--bogus'/, USAGE],
+      [['stake', ...from, '--amount', '1.000000001'], /at most 8 decimals/, USAGE],
+      [['wallet', 'new', '--dir', walletDir, '--bogus'], /unknown option '--bogus'/, USAGE],
+      [['wallet', 'new', '--dir', walletDir, '--name', 'a/b', '--password-file', password], /--name/, USAGE],
+      [['wallet', 'list', '--dir', walletDir, 'extra'], /too many arguments/, USAGE],
+      [['wallet', 'address'], /missing required argument/, USAGE],
+      [['wallet', 'import', '--dir', walletDir], /required option '--name/, USAGE],
+      [['wallet', 'export', 'alice', '--password', 'x'], /unknown option '--password'/, USAGE],
+      [['balance', typo, '--api', api(0)], /checksum/, USAGE],
+      [['balance', alice, '--bogus'], /unknown option/, USAGE],
+      [['send', ...from, '--to', typo, '--amount', '1', '--api', api(0)], /checksum/, USAGE],
+      [['send', ...from, '--to', alice, '--amount', '-3'], /negative/, USAGE],
+      [['send', ...from, '--to', alice, '--amount', 'lots'], /invalid amount/, USAGE],
+      [['send', ...from, '--to', alice, '--amount', '18446744073709551616'], /at most 184467440737\.09551615 MEME/, USAGE],
+      [['send', ...from, '--to', alice, '--amount', '1', '--fee', '1e-5'], /invalid fee/, USAGE],
+      [['send', ...from, '--amount', '1'], /required option '--to/, USAGE],
+      [['stake', ...from, '--amount', '0'], /greater than 0/, USAGE],
+      [['unstake', ...from], /required option '--amount/, USAGE],
+      [['status', '--api', 'ftp://127.0.0.1:1'], /http or https/, USAGE],
+      [['status', '--verbose'], /unknown option/, USAGE]
+    ]
+    // Refused at run time (exit 1): as processes, with stdin a pipe (never a terminal).
+    const runtime: Case[] = [
+      ...usage.slice(0, 2),
+      [['wallet', 'new', '--dir', walletDir, '--name', 'bob', '--password-file', join(tmp, 'nope')], /cannot read password file/, RUNTIME],
+      [['wallet', 'new', '--dir', walletDir, '--name', 'alice', '--password-file', password], /already exists/, RUNTIME],
+      [['wallet', 'new', '--dir', walletDir, '--name', 'carol'], /a password is needed/, RUNTIME],
+      [['wallet', 'list', '--dir', password], /not a directory/, RUNTIME],
+      [['wallet', 'address', 'nobody', '--dir', walletDir], /no wallet named "nobody"/, RUNTIME],
+      [['wallet', 'address', missing], /keystore file .* not found/, RUNTIME],
+      [['wallet', 'import', '--name', 'x', '--dir', walletDir, '--key-file', missing, '--password-file', password], /key file .* not found/, RUNTIME],
+      [['wallet', 'import', '--name', 'y', '--dir', walletDir, '--key-file', join(tmp, 'garbage-key'), '--password-file', password], /invalid private key/, RUNTIME],
+      [['wallet', 'import', '--name', 'z', '--dir', walletDir, '--password-file', password], /no private key on stdin/, RUNTIME],
+      [['wallet', 'export', 'alice', '--dir', walletDir, '--password-file', wrongPassword], /wrong password/, RUNTIME],
+      [['balance', alice, '--api', closedApi], /^error: cannot reach the node API at http:\/\/127\.0\.0\.1:\d+ \(is the node running\?\)$/, RUNTIME],
+      [['send', '--from', missing, '--to', alice, '--amount', '1', '--api', api(0), '--password-file', password], /keystore file .* not found/, RUNTIME],
+      [['send', '--from', faucet, '--to', alice, '--amount', '1', '--api', closedApi, '--password-file', password], /cannot reach the node API/, RUNTIME],
+      [['send', ...from, '--to', alice, '--amount', '1000', '--api', api(0), '--password-file', password], /insufficient balance/, RUNTIME],
+      [['send', '--from', faucet, '--to', alice, '--amount', '1', '--api', api(1), '--password-file', wrongPassword], /wrong password/, RUNTIME],
+      [['stake', ...from, '--amount', '100', '--api', api(1), '--password-file', password], /insufficient balance/, RUNTIME],
+      [['stake', ...from, '--amount', '1', '--api', api(1), '--password-file', wrongPassword], /wrong password/, RUNTIME],
+      [['unstake', ...from, '--amount', '10.00000001', '--api', api(0), '--password-file', password], /insufficient stake/, RUNTIME],
+      [['unstake', ...from, '--amount', '1', '--api', closedApi], /cannot reach the node API/, RUNTIME],
+      [['status', '--api', closedApi], /cannot reach the node API/, RUNTIME]
+    ]
+    for (const [args, match, code] of usage) expectCliError(await runMain(args, { MEMECOIN_HOME: join(tmp, 'home'), MEMECOIN_PASSWORD: undefined, MEMECOIN_API: undefined }), match, code)
+    const results = await pooled(4, runtime.map(([args]) => async () => await run(args)))
+    results.forEach((r, i) => {
+      const [, match, code] = runtime[i] as Case
+      expectCliError(r, match, code)
+    })
+    // nothing was written by the refused wallet commands
+    expect(expectJson<Array<{ name: string }>>(await run(['wallet', 'list', '--dir', walletDir, '--json'])).map((w) => w.name))
+      .to.deep.equal(['alice', 'alice-file', 'alice-stdin'])
+  })
+})

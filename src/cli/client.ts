@@ -11,8 +11,8 @@ import { MemecoinError } from '../core/errors.ts'
 import { buildStake, buildTransfer, buildUnstake, type BuiltTx, type TxCommon } from '../wallet/transactions.ts'
 import { formatAmount, formatMeme, parseAmount } from './amount.ts'
 import { ApiClientError, createApiClient, normalizeApiUrl, type AccountJson, type ApiClient, type TxStatusJson } from './api-client.ts'
-import { intArg, output } from './main.ts'
-import { DEFAULT_API } from './start.ts'
+import { intArg, output } from './util.ts'
+import { DEFAULT_API } from './util.ts'
 import { addWalletDirOption, loadKeystore, unlockKeystore, walletDirOf, type WalletDirOptions } from './wallet.ts'
 
 /** Default fee in base units: the devnet genesis minFee (0.00001 MEME); a chain that wants more refuses with ERR_FEE_TOO_LOW. */

@@ -2,33 +2,20 @@
  * The `memecoin` command line. Argument parsing only: the work is done by the library layers.
  * Bad input prints one line to stderr and returns a non-zero exit code, never a stack trace.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
 import { initChain, writeRandomPassword } from './init.ts'
 import { getPassword } from './password.ts'
-import { runUntilSignal, startNode, DEFAULT_API } from './start.ts'
+import { DEFAULT_API, intArg, output } from './util.ts'
 import { registerWalletCommands } from './wallet.ts'
 import { registerClientCommands } from './client.ts'
 import { registerDevnetCommand } from './devnet.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
-/** Parses a whole number in [min, max] for commander. */
-export function intArg (min: number, max: number): (v: string) => number {
-  return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a whole number, got "${v}"`)
-    const n = Number(v)
-    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`)
-    return n
-  }
-}
-
-/** Writes a result as JSON (for scripts) or as human lines. */
-export function output (json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : human() + '\n')
-}
+export { intArg, output } from './util.ts'
 
 /** Builds the command tree. */
 export function buildCli (): Command {
@@ -36,7 +23,6 @@ export function buildCli (): Command {
     .description('memecoin: a proof-of-stake cryptocurrency whose every node is a libp2p host')
     .version(pkg.version)
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
 
   program.command('init')
     .description('create a new chain: genesis.json, encrypted validator keystores and a funded faucet wallet')
@@ -90,6 +76,8 @@ export function buildCli (): Command {
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .option('--name <name>', 'name shown in log lines')
     .action(async (o: { dir: string, genesis?: string, validatorKey?: string, passwordFile?: string, listen?: string[], api?: string | boolean, bootstrap?: string[], mdns: boolean, logLevel: 'info', logFormat: 'text', name?: string }) => {
+      // loaded on demand: libp2p is only needed by the commands that run a node
+      const { runUntilSignal, startNode } = await import('./start.ts')
       const node = await startNode({
         dir: o.dir,
         mdns: o.mdns,

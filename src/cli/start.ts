@@ -7,8 +7,9 @@ import { createNode, type MemecoinNode } from '../node.ts'
 import { decryptKeystore, readKeystoreFile } from '../wallet/keystore.ts'
 import { getPassword } from './password.ts'
 
-/** Default HTTP API address. */
-export const DEFAULT_API = '127.0.0.1:7357'
+import { DEFAULT_API } from './util.ts'
+
+export { DEFAULT_API }
 
 /** Options of `start`, as parsed from the command line. */
 export interface StartOptions {

@@ -15,7 +15,7 @@ import {
   decryptKeystore, encryptKeystore, exportPrivateKeyHex, importPrivateKeyHex, KeystoreError, MAX_SCRYPT_N, MIN_SCRYPT_N,
   readKeystoreFile, writeKeystoreFile, type Keystore
 } from '../wallet/keystore.ts'
-import { output } from './main.ts'
+import { output } from './util.ts'
 import { getPassword, promptPassword, readPasswordFile } from './password.ts'
 
 /** A wallet name: the keystore file is `NAME.json` in the wallet directory. */

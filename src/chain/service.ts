@@ -92,6 +92,37 @@ type Listener<K extends keyof ChainEvents> = (e: ChainEvents[K]) => void
 /** Result of adding one transaction. */
 export type TxOutcome = { ok: true, id: Uint8Array } | { ok: false, error: MemecoinError, action: GossipAction }
 
+/**
+ * The net effect of consecutive head changes: blocks applied and still canonical (oldest first),
+ * blocks of the starting chain undone (newest first), every touched account and slashed entry.
+ */
+export function mergeHeadChanges (changes: HeadChange[]): HeadChange {
+  if (changes.length === 1) return changes[0] as HeadChange
+  const applied: BlockNode[] = []
+  const undone: BlockNode[] = []
+  const accounts = new Map<string, Uint8Array>()
+  const slashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()
+  for (const c of changes) {
+    // a change undoes from the head down: first what earlier changes applied, then older blocks
+    for (const u of c.undone) {
+      if (applied[applied.length - 1] === u) applied.pop()
+      else undone.push(u)
+    }
+    applied.push(...c.applied)
+    for (const id of c.touchedAccounts) accounts.set(toHex(id), id)
+    for (const x of c.touchedSlashed) slashed.set(`${toHex(x.proposer)}:${x.slot}`, x)
+  }
+  return {
+    head: (changes[changes.length - 1] as HeadChange).head,
+    undone,
+    applied,
+    included: applied.flatMap((b) => b.block?.txs ?? []),
+    orphaned: undone.flatMap((b) => b.block?.txs ?? []),
+    touchedAccounts: [...accounts.values()],
+    touchedSlashed: [...slashed.values()]
+  }
+}
+
 /** The chain service. Create with `ChainService.open`. */
 export class ChainService {
   readonly params: ChainParams
@@ -103,6 +134,8 @@ export class ChainService {
   private readonly validator?: ValidatorKey
   private readonly log: NonNullable<ChainServiceInit['log']>
   private lastSigned: bigint | undefined
+  /** Head changes of the chain not yet written (one import may make several: adopted orphans). */
+  private readonly unpersisted: HeadChange[] = []
   private queue: Promise<unknown> = Promise.resolve()
   private readonly writtenSnapshots = new Set<string>()
   private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [] }
@@ -123,6 +156,7 @@ export class ChainService {
     this.lastSigned = lastSigned
     this.mempool = new Mempool({ chainId: init.params.chainId, minFee: init.params.minFee, view: mempoolView(chain) })
     chain.onHeadChange((c) => {
+      this.unpersisted.push(c)
       this.mempool.onHead(mempoolView(chain), { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
     })
   }
@@ -224,31 +258,20 @@ export class ChainService {
     } finally {
       this.reportEquivocations()
     }
-    await this.persistChanges(result)
+    await this.persistChanges()
     this.counters.blocksImported += 1 + result.adopted
     this.emit('block', { block, node: result.node, relay: result.equivocation === undefined, source })
     return result
   }
 
-  /** Persists and announces the head change of an import (and of orphans it adopted). */
-  private async persistChanges (result: ImportResult): Promise<void> {
-    // Adopted orphans may move the head further than `result.change`: persist the final state.
-    const change = result.change
-    if (change === undefined && result.adopted === 0) return
-    const head = this.chain.head
-    const merged: HeadChange = change ?? { head, undone: [], applied: [], included: [], orphaned: [], touchedAccounts: [], touchedSlashed: [] }
-    if (merged.head !== head) {
-      // orphans extended the head beyond the first change: write the extra blocks too
-      const extra: BlockNode[] = []
-      for (let n: BlockNode | undefined = head; n !== undefined && n !== merged.head; n = n.parent) extra.unshift(n)
-      merged.applied = [...merged.applied, ...extra]
-      merged.included = [...merged.included, ...extra.flatMap((b) => b.block?.txs ?? [])]
-      const ids = new Map(merged.touchedAccounts.map((i) => [toHex(i), i]))
-      for (const n of extra) for (const a of n.undo?.accounts ?? []) ids.set(toHex(a.id), a.id)
-      merged.touchedAccounts = [...ids.values()]
-      for (const n of extra) for (const x of n.undo?.slashed ?? []) merged.touchedSlashed.push({ proposer: x.proposer, slot: x.slot })
-      merged.head = head
-    }
+  /**
+   * Persists and announces the head change of an import. Every change the chain made meanwhile
+   * is merged (orphans adopted by the import may switch the head again, even when the imported
+   * block itself went to a side branch).
+   */
+  private async persistChanges (): Promise<void> {
+    if (this.unpersisted.length === 0) return
+    const merged = mergeHeadChanges(this.unpersisted.splice(0))
     try {
       await this.store.batch(headChangeOps(this.chain, merged, this.writtenSnapshots))
     } catch (err) {
@@ -260,7 +283,7 @@ export class ChainService {
     if (merged.undone.length > 0) {
       this.counters.reorgs++
       this.counters.maxReorgDepth = Math.max(this.counters.maxReorgDepth, merged.undone.length)
-      this.log('info', 'reorg', { depth: merged.undone.length, head: head.hex.slice(0, 16), height: head.height.toString() })
+      this.log('info', 'reorg', { depth: merged.undone.length, head: merged.head.hex.slice(0, 16), height: merged.head.height.toString() })
     }
     this.emit('head', merged)
   }

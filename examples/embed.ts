@@ -1,0 +1,130 @@
+/**
+ * Embedding memecoin into an application that already runs libp2p.
+ *
+ * The application builds its own libp2p node (TCP, Noise, Yamux, identify, and gossipsub
+ * configured with `gossipsubOptions(chainId)`) and adds `memecoin: memecoin({ chain })` to its
+ * services, with a ChainService over an in-memory store. It dials a memecoin node, follows the
+ * chain (one line per head change), and exits after `--blocks` new blocks or `--timeout-ms`.
+ *
+ *   npx tsx examples/embed.ts                                   # demo: starts its own local validator
+ *   npx tsx examples/embed.ts --genesis DIR/genesis.json --peer /ip4/127.0.0.1/tcp/PORT/p2p/PEERID
+ *
+ * Options: --blocks N (default 5), --timeout-ms MS (default 30000). Exit code 0 once it followed
+ * N blocks, 1 on timeout or error. The demo validator listens on 127.0.0.1 only, mDNS off.
+ */
+import '../src/polyfill.ts' // first: libp2p 3 needs Promise.withResolvers (Node 20)
+import { noise } from '@chainsafe/libp2p-noise'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { accountIdOf } from '../src/core/address.ts'
+import { defaultDevnetGenesis, genesisToJson } from '../src/core/genesis.ts'
+import { privateKeyFromEntropy, publicKeyOf } from '../src/core/secp256k1.ts'
+import { loadGenesis, loadGenesisFile, type LoadedGenesis } from '../src/chain/genesis.ts'
+import { ChainService } from '../src/chain/service.ts'
+import { MemoryStore } from '../src/storage/store.ts'
+import { gossipsubOptions, memecoin } from '../src/network/index.ts'
+import { createNode, type MemecoinNode } from '../src/node.ts'
+
+const { values: opts } = parseArgs({
+  options: {
+    genesis: { type: 'string' },
+    peer: { type: 'string' },
+    blocks: { type: 'string', default: '5' },
+    'timeout-ms': { type: 'string', default: '30000' }
+  }
+})
+const wanted = BigInt(opts.blocks)
+const timeoutMs = Number(opts['timeout-ms'])
+const say = (line: string): void => { process.stdout.write(`[embed] ${line}\n`) }
+
+if ((opts.genesis === undefined) !== (opts.peer === undefined)) {
+  process.stderr.write('give both --genesis and --peer, or neither (demo mode)\n')
+  process.exit(2)
+}
+
+/** Demo mode: a one-validator devnet on this machine (loopback only, mDNS off, no API). */
+async function startDemoValidator (): Promise<{ genesis: LoadedGenesis, node: MemecoinNode, addr: string }> {
+  const validatorKey = privateKeyFromEntropy(randomBytes(48))
+  const faucetKey = privateKeyFromEntropy(randomBytes(48))
+  const genesis = loadGenesis(genesisToJson(defaultDevnetGenesis({
+    genesisTime: BigInt(Date.now()),
+    slotMs: 250n,
+    chainName: 'embed-demo',
+    validators: [{ id: accountIdOf(publicKeyOf(validatorKey)), stake: 1000n * 10n ** 8n, balance: 10n * 10n ** 8n }],
+    faucet: { id: accountIdOf(publicKeyOf(faucetKey)), balance: 1000n * 10n ** 8n }
+  })))
+  const node = await createNode({ genesis, validatorKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, api: false })
+  await node.start()
+  const addr = node.libp2p.getMultiaddrs()[0]?.toString()
+  if (addr === undefined) throw new Error('the demo validator has no listen address')
+  say(`demo validator ${node.libp2p.peerId.toString()} on ${addr}`)
+  return { genesis, node, addr }
+}
+
+let demo: MemecoinNode | undefined
+let genesis: LoadedGenesis
+let peer: string
+if (opts.genesis !== undefined && opts.peer !== undefined) {
+  genesis = await loadGenesisFile(opts.genesis)
+  peer = opts.peer
+} else {
+  const d = await startDemoValidator()
+  demo = d.node
+  genesis = d.genesis
+  peer = d.addr
+}
+
+// --- the application: its own libp2p node, with memecoin as one of its services ---
+const store = new MemoryStore()
+await store.open()
+const chain = await ChainService.open({
+  params: genesis.params,
+  allocations: genesis.config.accounts,
+  store,
+  now: () => BigInt(Date.now())
+})
+const app = await createLibp2p({
+  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  services: {
+    identify: identify(),
+    pubsub: gossipsub(gossipsubOptions(chain.chainIdHex)),
+    memecoin: memecoin({ chain })
+  }
+})
+say(`app ${app.peerId.toString()} follows chain ${chain.chainIdHex}`)
+
+const startHeight = chain.chain.head.height
+let finish: (ok: boolean) => void = () => {}
+const finished = new Promise<boolean>((resolve) => { finish = resolve })
+chain.on('head', (c) => {
+  say(`head height=${c.head.height} hash=${c.head.hex.slice(0, 16)}${c.undone.length > 0 ? ` (reorg of ${c.undone.length})` : ''}`)
+  if (c.head.height - startHeight >= wanted) finish(true)
+})
+const timer = setTimeout(() => { say(`timeout after ${timeoutMs} ms at height ${chain.chain.head.height}`); finish(false) }, timeoutMs)
+
+let ok = false
+try {
+  // libp2p does not dial by itself: the application dials the memecoin node it was given
+  await app.dial(multiaddr(peer), { signal: AbortSignal.timeout(10_000) })
+  say(`connected to ${peer}`)
+  ok = await finished
+  say(`followed ${chain.chain.head.height - startHeight} blocks to height ${chain.chain.head.height}; memecoin peers=${app.services.memecoin.syncState().peers}`)
+} catch (err) {
+  process.stderr.write(`[embed] error: ${(err as Error).message}\n`)
+} finally {
+  clearTimeout(timer)
+  await app.stop()
+  await chain.close()
+  await store.close()
+  await demo?.stop()
+}
+process.exit(ok ? 0 : 1)

@@ -286,6 +286,11 @@ export class ChainService {
       this.log('info', 'reorg', { depth: merged.undone.length, head: merged.head.hex.slice(0, 16), height: merged.head.height.toString() })
     }
     this.emit('head', merged)
+    // Transactions of undone blocks that went back to the mempool are announced again: peers that
+    // saw them only inside the losing branch may have dropped them (their validators must include
+    // them on the winning chain).
+    const back = merged.orphaned.filter((tx) => this.mempool.has(tx.id))
+    if (back.length > 0) this.emit('txs', { txs: back, source: { local: true } })
   }
 
   /** Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. */

@@ -13,6 +13,9 @@ const FRAMING_BYTES = 8
 export class TxBatcher {
   private pending: Uint8Array[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** Salt of the next batch: gossip ids are SHA-256 of the data, so the same transactions
+   * re-announced after a reorg must travel in different bytes or peers drop them as seen. */
+  private salt = BigInt(Date.now()) << 16n
 
   constructor (private readonly delayMs: number, private readonly emit: (batch: Uint8Array) => void) {}
 
@@ -28,7 +31,7 @@ export class TxBatcher {
     this.timer = undefined
     const txs = this.pending
     this.pending = []
-    for (const batch of splitBatches(txs)) this.emit(encodeTxBatch(batch))
+    for (const batch of splitBatches(txs)) this.emit(encodeTxBatch(batch, this.salt++))
   }
 
   /** Drops everything pending. */

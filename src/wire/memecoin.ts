@@ -783,6 +783,7 @@ export namespace Transaction {
 
 export interface TxBatch {
   txs: Uint8Array<ArrayBuffer>[]
+  salt: bigint
 }
 
 export namespace TxBatch {
@@ -802,12 +803,18 @@ export namespace TxBatch {
           }
         }
 
+        if ((obj.salt != null && obj.salt !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.salt)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          txs: []
+          txs: [],
+          salt: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -822,6 +829,10 @@ export namespace TxBatch {
               }
 
               obj.txs.push(reader.bytes())
+              break
+            }
+            case 2: {
+              obj.salt = reader.uint64()
               break
             }
             default: {
@@ -858,6 +869,13 @@ export namespace TxBatch {
 
               break
             }
+            case 2: {
+              yield {
+                field: `${prefix}.salt`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -876,6 +894,11 @@ export namespace TxBatch {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface TxBatchSaltFieldEvent {
+    field: '$.salt'
+    value: bigint
+  }
+
   export function encode (obj: Partial<TxBatch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, TxBatch.codec())
   }
@@ -884,7 +907,7 @@ export namespace TxBatch {
     return decodeMessage(buf, TxBatch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TxBatch>): Generator<TxBatchTxsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TxBatch>): Generator<TxBatchTxsFieldEvent | TxBatchSaltFieldEvent> {
     return streamMessage(buf, TxBatch.codec(), opts)
   }
 }

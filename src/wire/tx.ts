@@ -64,9 +64,9 @@ export function decodeTxBatch (bytes: Uint8Array): Uint8Array[] {
   return batch.txs
 }
 
-/** TxBatch bytes of transactions' bytes. */
-export function encodeTxBatch (txs: Uint8Array[]): Uint8Array {
-  return encodeMessage(TxBatch, { txs })
+/** TxBatch bytes of transactions' bytes; `salt` distinguishes batches with the same transactions. */
+export function encodeTxBatch (txs: Uint8Array[], salt = 0n): Uint8Array {
+  return encodeMessage(TxBatch, { txs, salt })
 }
 
 /**

@@ -262,13 +262,10 @@ describe('node: in-process devnets on loopback', function () {
       `converged ${convergeMs} ms after healing, transfer re-included after ${reincludedMs} ms; reorgs on c: ${c.chain.counters.reorgs})`)
   })
 
-  // PENDING (known gap, see the report): a transaction a reorg returns to the mempool is never
-  // announced again, so only the losing side's validators can re-include it. Announcing it again
-  // is not enough either: the batch [tx] has the bytes, hence the gossipsub message id
-  // (SHA-256(data)), of the batch first published during the partition, and every node of the
-  // losing side has that id in its seen cache (2 min), so gossipsub drops the publish silently.
-  // Measured: re-announced as a batch with other bytes, the transfer is in a's chain < 1 s after healing.
-  it.skip('the losing branch\'s transfer reaches the winning chain even when the losing side\'s validator is gone', async () => {
+  // A reorg returns the losing branch's transactions to the mempool and the node announces them
+  // again; tx batches carry a salt, so the re-announcement has a new gossip id (SHA-256 of the
+  // data) and is not dropped by peers that saw the first batch during the partition.
+  it('the losing branch\'s transfer reaches the winning chain even when the losing side\'s validator is gone', async () => {
     // {a} | {c, d}: c includes a transfer posted to d, then c stops for good. Only d still knows
     // the transfer after healing: it must announce it again, or the winning side never sees it.
     const net = liveDevnet({ label: 'inproc-regossip', stakes: [800n, 200n], slotMs: 200n, f: { num: 9n, den: 10n }, k: 20n })

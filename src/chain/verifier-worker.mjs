@@ -1,0 +1,121 @@
+/**
+ * A signature-verifier worker (see verifier-pool.ts). Plain JavaScript so it runs without the tsx
+ * loader: it loads libsecp256k1 (`secp256k1/bindings`, the addon alone) and falls back to
+ * @noble/secp256k1 only when the addon does not load, exactly like src/core/secp256k1.ts.
+ *
+ * Message in:  { id, buf: ArrayBuffer, count, domain? } — `count` records of RECORD_BYTES bytes each:
+ *              signature (64) ‖ digest (32) ‖ compressed public key (33); or, with `domain`,
+ *              transactions: signature (64) ‖ key (33) ‖ u32 LE body length ‖ body, whose digest
+ *              is SHA-256(domain ‖ 0x00 ‖ body) as in src/core/signing.ts.
+ * Message out: { id, bits: ArrayBuffer } — bit i set iff record i verifies (transferred back).
+ *
+ * The rules are those of `verifyDigest`: r and s in [1, n), s ≤ n/2 (low-S), a compressed key
+ * that is a point on the curve. Lengths are fixed by the record layout (the pool decides
+ * wrong-length inputs itself).
+ */
+import { hash } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { parentPort } from 'node:worker_threads'
+
+const SIG = 64
+const DIGEST = 32
+const KEY = 33
+const RECORD_BYTES = SIG + DIGEST + KEY
+
+// n and ⌊n/2⌋ as big-endian bytes, to check r and s without bigint conversions.
+const N = Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex')
+const HALF_N = Buffer.from('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0', 'hex')
+
+/** -1, 0, 1 as a[ao..ao+32) compares to b (32 bytes), big-endian. */
+function cmp32 (a, ao, b) {
+  for (let i = 0; i < 32; i++) {
+    const x = a[ao + i]
+    const y = b[i]
+    if (x !== y) return x < y ? -1 : 1
+  }
+  return 0
+}
+
+function isZero32 (a, ao) {
+  for (let i = 0; i < 32; i++) if (a[ao + i] !== 0) return false
+  return true
+}
+
+/** r, s shape of a canonical signature: 1 ≤ r < n, 1 ≤ s ≤ ⌊n/2⌋. */
+function canonical (buf, o) {
+  return !isZero32(buf, o) && cmp32(buf, o, N) < 0 && !isZero32(buf, o + 32) && cmp32(buf, o + 32, HALF_N) <= 0
+}
+
+function loadNative () {
+  try {
+    return createRequire(import.meta.url)('secp256k1/bindings')
+  } catch {
+    return undefined
+  }
+}
+
+const native = loadNative()
+let verifyRecord
+if (native !== undefined) {
+  verifyRecord = (buf, o) => {
+    if (!canonical(buf, o)) return false
+    const k = o + SIG + DIGEST
+    if (buf[k] !== 2 && buf[k] !== 3) return false
+    try {
+      // throws on a key that is not on the curve: that is a `false`, as in verifyDigest
+      return native.ecdsaVerify(buf.subarray(o, o + SIG), buf.subarray(o + SIG, k), buf.subarray(k, k + KEY))
+    } catch {
+      return false
+    }
+  }
+} else {
+  const secp = await import('@noble/secp256k1')
+  verifyRecord = (buf, o) => {
+    if (!canonical(buf, o)) return false
+    const k = o + SIG + DIGEST
+    if (buf[k] !== 2 && buf[k] !== 3) return false
+    try {
+      const pk = buf.slice(k, k + KEY)
+      secp.Point.fromBytes(pk)
+      return secp.verify(buf.slice(o, o + SIG), buf.slice(o + SIG, k), pk, { prehash: false, lowS: true, format: 'compact' })
+    } catch {
+      return false
+    }
+  }
+}
+
+const tags = new Map()
+/** The bytes a domain's digests start with: the tag's UTF-8 and a 0 byte. */
+function tagOf (domain) {
+  let t = tags.get(domain)
+  if (t === undefined) {
+    t = Buffer.concat([Buffer.from(domain, 'utf8'), Buffer.from([0])])
+    tags.set(domain, t)
+  }
+  return t
+}
+
+parentPort.on('message', (msg) => {
+  const { id, buf, count, domain } = msg
+  const bytes = new Uint8Array(buf)
+  const bits = new Uint8Array((count + 7) >> 3)
+  if (domain === undefined) {
+    for (let i = 0; i < count; i++) {
+      if (verifyRecord(bytes, i * RECORD_BYTES)) bits[i >> 3] |= 1 << (i & 7)
+    }
+  } else {
+    const tag = tagOf(domain)
+    const rec = new Uint8Array(RECORD_BYTES)
+    for (let i = 0, o = 0; i < count; i++) {
+      const p = o + SIG + KEY
+      const len = (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000
+      const body = bytes.subarray(p + 4, p + 4 + len)
+      rec.set(bytes.subarray(o, o + SIG), 0)
+      rec.set(hash('sha256', Buffer.concat([tag, body]), 'buffer'), SIG)
+      rec.set(bytes.subarray(o + SIG, o + SIG + KEY), SIG + DIGEST)
+      if (verifyRecord(rec, 0)) bits[i >> 3] |= 1 << (i & 7)
+      o = p + 4 + len
+    }
+  }
+  parentPort.postMessage({ id, bits: bits.buffer, backend: native !== undefined ? 'native' : 'noble' }, [bits.buffer])
+})

@@ -1,0 +1,262 @@
+import { expect } from 'chai'
+import { execFile } from 'node:child_process'
+import { accountIdOf } from '../../src/core/address.ts'
+import { utf8 } from '../../src/core/bytes.ts'
+import { MemecoinError, ValidationError } from '../../src/core/errors.ts'
+import { sha256 } from '../../src/core/hash.ts'
+import { CURVE_N, signDigest, verifyDigest } from '../../src/core/secp256k1.ts'
+import { signingDigest, TX_DOMAIN } from '../../src/core/signing.ts'
+import type { Block, SignedTx } from '../../src/core/types.ts'
+import { Chain } from '../../src/chain/chain.ts'
+import { produceBlock } from '../../src/chain/producer.ts'
+import { ChainService } from '../../src/chain/service.ts'
+import { SigCache } from '../../src/chain/sig-cache.ts'
+import { VerifierPool, type VerifyItem } from '../../src/chain/verifier-pool.ts'
+import { MemoryStore } from '../../src/storage/store.ts'
+import { buildTransfer } from '../../src/wallet/transactions.ts'
+import { decodeTx, encodeTx } from '../../src/wire/tx.ts'
+import { keyOf, testDevnet } from '../helpers/devnet.ts'
+
+function be32 (x: bigint): Uint8Array {
+  const out = new Uint8Array(32)
+  for (let i = 31; i >= 0; i--, x >>= 8n) out[i] = Number(x & 0xffn)
+  return out
+}
+
+function withSig (sig: Uint8Array, r?: Uint8Array, s?: Uint8Array): Uint8Array {
+  const out = sig.slice()
+  if (r !== undefined) out.set(r, 0)
+  if (s !== undefined) out.set(s, 32)
+  return out
+}
+
+/** Valid, invalid, high-S and garbage (signature, digest, key) triples. */
+function vectors (): VerifyItem[] {
+  const items: VerifyItem[] = []
+  for (let i = 0; i < 40; i++) {
+    const k = keyOf(`pool:${i}`)
+    const other = keyOf(`pool:other:${i}`)
+    const digest = sha256(utf8(`message ${i}`))
+    const sig = signDigest(digest, k.privateKey)
+    const s = BigInt('0x' + Buffer.from(sig.subarray(32)).toString('hex'))
+    items.push({ signature: sig, digest, publicKey: k.publicKey }) // valid
+    items.push({ signature: sig, digest: sha256(digest), publicKey: k.publicKey }) // other message
+    items.push({ signature: sig, digest, publicKey: other.publicKey }) // other key
+    items.push({ signature: withSig(sig, undefined, be32(CURVE_N - s)), digest, publicKey: k.publicKey }) // high-S twin
+    const flipped = sig.slice(); flipped[i % 64] = (flipped[i % 64] as number) ^ 1
+    items.push({ signature: flipped, digest, publicKey: k.publicKey })
+    items.push({ signature: withSig(sig, be32(0n)), digest, publicKey: k.publicKey }) // r = 0
+    items.push({ signature: withSig(sig, undefined, be32(0n)), digest, publicKey: k.publicKey }) // s = 0
+    items.push({ signature: withSig(sig, be32(CURVE_N)), digest, publicKey: k.publicKey }) // r = n
+    items.push({ signature: withSig(sig, be32(CURVE_N + BigInt(i))), digest, publicKey: k.publicKey }) // r ≥ n
+    const badKey = k.publicKey.slice(); badKey[0] = 4
+    items.push({ signature: sig, digest, publicKey: badKey }) // wrong prefix
+    const offCurve = k.publicKey.slice(); offCurve[32] = (offCurve[32] as number) ^ 0x55
+    items.push({ signature: sig, digest, publicKey: offCurve }) // (most likely) not on the curve
+    items.push({ signature: sha256(utf8(`g${i}`)).slice(0, 32 + (i % 40)), digest, publicKey: k.publicKey }) // wrong length
+    items.push({ signature: sig, digest: digest.subarray(0, 31), publicKey: k.publicKey })
+    items.push({ signature: sig, digest, publicKey: k.publicKey.subarray(0, 32) })
+    items.push({ signature: new Uint8Array(64).fill(i), digest, publicKey: new Uint8Array(33).fill(2) }) // garbage
+  }
+  return items
+}
+
+/** A one-validator devnet and a block whose transfer at `badIndex` of `n` has a bad signature. */
+async function blockWithBadSignature (n: number, badIndex: number): Promise<{ net: ReturnType<typeof testDevnet>, block: Block, txs: SignedTx[] }> {
+  const net = testDevnet(1, { label: 'pool-bad-sig' })
+  const chain = new Chain({ params: net.params, allocations: net.config.accounts, now: net.clock.now })
+  const to = accountIdOf(net.validators[0]!.publicKey)
+  const txs: SignedTx[] = []
+  for (let i = 0; i < n; i++) {
+    let tx = decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: BigInt(i), fee: 1000n, to, amount: 10n + BigInt(i) }).bytes)
+    if (i === badIndex) {
+      const sig = tx.signature.slice(); sig[5] = (sig[5] as number) ^ 0x80
+      tx = decodeTx(encodeTx(tx.bodyBytes, sig))
+    }
+    txs.push(tx)
+  }
+  // block assembly does not verify signatures: that is how a bad block is made (and not imported)
+  let block: Block | undefined
+  for (let slot = 1n; block === undefined && slot < 200n; slot++) block = produceBlock(chain, net.validators[0]!, slot, txs)
+  if (block === undefined || block.txs.length !== n) throw new Error('no block')
+  return { net, block, txs }
+}
+
+async function errorOf (p: Promise<unknown> | (() => unknown)): Promise<MemecoinError> {
+  try {
+    if (typeof p === 'function') p()
+    else await p
+  } catch (err) {
+    expect(err).to.be.instanceOf(MemecoinError)
+    return err as MemecoinError
+  }
+  throw new Error('expected an error')
+}
+
+const shape = (e: MemecoinError): unknown => ({ name: e.name, code: e.code, message: e.message, details: e.details, rule: (e as ValidationError).rule })
+
+describe('chain/verifier-pool: signature verification in worker threads', function () {
+  this.timeout(60_000)
+
+  it('answers exactly as verifyDigest on valid, invalid, high-S and garbage inputs', async () => {
+    const pool = new VerifierPool({ size: 2 })
+    try {
+      const items = vectors()
+      const expected = items.map((it) => verifyDigest(it.signature, it.digest, it.publicKey))
+      expect(expected.filter((x) => x)).to.have.length(40)
+      expect(await pool.verify(items)).to.deep.equal(expected)
+      // small batches (one chunk) and an empty one
+      expect(await pool.verify(items.slice(0, 5))).to.deep.equal(expected.slice(0, 5))
+      expect(await pool.verify([])).to.deep.equal([])
+      // concurrent batches keep their own answers
+      const halves = await Promise.all([pool.verify(items.slice(0, 300)), pool.verify(items.slice(300))])
+      expect(halves.flat()).to.deep.equal(expected)
+      expect(pool.stats().backend).to.equal('native')
+    } finally {
+      await pool.stop()
+    }
+  })
+
+  it('verifies transaction signatures (TX-3) as verifyTxSignature does', async () => {
+    const { txs } = await blockWithBadSignature(6, 2)
+    const pool = new VerifierPool({ size: 1 })
+    try {
+      expect(await pool.verifyTxs(txs)).to.deep.equal(txs.map((tx) => verifyDigest(tx.signature, signingDigest(TX_DOMAIN, tx.bodyBytes), tx.body.sender)))
+      expect(await pool.verifyTxs(txs)).to.deep.equal([true, true, false, true, true, true])
+    } finally {
+      await pool.stop()
+    }
+  })
+
+  for (const [n, bad] of [[1, 0], [5, 0], [64, 37], [64, 63]] as const) {
+    it(`a block of ${n} txs with a bad signature at index ${bad} fails with the same B-12 error with and without the pool`, async () => {
+      const { net, block, txs } = await blockWithBadSignature(n, bad)
+      const now = (): bigint => net.params.genesisTime + 10_000n * net.params.slotMs
+      // the reference: a chain that verifies every signature in applyBlock (no cache, no pool)
+      const plain = new Chain({ params: net.params, allocations: net.config.accounts, now })
+      const reference = await errorOf(() => plain.importBlock(block))
+      expect(reference.code).to.equal('ERR_INVALID_TX')
+      expect(reference.details).to.include({ index: bad, rule: 'TX-3', code: 'ERR_BAD_SIGNATURE' })
+      const errors: MemecoinError[] = []
+      for (const pool of [false, true]) {
+        for (const viaMempool of [false, true]) {
+          const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now, verifierPool: pool ? { size: 2 } : false })
+          try {
+            if (viaMempool) {
+              // the good ones are verified (and cached) by the mempool first; the bad one is refused
+              const out = await svc.addTransactions(txs.map((t) => t.bytes))
+              expect(out.map((o) => o.ok)).to.deep.equal(txs.map((_, i) => i < bad)) // after the bad one: nonce gaps
+            }
+            errors.push(await errorOf(svc.importBlock(block.bytes)))
+            expect(svc.chain.head.height).to.equal(0n)
+          } finally {
+            await svc.close()
+          }
+        }
+      }
+      for (const e of errors) expect(shape(e)).to.deep.equal(shape(reference))
+    })
+  }
+
+  it('addTransactions gives the same outcomes with and without the pool, and feeds the cache', async () => {
+    const { net, txs } = await blockWithBadSignature(8, 3)
+    const wrongChain = decodeTx(buildTransfer({ chainId: new Uint8Array(8), privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: new Uint8Array(20), amount: 1n }).bytes)
+    const input: Uint8Array[] = [...txs.map((t) => t.bytes), wrongChain.bytes, (txs[0] as SignedTx).bytes, new Uint8Array([1, 2, 3])]
+    const outcomes: unknown[] = []
+    for (const pool of [false, true]) {
+      const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, verifierPool: pool })
+      try {
+        const out = await svc.addTransactions(input)
+        outcomes.push(out.map((o) => o.ok ? { ok: true } : { ok: false, action: o.action, ...(shape(o.error) as object) }))
+        // the three accepted (before the bad one's nonce gap) are cached; the pool may cache more valid ones
+        expect(svc.sigCache.size).to.be.at.least(3)
+      } finally {
+        await svc.close()
+      }
+    }
+    expect(outcomes[1]).to.deep.equal(outcomes[0])
+    const codes = (outcomes[0] as Array<{ code?: string }>).map((o) => o.code)
+    expect(codes).to.deep.equal([undefined, undefined, undefined, 'ERR_BAD_SIGNATURE', 'ERR_NONCE_GAP', 'ERR_NONCE_GAP', 'ERR_NONCE_GAP', 'ERR_NONCE_GAP', 'ERR_WRONG_CHAIN', 'ERR_KNOWN_TX', 'ERR_MALFORMED'])
+  })
+
+  it('skips signatures verified in the mempool when importing the block (cache hits)', async () => {
+    const net = testDevnet(1, { label: 'pool-cache' })
+    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    // counts store calls: block import does no per-transaction I/O (one batch, no reads)
+    const io = { get: 0, batch: 0 }
+    const store = new MemoryStore()
+    const get = store.get.bind(store)
+    const batch = store.batch.bind(store)
+    store.get = async (k) => { io.get++; return await get(k) }
+    store.batch = async (ops) => { io.batch++; await batch(ops) }
+    const follower = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, verifierPool: { size: 1 } })
+    try {
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      const bytes = Array.from({ length: 20 }, (_, i) => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: BigInt(i), fee: 1000n, to, amount: 1n }).bytes)
+      expect((await producer.addTransactions(bytes)).every((o) => o.ok)).to.equal(true)
+      expect((await follower.addTransactions(bytes)).every((o) => o.ok)).to.equal(true)
+      let block: Block | undefined
+      for (let slot = 1n; block === undefined && slot < 200n; slot++) { net.clock.toSlot(slot); block = await producer.produce(slot) }
+      expect(block?.txs).to.have.length(20)
+      follower.sigCache.resetStats()
+      io.get = 0
+      io.batch = 0
+      await follower.importBlock((block as Block).bytes)
+      expect(io).to.deep.equal({ get: 0, batch: 1 })
+      expect(follower.chain.head.hash).to.deep.equal(block?.header.hash)
+      expect(follower.sigCache.stats()).to.include({ hits: 20, misses: 0 })
+      expect(follower.sigCache.hitRate()).to.equal(1)
+      expect(follower.mempool.size).to.equal(0)
+    } finally {
+      await producer.close()
+      await follower.close()
+    }
+  })
+
+  it('the cache is a bounded LRU keyed by id that also compares the signature', () => {
+    const net = testDevnet(1, { label: 'pool-lru' })
+    const txs = Array.from({ length: 4 }, (_, i) => decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: BigInt(i), fee: 1000n, to: new Uint8Array(20), amount: 1n }).bytes))
+    const cache = new SigCache(2)
+    cache.add(txs[0] as SignedTx)
+    cache.add(txs[1] as SignedTx)
+    expect(cache.has(txs[0] as SignedTx)).to.equal(true) // now the most recent
+    cache.add(txs[2] as SignedTx) // evicts txs[1]
+    expect(cache.peek(txs[1] as SignedTx)).to.equal(false)
+    expect(cache.peek(txs[0] as SignedTx)).to.equal(true)
+    const forged = { ...(txs[0] as SignedTx), signature: new Uint8Array(64) }
+    expect(cache.has(forged)).to.equal(false)
+    expect(cache.stats()).to.include({ hits: 1, misses: 1, evictions: 1, size: 2 })
+  })
+
+  it('stops cleanly: pending batches fail with ERR_CLOSED, later ones too, and close() stops the service pool', async () => {
+    const pool = new VerifierPool({ size: 2 })
+    const items = vectors()
+    const pending = pool.verify(items).then(() => undefined, (err: MemecoinError) => err)
+    await pool.stop()
+    expect((await pending)?.code).to.equal('ERR_CLOSED')
+    expect((await errorOf(pool.verify(items))).code).to.equal('ERR_CLOSED')
+    expect(pool.running).to.equal(false)
+    await pool.stop() // idempotent
+
+    const net = testDevnet(1, { label: 'pool-close' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, verifierPool: true })
+    svc.verifierPool?.start()
+    await svc.close()
+    expect(svc.verifierPool?.running).to.equal(false)
+  })
+
+  it('a pool that is never stopped does not keep the process alive', async () => {
+    const script = [
+      "import { VerifierPool } from './src/chain/verifier-pool.ts'",
+      'const pool = new VerifierPool({ size: 2 })',
+      'const out = await pool.verify([{ signature: new Uint8Array(64).fill(1), digest: new Uint8Array(32), publicKey: new Uint8Array(33).fill(2) }])',
+      "console.log('answer', out[0])"
+    ].join('\n')
+    const started = Date.now()
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (err, out) => { if (err !== null) reject(err); else resolve(out) })
+    })
+    expect(stdout.trim()).to.equal('answer false')
+    expect(Date.now() - started).to.be.below(30_000)
+  })
+})

@@ -73,8 +73,11 @@ function snapshotId (json: SnapshotJson): string {
   return toHex(sha256(utf8(JSON.stringify(json))))
 }
 
+/** Ids of stake snapshots already written (a bounded set: forgetting one only means writing it again). */
+export interface WrittenSnapshots { has: (id: string) => boolean, add: (id: string) => void }
+
 /** Writes for a head change: one atomic batch (the caller awaits it before publishing). */
-export function headChangeOps (chain: Chain, change: HeadChange, written: Set<string>): BatchOp[] {
+export function headChangeOps (chain: Chain, change: HeadChange, written: WrittenSnapshots): BatchOp[] {
   const ops: BatchOp[] = []
   const snap = (s: StakeSnapshot): string => {
     const json = snapshotJson(s)

@@ -14,14 +14,20 @@ import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
 import { decodeBlock } from '../wire/block.ts'
 import { decodeTx, signTx } from '../wire/tx.ts'
 import type { Store } from '../storage/store.ts'
+import { BoundedSet } from './bounded.ts'
 import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportResult } from './chain.ts'
 import { Mempool } from './mempool.ts'
 import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalHash } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolView } from './views.ts'
+import { SigCache } from './sig-cache.ts'
+import { VerifierPool, type VerifierPoolInit } from './verifier-pool.ts'
 
 /** Upper bounds (seconds) of the block import time histogram. */
 export const IMPORT_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+/** Stake snapshot ids remembered as written (an evicted id is written again: the same key and value). */
+export const MAX_WRITTEN_SNAPSHOTS = 1024
 
 /** Blocks kept in memory below the settled height; older ones are served from the store. */
 export const KEEP_SETTLED_BLOCKS = 64
@@ -57,6 +63,13 @@ export interface ChainServiceInit {
   now: () => bigint
   /** A validator key: the service then produces blocks (see `produce`). */
   validator?: ValidatorKey
+  /**
+   * Verify transaction signatures in worker threads (true: os.availableParallelism() workers).
+   * Off by default: everything is then verified synchronously, with identical results.
+   */
+  verifierPool?: boolean | VerifierPoolInit
+  /** Entries of the verified-signature cache (default SIG_CACHE_MAX_ENTRIES). */
+  sigCacheEntries?: number
   /** Receives one-line events (level, message, fields); never secrets. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
 }
@@ -129,6 +142,10 @@ export class ChainService {
   readonly chain: Chain
   readonly mempool: Mempool
   readonly chainIdHex: string
+  /** Transactions whose signature verified: shared by mempool admission and block import. */
+  readonly sigCache: SigCache
+  /** The signature-verifier workers, when enabled; stopped by `close`. */
+  readonly verifierPool: VerifierPool | undefined
   private readonly store: Store
   private readonly now: () => bigint
   private readonly validator?: ValidatorKey
@@ -137,7 +154,8 @@ export class ChainService {
   /** Head changes of the chain not yet written (one import may make several: adopted orphans). */
   private readonly unpersisted: HeadChange[] = []
   private queue: Promise<unknown> = Promise.resolve()
-  private readonly writtenSnapshots = new Set<string>()
+  /** Stake snapshots already in the store (bounded: one new id per distinct stake distribution). */
+  private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
   private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [] }
   private readonly reported = new Set<string>()
   private closed = false
@@ -145,7 +163,11 @@ export class ChainService {
   readonly counters = { blocksImported: 0, reorgs: 0, maxReorgDepth: 0, txsAccepted: 0 }
   private readonly importHistogram = { counts: IMPORT_SECONDS_BUCKETS.map(() => 0).concat([0]), sum: 0, count: 0 }
 
-  private constructor (init: ChainServiceInit, chain: Chain, lastSigned: bigint | undefined) {
+  private constructor (init: ChainServiceInit, chain: Chain, lastSigned: bigint | undefined, sigCache: SigCache) {
+    this.sigCache = sigCache
+    this.verifierPool = init.verifierPool === undefined || init.verifierPool === false
+      ? undefined
+      : new VerifierPool(init.verifierPool === true ? {} : init.verifierPool)
     this.params = init.params
     this.store = init.store
     this.now = init.now
@@ -164,7 +186,9 @@ export class ChainService {
   /** Opens the chain from `store` (resuming at its stored head) or from genesis. */
   static async open (init: ChainServiceInit): Promise<ChainService> {
     const restored = await loadChain(init.store, init.params)
+    const sigCache = new SigCache(init.sigCacheEntries)
     const chain = new Chain({
+      sigCache,
       params: init.params,
       allocations: init.allocations,
       now: init.now,
@@ -174,7 +198,7 @@ export class ChainService {
     // a fresh store (or one whose head is still genesis) gets genesis written in full
     if (restored === undefined) await init.store.batch(genesisOps(init.params, chain.ledger))
     const lastSigned = init.validator === undefined ? undefined : await loadLastSigned(init.store, init.validator.publicKey)
-    const svc = new ChainService(init, chain, lastSigned)
+    const svc = new ChainService(init, chain, lastSigned, sigCache)
     svc.log('info', 'chain opened', { height: chain.head.height.toString(), head: chain.head.hex.slice(0, 16), restored: restored !== undefined })
     return svc
   }
@@ -227,7 +251,30 @@ export class ChainService {
    */
   async importBlock (bytesOrBlock: Uint8Array | Block, source: Source = {}): Promise<ImportResult> {
     const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params) : bytesOrBlock
-    return await this.serial(async () => await this.importNow(block, source))
+    // Signatures are verified in the workers while earlier work runs; the import then finds them
+    // in the cache. The queue position is taken now, so imports stay in call order.
+    const verified = this.preverify(block.txs)
+    return await this.serial(async () => {
+      await verified
+      return await this.importNow(block, source)
+    })
+  }
+
+  /**
+   * Verifies in the pool the signatures of `txs` not yet known valid and caches the valid ones.
+   * Never throws: without a pool, or if it fails, the synchronous path verifies what is missing.
+   */
+  private async preverify (txs: readonly SignedTx[]): Promise<void> {
+    const pool = this.verifierPool
+    if (pool === undefined || !pool.running || txs.length === 0) return
+    const todo = txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id))
+    if (todo.length === 0) return
+    try {
+      const ok = await pool.verifyTxs(todo)
+      for (let i = 0; i < todo.length; i++) if (ok[i] === true) this.sigCache.add(todo[i] as SignedTx)
+    } catch (err) {
+      this.log('debug', 'verifier pool unavailable; verifying synchronously', { error: (err as Error).message })
+    }
   }
 
   private async importNow (block: Block, source: Source): Promise<ImportResult> {
@@ -295,13 +342,23 @@ export class ChainService {
 
   /** Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. */
   async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = {}): Promise<TxOutcome[]> {
-    return await this.serial(() => {
+    // Decoding is pure; a failure is reported in order below, exactly as before.
+    const decoded = txs.map((t) => {
+      try { return t instanceof Uint8Array ? decodeTx(t) : t } catch (err) { return { err } }
+    })
+    const verified = this.preverify(decoded.filter((d): d is SignedTx => !('err' in d)))
+    return await this.serial(async () => {
+      await verified
       const out: TxOutcome[] = []
       const accepted: SignedTx[] = []
-      for (const t of txs) {
+      for (const d of decoded) {
         try {
-          const tx = t instanceof Uint8Array ? decodeTx(t) : t
-          this.mempool.add(tx)
+          if ('err' in d) throw d.err
+          const tx = d
+          // [REJECT] TX-3 was checked (pool or earlier) iff cached; otherwise mempool.add verifies
+          // it, so a bad signature fails with exactly the synchronous path's error
+          this.mempool.add(tx, { skipSignature: this.sigCache.peek(tx) })
+          this.sigCache.add(tx)
           accepted.push(tx)
           out.push({ ok: true, id: tx.id })
         } catch (err) {
@@ -402,5 +459,6 @@ export class ChainService {
   async close (): Promise<void> {
     await this.serial(() => { this.closed = true }).catch(() => {})
     this.closed = true
+    await this.verifierPool?.stop()
   }
 }

@@ -21,6 +21,14 @@ export const STATUS_TIMEOUT_MS = 5_000
 /** Per-peer token bucket for inbound requests of all three protocols. */
 export const RATE_LIMIT_CAPACITY = 32
 export const RATE_LIMIT_REFILL_PER_SECOND = 8
+/**
+ * Our own outbound blocks-by-range/blocks-by-hash requests per peer, paced below the rate every
+ * peer enforces (3/4 of it, leaving room for status handshakes): whatever makes us request (a
+ * flood of orphans from a hostile peer makes parent fetch ask an honest peer for every missing
+ * parent), we never exceed R-3 and get penalised and banned by an honest peer.
+ */
+export const OUTBOUND_RATE_LIMIT_CAPACITY = (RATE_LIMIT_CAPACITY * 3) / 4
+export const OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND = (RATE_LIMIT_REFILL_PER_SECOND * 3) / 4
 /** Per-connection concurrent inbound streams of each request protocol. */
 export const MAX_INBOUND_STREAMS = 4
 /** Per-connection concurrent outbound streams of each request protocol. */

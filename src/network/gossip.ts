@@ -35,6 +35,15 @@ export interface GossipInit {
   log: Logger
 }
 
+/**
+ * Most gossip messages being validated at once (all topics). gossipsub hands every message to its
+ * validator without waiting for earlier ones, and each one waits in ChainService's single queue:
+ * without a bound a flood of IGNORE-class messages (orphans, future slots, duplicates by other
+ * bytes) costs no score and grows that queue without limit. Beyond the bound a message is
+ * IGNOREd at once (counted in the stats); gossip is best effort and sync fetches what is missing.
+ */
+export const MAX_GOSSIP_IN_FLIGHT = 512
+
 /** Validation results of one topic. */
 export interface TopicResults { accept: number, ignore: number, reject: number }
 
@@ -61,6 +70,8 @@ export class Gossip {
   private readonly batcher: TxBatcher
   private readonly seenEvidence = new BoundedSet<string>(MAX_SEEN_EVIDENCE)
   private running = false
+  /** Messages whose validation has started and not finished (bounded by MAX_GOSSIP_IN_FLIGHT). */
+  private inFlight = 0
 
   constructor (private readonly init: GossipInit) {
     this.batcher = new TxBatcher(init.batchDelayMs, (batch) => { this.publish(init.topics.tx, batch, 'tx') })
@@ -112,13 +123,20 @@ export class Gossip {
   private validator (kind: Kind, check: (peer: PeerId, msg: Message) => Promise<GossipAction>): (peer: PeerId, msg: Message) => Promise<TopicValidatorResult> {
     const topic = this.init.topics[kind]
     return async (peer, msg) => {
+      if (this.inFlight >= MAX_GOSSIP_IN_FLIGHT) {
+        this.stats.received[kind].ignore++
+        return TopicValidatorResult.Ignore
+      }
       let action: GossipAction
       let reason = ''
+      this.inFlight++
       try {
         action = await check(peer, msg)
       } catch (err) {
         action = actionOf(err)
         reason = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+      } finally {
+        this.inFlight--
       }
       this.stats.received[kind][action === 'ACCEPT' ? 'accept' : action === 'IGNORE' ? 'ignore' : 'reject']++
       if (action === 'REJECT') this.init.onReject(peer, topic, reason)

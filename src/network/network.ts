@@ -15,7 +15,8 @@ import { MemecoinError } from '../core/errors.ts'
 import type { Loose } from '../wire/codec.ts'
 import type { Status } from '../wire/messages.ts'
 import {
-  DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
+  DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
+  PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
   READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS
 } from './constants.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
@@ -41,6 +42,8 @@ export interface MemecoinNetworkInit {
   statusTimeoutMs?: number
   /** Per-peer token bucket for inbound requests (R-3); default 32 burst, 8/s. */
   rateLimit?: { capacity?: number, refillPerSecond?: number }
+  /** Per-peer pacing of our own block requests (below every peer's R-3 limit); default 24 burst, 6/s. */
+  outboundRateLimit?: { capacity?: number, refillPerSecond?: number }
   /** Local transactions are gossiped in batches collected this long; default 50 ms. */
   txBatchDelayMs?: number
   /** Concurrent inbound streams per connection and protocol; default 4. */
@@ -87,6 +90,7 @@ export class MemecoinNetwork implements Startable {
   private readonly chain: ChainService
   private readonly log: Logger
   private readonly limiter: RateLimiter
+  private readonly outbound: RateLimiter
   private readonly server: ReqRespServer
   private readonly sync: Sync
   private readonly timeouts: { request: number, read: number, status: number }
@@ -108,6 +112,10 @@ export class MemecoinNetwork implements Startable {
     this.limiter = new RateLimiter({
       capacity: init.rateLimit?.capacity ?? RATE_LIMIT_CAPACITY,
       refillPerSecond: init.rateLimit?.refillPerSecond ?? RATE_LIMIT_REFILL_PER_SECOND
+    })
+    this.outbound = new RateLimiter({
+      capacity: init.outboundRateLimit?.capacity ?? OUTBOUND_RATE_LIMIT_CAPACITY,
+      refillPerSecond: init.outboundRateLimit?.refillPerSecond ?? OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND
     })
     this.timeouts = {
       request: init.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
@@ -260,21 +268,37 @@ export class MemecoinNetwork implements Startable {
 
   /** Blocks-by-range from a connected peer (bytes, not yet validated); a protocol breach penalises it. */
   async blocksByRange (peer: PeerId, start: bigint, count: number, signal?: AbortSignal): Promise<Uint8Array[]> {
-    return await this.guarded(peer, async (c) => await requestBlocksByRange(c, this.protocols.blocksByRange, start, count, this.requestOptions(this.timeouts.request, signal)))
+    return await this.guarded(peer, async (c) => await requestBlocksByRange(c, this.protocols.blocksByRange, start, count, this.requestOptions(this.timeouts.request, signal)), signal)
   }
 
   /** Blocks-by-hash from a connected peer (bytes, not yet validated); a protocol breach penalises it. */
   async blocksByHash (peer: PeerId, hashes: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {
-    return await this.guarded(peer, async (c) => await requestBlocksByHash(c, this.protocols.blocksByHash, hashes, this.requestOptions(this.timeouts.request, signal)))
+    return await this.guarded(peer, async (c) => await requestBlocksByHash(c, this.protocols.blocksByHash, hashes, this.requestOptions(this.timeouts.request, signal)), signal)
   }
 
-  private async guarded<T> (peer: PeerId, fn: (c: Connection) => Promise<T>): Promise<T> {
+  private async guarded<T> (peer: PeerId, fn: (c: Connection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.paced(peer, signal)
     try {
       return await fn(this.connectionTo(peer))
     } catch (err) {
       // [R-5] a peer that breaks the response protocol is penalised
       if (err instanceof NetworkError && err.code === 'ERR_PROTOCOL') this.penalise(peer, 'invalidResponse', err.message)
       throw err
+    }
+  }
+
+  /**
+   * Waits (at most the request deadline) for a token of `peer`'s outbound bucket: our requests stay
+   * below the R-3 rate an honest peer enforces, so it never penalises or bans us, however many
+   * requests a hostile third party provokes (e.g. an orphan flood driving parent fetch).
+   */
+  private async paced (peer: PeerId, signal?: AbortSignal): Promise<void> {
+    const id = peer.toString()
+    const deadline = Date.now() + this.timeouts.request
+    const stop = signal === undefined ? this.stopping.signal : AbortSignal.any([signal, this.stopping.signal])
+    while (!this.outbound.take(id)) {
+      if (stop.aborted || Date.now() >= deadline) throw new NetworkError('ERR_TIMEOUT', `request to ${id} not sent: outbound rate limit`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }
 

@@ -87,7 +87,15 @@ export function decodeResponseChunk (bytes: Uint8Array): ResponseChunk {
   if (c.code === RESPONSE_OK && c.block.length === 0) throw new DecodeError('ERR_RESPONSE', 'ok chunk without a block')
   if (c.code !== RESPONSE_OK && c.block.length !== 0) throw new DecodeError('ERR_RESPONSE', 'error chunk with a block')
   if (c.message.length > MAX_RESPONSE_MESSAGE_LENGTH) throw new DecodeError('ERR_RESPONSE', 'response message too long')
+  // D-2: a protobuf string is UTF-8; the runtime's reader turns invalid bytes into lone surrogates
+  // (a value that does not survive a round trip), so refuse them as malformed
+  if (!isWellFormedString(c.message)) throw new DecodeError('ERR_MALFORMED', 'response message is not valid UTF-8')
   return c
+}
+
+/** True unless `s` holds a lone UTF-16 surrogate. */
+function isWellFormedString (s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 }
 
 /** Response chunk bytes. */

@@ -527,8 +527,15 @@ export class Chain {
       node.undo = undefined
     }
     const keepFrom = settled - BigInt(Math.min(this.keepSettledBlocks, Number(settled)))
-    for (const old of this.canonical.dropBelow(keepFrom)) {
+    const dropped = this.canonical.dropBelow(keepFrom)
+    for (const old of dropped) {
       if (old !== this.genesis) this.nodes.delete(old.hex)
+    }
+    if (dropped.length > 0) {
+      // Cut the parent link below the lowest block kept: every block points at its parent, so
+      // without this the head would keep the whole chain since genesis reachable in memory.
+      const base = this.canonical.get(this.canonical.lowest)
+      if (base !== undefined && base !== this.genesis) (base as { parent: BlockNode | undefined }).parent = undefined
     }
     for (const [key, sh] of this.proposals) {
       if (sh.header.height < settled) this.proposals.delete(key)

@@ -13,7 +13,7 @@ import { CURVE_N } from '../../src/core/secp256k1.ts'
 import { HEADER_DOMAIN, TX_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import type { Block, SignedTx } from '../../src/core/types.ts'
 import { vrfProve, vrfVerify } from '../../src/core/vrf.ts'
-import type { HeadChange } from '../../src/chain/chain.ts'
+import type { BlockNode, HeadChange } from '../../src/chain/chain.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
 import { mempoolView } from '../../src/chain/views.ts'
 import { encodeSignedHeader } from '../../src/wire/header.ts'
@@ -580,6 +580,18 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(chain.orphanCount).to.equal(0)
       refused(() => chain.importBlock(b2), 'B-5', 'ERR_UNKNOWN_PARENT')
       expect(chain.orphanCount).to.equal(1)
+    })
+
+    it('blocks older than the kept window are unreachable from the head (memory stays bounded)', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain({ keepSettledBlocks: 2 })
+      extend(fx, chain, Number(fx.params.k) + 12)
+      let reachable = 0
+      for (let n = chain.head as BlockNode | undefined; n !== undefined; n = n.parent) reachable++
+      // head … settled (k + 1 blocks) plus the 2 kept below it
+      expect(reachable).to.equal(Number(fx.params.k) + 3)
+      expect(chain.blockAt(1n)).to.equal(undefined)
+      expect(chain.blockAt(chain.settledHeight - 2n)?.block).to.not.equal(undefined)
     })
 
     it('the orphan pool is bounded by maxOrphans (the oldest is evicted)', () => {

@@ -20,6 +20,7 @@ import { Mempool } from './mempool.ts'
 import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalHash } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolView } from './views.ts'
+import { checkGossipEvidence } from './evidence.ts'
 import { SigCache } from './sig-cache.ts'
 import { VerifierPool, type VerifierPoolInit } from './verifier-pool.ts'
 
@@ -396,6 +397,8 @@ export class ChainService {
 
   /** Records gossiped evidence (two signed headers); the validator turns it into a slashing transaction. */
   async addEvidence (a: SignedHeader, b: SignedHeader): Promise<void> {
+    // TX-9: throws ValidationError (REJECT, or IGNORE when expired or from the future) for bad evidence
+    checkGossipEvidence(a, b, this.params, this.currentSlot())
     await this.serial(() => { this.reportEquivocation({ a, b }) })
   }
 

@@ -16,7 +16,7 @@ import { decodeEvidence, encodeEvidence } from '../wire/messages.ts'
 import { decodeTxBatch } from '../wire/tx.ts'
 import { BoundedSet } from '../chain/bounded.ts'
 import { MAX_SEEN_EVIDENCE } from './constants.ts'
-import { checkGossipEvidence, evidenceKey } from './evidence.ts'
+import { checkGossipEvidence, evidenceKey } from '../chain/evidence.ts'
 import type { Topics } from './protocols.ts'
 import { TxBatcher } from './tx-batcher.ts'
 

@@ -111,6 +111,19 @@ describe('chain/service: persistence, restart, no double signing', function () {
     expect(code).to.equal('ERR_STORE_GENESIS')
   })
 
+  it('addEvidence judges evidence before acting on it (TX-9): the same header twice is refused', async () => {
+    const net = testDevnet(1, { label: 'evidence' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    await produceTo(svc, net.clock, 1n, 0n)
+    const h = svc.chain.head.block?.header
+    expect(h).to.not.equal(undefined)
+    let err: unknown
+    try { await svc.addEvidence(h!, h!) } catch (e) { err = e }
+    expect((err as { code?: string }).code).to.equal('ERR_BAD_EVIDENCE')
+    expect(actionOf(err)).to.equal('REJECT')
+    expect(svc.mempool.size).to.equal(0)
+  })
+
   it('maps refusals to gossip actions: malformed and invalid REJECT, duplicates and future IGNORE, bugs IGNORE', async () => {
     const net = testDevnet(1, { label: 'actions' })
     const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })

@@ -1,9 +1,9 @@
 /**
- * Gossip checks of equivocation evidence (the `evidence` topic). ChainService.addEvidence records
- * evidence without judging it, so the stateless half of TX-9 is checked here before we relay:
- * REJECT what is provably bad (different proposers or slots, another chain, the same header
- * twice, a bad signature), IGNORE what is merely not useful (expired, from a future slot, already
- * seen). The same checks belong in ChainService.addEvidence (reported as a follow-up).
+ * Checks of equivocation evidence (two signed headers) before it is relayed on the `evidence`
+ * topic or turned into a slashing transaction — the stateless half of TX-9, with the chain
+ * (gossip validation lives with the chain): REJECT what is provably bad (different proposers or
+ * slots, another chain, the same header twice, a bad signature), IGNORE what is merely not useful
+ * (expired, from a future slot).
  */
 import { bytesEqual, toHex } from '../core/bytes.ts'
 import { epochOf } from '../core/consensus.ts'

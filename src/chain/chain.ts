@@ -178,7 +178,8 @@ export class Chain {
     this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
     this.sigCache = init.sigCache
     this.ledger = init.restore?.ledger ?? Ledger.fromGenesis(init.allocations, encodeAccount)
-    const stakes = Ledger.fromGenesis(init.allocations, encodeAccount).stakeSnapshot()
+    // genesis stakes: the fresh ledger's own snapshot; only a restored chain rebuilds them
+    const stakes = init.restore === undefined ? this.ledger.stakeSnapshot() : Ledger.fromGenesis(init.allocations, encodeAccount).stakeSnapshot()
     this.genesis = {
       hash: init.params.genesisHash,
       hex: toHex(init.params.genesisHash),

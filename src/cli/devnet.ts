@@ -14,7 +14,8 @@
  * wait); 1 with a one-line reason otherwise; 2 for bad flags.
  */
 import type { Command } from 'commander'
-import { InvalidArgumentError, Option } from 'commander'
+import { Option } from 'commander'
+import { intArg } from './util.ts'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readdirSync } from 'node:fs'
@@ -67,16 +68,6 @@ const BIN = fileURLToPath(new URL('../../bin/memecoin.js', import.meta.url))
 const WATCHDOG = 'data:text/javascript,' + encodeURIComponent(
   "const s=process.stdin;s.on('error',()=>{});s.once('end',()=>{process.kill(process.pid,'SIGTERM')});s.resume();s.unref?.()"
 )
-
-/** As main.ts's intArg (not imported from there: main.ts imports this file). */
-function intArg (min: number, max: number): (v: string) => number {
-  return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a whole number, got "${v}"`)
-    const n = Number(v)
-    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`)
-    return n
-  }
-}
 
 /** Default slot length of the devnet. */
 export const DEVNET_SLOT_MS = 500

@@ -2,32 +2,19 @@
  * Chain parameters: what genesis fixes and every consensus function reads. Plain data, built
  * from a validated genesis (src/core/genesis.ts).
  */
-import type { Rational } from './types.ts'
+import type { GenesisConfig } from './genesis.ts'
 
-/** Consensus parameters of one chain. All integers are bigint except the byte/count limits. */
-export interface ChainParams {
+/**
+ * Consensus parameters of one chain: genesis's fields (see GenesisConfig for each) without the
+ * chain name and accounts, plus the chain id and genesis hash, with the block limits as numbers.
+ */
+export interface ChainParams extends Omit<GenesisConfig, 'chainName' | 'accounts' | 'maxBlockBytes' | 'maxBlockTxs'> {
   /** 8-byte chain id (first 8 bytes of the genesis hash). */
   chainId: Uint8Array
   /** 32-byte genesis hash: the hash of height 0, parent of height 1. */
   genesisHash: Uint8Array
-  /** Unix time of the start of slot 0, in milliseconds. */
-  genesisTime: bigint
-  slotMs: bigint
-  epochSlots: bigint
-  /** Active slot coefficient f. */
-  activeSlotCoeff: Rational
-  /** Settlement depth in blocks. */
-  k: bigint
-  unbondingEpochs: bigint
-  blockReward: bigint
-  slashFraction: Rational
-  slashReward: Rational
-  evidenceEpochs: bigint
-  minFee: bigint
   maxBlockBytes: number
   maxBlockTxs: number
-  /** η_0, 32 bytes. */
-  initialNonce: Uint8Array
 }
 
 /** One genesis account: balance and bonded stake. */

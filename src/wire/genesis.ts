@@ -32,14 +32,9 @@ function copyRational (r: Rational): Rational {
   return { num: r.num, den: r.den }
 }
 
-/** Canonical `Genesis` bytes of a valid config (validated first: G-1…G-11), accounts sorted by id. */
-export function encodeGenesis (cfg: GenesisConfig): Uint8Array {
-  validateGenesis(cfg, GENESIS_LIMITS)
-  const accounts = [...cfg.accounts]
-    .sort((a, b) => compareBytes(a.id, b.id))
-    .map((a) => ({ id: a.id, balance: a.balance, stake: a.stake }))
-  const bytes = encodeMessage(Genesis, {
-    chainName: cfg.chainName,
+/** The consensus fields that `Genesis` and ChainParams share, copied (no aliasing of the config). */
+function consensusFields (cfg: GenesisConfig): Omit<ChainParams, 'chainId' | 'genesisHash' | 'maxBlockBytes' | 'maxBlockTxs'> {
+  return {
     genesisTime: cfg.genesisTime,
     slotMs: cfg.slotMs,
     epochSlots: cfg.epochSlots,
@@ -51,9 +46,21 @@ export function encodeGenesis (cfg: GenesisConfig): Uint8Array {
     slashReward: copyRational(cfg.slashReward),
     evidenceEpochs: cfg.evidenceEpochs,
     minFee: cfg.minFee,
+    initialNonce: cfg.initialNonce.slice()
+  }
+}
+
+/** Canonical `Genesis` bytes of a valid config (validated first: G-1…G-11), accounts sorted by id. */
+export function encodeGenesis (cfg: GenesisConfig): Uint8Array {
+  validateGenesis(cfg, GENESIS_LIMITS)
+  const accounts = [...cfg.accounts]
+    .sort((a, b) => compareBytes(a.id, b.id))
+    .map((a) => ({ id: a.id, balance: a.balance, stake: a.stake }))
+  const bytes = encodeMessage(Genesis, {
+    chainName: cfg.chainName,
+    ...consensusFields(cfg),
     maxBlockBytes: cfg.maxBlockBytes,
     maxBlockTxs: Number(cfg.maxBlockTxs),
-    initialNonce: cfg.initialNonce,
     accounts
   })
   // Unreachable within today's caps (10,000 accounts ≈ 470 KB); kept so a future field cannot
@@ -121,20 +128,8 @@ export function chainParamsOf (cfg: GenesisConfig): ChainParams {
   return {
     chainId: chainIdOf(hash),
     genesisHash: hash,
-    genesisTime: cfg.genesisTime,
-    slotMs: cfg.slotMs,
-    epochSlots: cfg.epochSlots,
-    activeSlotCoeff: copyRational(cfg.activeSlotCoeff),
-    k: cfg.k,
-    unbondingEpochs: cfg.unbondingEpochs,
-    blockReward: cfg.blockReward,
-    slashFraction: copyRational(cfg.slashFraction),
-    slashReward: copyRational(cfg.slashReward),
-    evidenceEpochs: cfg.evidenceEpochs,
-    minFee: cfg.minFee,
+    ...consensusFields(cfg),
     maxBlockBytes: Number(cfg.maxBlockBytes),
-    maxBlockTxs: Number(cfg.maxBlockTxs),
-    initialNonce: cfg.initialNonce.slice()
+    maxBlockTxs: Number(cfg.maxBlockTxs)
   }
 }
-

@@ -17,7 +17,7 @@ import { MemecoinError, ValidationError } from '../core/errors.ts'
 import { verifyHeaderSignature, verifyTxSignature } from '../core/signing.ts'
 import { Ledger, type AccountState } from '../core/ledger.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
-import { applyBlock, undoBlock, type UndoRecord } from '../core/transition.ts'
+import { applyBlock, undoBlock, type BlockContext, type BlockResult, type UndoRecord } from '../core/transition.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
 import { encodeAccount } from '../wire/messages.ts'
 import { BoundedSet } from './bounded.ts'
@@ -78,6 +78,12 @@ export interface ImportResult {
   adopted: number
   /** Set when this block is a proposer's second block for its slot (B-14: do not relay). */
   equivocation?: Equivocation
+}
+
+/** Signature verdicts computed elsewhere, collected synchronously (the pool's PendingVerdicts). */
+export interface PendingSignatures {
+  /** Element i for transaction i; undefined if they could not be had (the chain then verifies itself). */
+  wait: () => boolean[] | undefined
 }
 
 /** Two headers by one proposer for one slot. */
@@ -167,6 +173,14 @@ export class Chain {
   private readonly maxSideBlocks: number
   private readonly keepSettledBlocks: number
   private readonly sigCache: SigCache | undefined
+  /**
+   * Transactions whose signature was verified ahead of their block's import (the verifier pool),
+   * by object identity: a decoded transaction is marked, never its bytes or id, so nothing else
+   * can borrow the verdict; entries go when the block's objects are dropped.
+   */
+  private readonly verified = new WeakSet<SignedTx>()
+  /** Signature verdicts still being computed for a block's transactions (see `expectVerdicts`). */
+  private readonly pending = new WeakMap<Block, { txs: readonly SignedTx[], verdicts: PendingSignatures }>()
   /** Reorgs performed and the deepest one, for metrics and the simulator. */
   readonly stats = { reorgs: 0, maxReorgDepth: 0, sideBlocks: 0 }
 
@@ -245,6 +259,15 @@ export class Chain {
 
   /** Epoch of the slot in progress by the chain's clock. */
   currentEpoch (): bigint { return epochOf(slotAt(this.now(), this.params), this.params) }
+
+  /**
+   * The signatures of `txs` (of `block`) are being verified elsewhere (the verifier pool): when
+   * the block is applied, its state transition runs meanwhile and the verdicts are collected
+   * before it is kept (see `applyNode`).
+   */
+  expectVerdicts (block: Block, txs: readonly SignedTx[], verdicts: PendingSignatures): void {
+    this.pending.set(block, { txs, verdicts })
+  }
 
   /** Equivocations observed so far (two headers, one proposer, one slot). */
   takeEquivocations (): Equivocation[] { return this.equivocations.splice(0) }
@@ -439,11 +462,36 @@ export class Chain {
     // the proof depends only on the parent's state, so an early check stays valid
     const beta = node.vrfOutput ?? checkLeader(sh, state, this.params)
     node.vrfOutput = beta
-    const res = applyBlock(this.ledger, block.txs, { params: this.params, slot: node.slot, epoch: state.epoch, proposer: sh.header.proposer }, { verifySignatures: !this.signaturesKnownValid(block.txs) })
-    if (!bytesEqual(this.ledger.root(), sh.header.stateRoot)) {
-      undoBlock(this.ledger, res.undo)
-      // [REJECT] B-12: the state root commits to the state after the block
-      throw new ValidationError('B-12', 'ERR_BAD_STATE_ROOT', 'state root does not match the state after the block')
+    const ctx = { params: this.params, slot: node.slot, epoch: state.epoch, proposer: sh.header.proposer }
+    let res: BlockResult | undefined
+    let known: boolean
+    const pending = this.pending.get(block)
+    if (pending !== undefined) {
+      this.pending.delete(block)
+      // The pool is still verifying: apply meanwhile as if every signature were valid, then
+      // collect the verdicts. The block is kept only if they all hold; otherwise (or if the
+      // speculative apply failed) the ledger is restored exactly and the block goes through the
+      // path below, which yields exactly the error it yields without the pool.
+      res = this.applySpeculatively(block.txs, ctx, sh.header.stateRoot)
+      const verdicts = pending.verdicts.wait()
+      if (verdicts !== undefined) {
+        for (let i = 0; i < pending.txs.length; i++) if (verdicts[i] === true) this.verified.add(pending.txs[i] as SignedTx)
+      }
+      known = this.signaturesKnownValid(block.txs)
+      if (!known && res !== undefined) {
+        undoBlock(this.ledger, res.undo)
+        res = undefined
+      }
+    } else {
+      known = this.signaturesKnownValid(block.txs)
+    }
+    if (res === undefined) {
+      res = applyBlock(this.ledger, block.txs, ctx, { verifySignatures: !known })
+      if (!bytesEqual(this.ledger.root(), sh.header.stateRoot)) {
+        undoBlock(this.ledger, res.undo)
+        // [REJECT] B-12: the state root commits to the state after the block
+        throw new ValidationError('B-12', 'ERR_BAD_STATE_ROOT', 'state root does not match the state after the block')
+      }
     }
     node.undo = res.undo
     node.minted = res.minted
@@ -458,15 +506,33 @@ export class Chain {
   }
 
   /**
-   * True iff every transaction's signature is valid, taking cached verdicts and verifying (and
-   * caching) the rest. False at the first bad one, or without a cache: applyBlock then verifies
-   * every signature itself, so the B-12 error (first failing index, rule, code) is exactly what
-   * it is without the cache.
+   * `applyBlock` without signature checks, kept only if the state root matches; undefined (the
+   * ledger unchanged) if anything fails. The caller keeps the result only once every signature
+   * is known valid, when it equals what `applyBlock` with the known verdicts returns.
+   */
+  private applySpeculatively (txs: readonly SignedTx[], ctx: BlockContext, stateRoot: Uint8Array): BlockResult | undefined {
+    let res: BlockResult
+    try {
+      res = applyBlock(this.ledger, txs, ctx, { verifySignatures: false })
+    } catch {
+      return undefined // rolled back by applyBlock; the checked path reports the error
+    }
+    if (bytesEqual(this.ledger.root(), stateRoot)) return res
+    undoBlock(this.ledger, res.undo)
+    return undefined
+  }
+
+  /**
+   * True iff every transaction's signature is valid, taking verdicts checked ahead (`expectVerdicts`)
+   * and cached ones, and verifying (and caching) the rest. False at the first bad one, or without
+   * a cache for one not checked ahead: applyBlock then verifies every signature itself, so the
+   * B-12 error (first failing index, rule, code) is exactly what it is without either.
    */
   private signaturesKnownValid (txs: readonly SignedTx[]): boolean {
     const cache = this.sigCache
-    if (cache === undefined) return false
     for (const tx of txs) {
+      if (this.verified.has(tx)) continue
+      if (cache === undefined) return false
       if (cache.has(tx)) continue
       if (!verifyTxSignature(tx)) return false
       cache.add(tx)

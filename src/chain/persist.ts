@@ -13,6 +13,7 @@
  *   0x05 account id                → Account bytes
  *   0x06 proposer ‖ u64be(slot)    → (empty): slashed
  *   0x07 snapshot hash             → stake snapshot (JSON)
+ *   0x10 kind ‖ …                  transaction index (src/chain/tx-index.ts; its own batches)
  */
 import { bytesToBigInt, concatBytes, fromHex, toHex, u64be, utf8 } from '../core/bytes.ts'
 import type { EpochState, StakeSnapshot } from '../core/consensus.ts'
@@ -32,6 +33,8 @@ const CANON = 0x04
 const ACCOUNT = 0x05
 const SLASHED = 0x06
 const SNAPSHOT = 0x07
+/** Prefix of the transaction index's keys (src/chain/tx-index.ts): never written by this file. */
+export const TX_INDEX_PREFIX = 0x10
 
 function key (prefix: number, ...parts: Uint8Array[]): Uint8Array {
   return concatBytes(Uint8Array.of(prefix), ...parts)
@@ -112,8 +115,9 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
     if (n.height > change.head.height) ops.push({ type: 'del', key: key(CANON, u64be(n.height)) })
   }
   for (const id of change.touchedAccounts) {
-    const a = chain.ledger.get(id)
-    ops.push(a === undefined ? { type: 'del', key: key(ACCOUNT, id) } : { type: 'put', key: key(ACCOUNT, id), value: encodeAccount(a) })
+    // the bytes the state root committed to (no second encoding)
+    const a = chain.ledger.encoded(id)
+    ops.push(a === undefined ? { type: 'del', key: key(ACCOUNT, id) } : { type: 'put', key: key(ACCOUNT, id), value: a })
   }
   for (const s of change.touchedSlashed) {
     const k = key(SLASHED, s.proposer, u64be(s.slot))
@@ -129,7 +133,7 @@ function epochJson (e: EpochState, snap: (s: StakeSnapshot) => string): EpochJso
 
 function undoJson (u: UndoRecord): NonNullable<NodeJson['undo']> {
   return {
-    accounts: u.accounts.map((a) => ({ id: toHex(a.id), prev: a.prev === undefined ? null : toHex(encodeAccount(a.prev)) })),
+    accounts: u.accounts.map((a) => ({ id: toHex(a.id), prev: a.prev === undefined ? null : toHex(a.prevBytes ?? encodeAccount(a.prev)) })),
     slashed: u.slashed.map((x) => ({ proposer: toHex(x.proposer), slot: x.slot.toString(), added: x.added }))
   }
 }

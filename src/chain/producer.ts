@@ -27,9 +27,12 @@ const MAX_ASSEMBLY_RETRIES = 16
 /**
  * Builds the block `key` may propose in `slot` on the current head, or undefined when it is not
  * a leader there (or the slot is not after the head's). `candidates` are tried in order; one that
- * fails to apply is dropped and reported through `onDrop`.
+ * fails to apply is dropped and reported through `onDrop`. Given as a function, the candidates
+ * are assembled only once the VRF says this key leads the slot: block assembly (the mempool's
+ * `select`, a pass over every pending sender) is then paid in the few slots a validator leads,
+ * not in every slot.
  */
-export function produceBlock (chain: Chain, key: ValidatorKey, slot: bigint, candidates: SignedTx[], onDrop?: (tx: SignedTx, err: unknown) => void): Block | undefined {
+export function produceBlock (chain: Chain, key: ValidatorKey, slot: bigint, candidates: SignedTx[] | (() => SignedTx[]), onDrop?: (tx: SignedTx, err: unknown) => void): Block | undefined {
   const head = chain.head
   if (slot <= head.slot) return undefined
   const params = chain.params
@@ -37,14 +40,12 @@ export function produceBlock (chain: Chain, key: ValidatorKey, slot: bigint, can
   const lead = tryLead(key.privateKey, key.publicKey, slot, state, params)
   if (lead === undefined) return undefined
 
-  let txs = candidates
+  let txs = typeof candidates === 'function' ? candidates() : candidates
   let stateRoot: Uint8Array | undefined
   for (let attempt = 0; stateRoot === undefined; attempt++) {
     try {
       const res = applyBlock(chain.ledger, txs, { params, slot, epoch: state.epoch, proposer: key.publicKey }, { verifySignatures: false })
       stateRoot = chain.ledger.root()
-
-
       undoBlock(chain.ledger, res.undo)
     } catch (err) {
       const index = err instanceof ValidationError ? Number(err.details?.index ?? -1) : -1

@@ -6,8 +6,8 @@
  * every refusal is a typed error the network maps to REJECT or IGNORE.
  */
 import { accountIdOf } from '../core/address.ts'
-import { toHex, u64be } from '../core/bytes.ts'
-import { epochOf, slotAt } from '../core/consensus.ts'
+import { bytesEqual, toHex, u64be } from '../core/bytes.ts'
+import { checkHeaderAgainstParent, checkLeader, checkTxRoot, epochOf, epochStateForSlot, isFutureSlot, slotAt } from '../core/consensus.ts'
 import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
@@ -35,6 +35,19 @@ export const KEEP_SETTLED_BLOCKS = 64
 
 /** What the network does with a message: forward it, drop it, or drop it and penalise the sender. */
 export type GossipAction = 'ACCEPT' | 'IGNORE' | 'REJECT'
+
+/** (proposer, slot) pairs whose first block passed `checkBlockForRelay` (B-14 before relay). */
+export const MAX_RELAY_PROPOSALS = 4096
+
+/**
+ * What the checks before relay decided about a block (`checkBlockForRelay`; SPEC §12 "Blocks:
+ * before and after relay"). `relay`: every rule that needs no state transition holds: forward it,
+ * then import it. `equivocation`: the same, but the proposer already has another block for this
+ * slot (B-14): import it, do not forward it. `import`: the checks cannot decide (unknown parent,
+ * a parent not validated yet, a waiting orphan or a block already found invalid): import first,
+ * and let the import's verdict decide.
+ */
+export interface RelayCheck { block: Block, verdict: 'relay' | 'equivocation' | 'import' }
 
 const IGNORE_RULES = new Set(['B-3', 'B-4', 'B-5', 'B-13', 'B-14', 'TX-10', 'TX-11'])
 
@@ -159,6 +172,8 @@ export class ChainService {
   private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
   private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [] }
   private readonly reported = new Set<string>()
+  /** Block hash (hex) by `proposer:slot` of the blocks `checkBlockForRelay` passed (bounded). */
+  private readonly relayProposals = new Map<string, { hash: string, slot: bigint }>()
   private closed = false
   /** Import counters for metrics. */
   readonly counters = { blocksImported: 0, reorgs: 0, maxReorgDepth: 0, txsAccepted: 0 }
@@ -252,13 +267,26 @@ export class ChainService {
    */
   async importBlock (bytesOrBlock: Uint8Array | Block, source: Source = {}): Promise<ImportResult> {
     const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params) : bytesOrBlock
-    // Signatures are verified in the workers while earlier work runs; the import then finds them
-    // in the cache. The queue position is taken now, so imports stay in call order.
-    const verified = this.preverify(block.txs)
-    return await this.serial(async () => {
-      await verified
-      return await this.importNow(block, source)
-    })
+    // Signatures go to the workers now, while earlier imports run; the import applies the block
+    // meanwhile and collects the verdicts before keeping it (Chain.expectVerdicts). They stay
+    // with these very transaction objects, never in the bounded cache (which many blocks in
+    // flight would overflow). The queue position is taken now, so imports stay in call order.
+    this.preverifyBlock(block)
+    return await this.serial(async () => await this.importNow(block, source))
+  }
+
+  /** Sends the signatures of `block`'s transactions not yet known valid to the pool, if any. Never throws. */
+  private preverifyBlock (block: Block): void {
+    const pool = this.verifierPool
+    if (pool === undefined || !pool.running || block.txs.length === 0) return
+    // nothing pending and nothing cached (sync, a fresh node): every signature is to be verified
+    const todo = this.mempool.size === 0 && this.sigCache.size === 0 ? block.txs : block.txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id))
+    if (todo.length === 0) return
+    try {
+      this.chain.expectVerdicts(block, todo, pool.verifyTxsPending(todo))
+    } catch (err) {
+      this.log('debug', 'verifier pool unavailable; verifying synchronously', { error: (err as Error).message })
+    }
   }
 
   /**
@@ -305,6 +333,9 @@ export class ChainService {
       throw err
     } finally {
       this.reportEquivocations()
+      // verdicts of a block's transactions are spent (side branch, refused, or included): only
+      // pending transactions keep theirs, so the cache tracks the mempool (src/chain/sig-cache.ts)
+      this.sigCache.forget(block.txs.filter((tx) => !this.mempool.has(tx.id)))
     }
     await this.persistChanges()
     this.counters.blocksImported += 1 + result.adopted
@@ -333,6 +364,8 @@ export class ChainService {
       this.counters.maxReorgDepth = Math.max(this.counters.maxReorgDepth, merged.undone.length)
       this.log('info', 'reorg', { depth: merged.undone.length, head: merged.head.hex.slice(0, 16), height: merged.head.height.toString() })
     }
+    // included transactions' verdicts are spent: the cache tracks the mempool, not the chain
+    this.sigCache.forget(merged.included)
     this.emit('head', merged)
     // Transactions of undone blocks that went back to the mempool are announced again: peers that
     // saw them only inside the losing branch may have dropped them (their validators must include
@@ -367,6 +400,8 @@ export class ChainService {
           out.push({ ok: false, error: e, action: actionOf(err) })
         }
       }
+      // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway)
+      this.sigCache.forget(decoded.filter((d): d is SignedTx => !('err' in d) && !this.mempool.has(d.id)))
       this.counters.txsAccepted += accepted.length
       if (accepted.length > 0) this.emit('txs', { txs: accepted, source })
       return out
@@ -382,7 +417,8 @@ export class ChainService {
     if (key === undefined) return undefined
     return await this.serial(async () => {
       if (this.lastSigned !== undefined && slot <= this.lastSigned) return undefined
-      const candidates = this.mempool.select(mempoolView(this.chain), { maxBlockBytes: this.params.maxBlockBytes, maxBlockTxs: this.params.maxBlockTxs })
+      // selected only once the VRF says we lead the slot (most slots we do not)
+      const candidates = (): SignedTx[] => this.mempool.select(mempoolView(this.chain), { maxBlockBytes: this.params.maxBlockBytes, maxBlockTxs: this.params.maxBlockTxs })
       const block = produceBlock(this.chain, key, slot, candidates, (tx, err) => {
         this.log('warn', 'dropped a transaction that failed block assembly', { tx: toHex(tx.id).slice(0, 16), error: (err as Error).message })
       })
@@ -400,6 +436,60 @@ export class ChainService {
     // TX-9: throws ValidationError (REJECT, or IGNORE when expired or from the future) for bad evidence
     checkGossipEvidence(a, b, this.params, this.currentSlot())
     await this.serial(() => { this.reportEquivocation({ a, b }) })
+  }
+
+  /**
+   * The gossip checks of a block that need no state transition (Ethereum's gossip block rules,
+   * BIP152's relay before full validation), synchronous and outside the import queue: decoding,
+   * B-2, B-3, B-4, B-13, B-11, and with a validated parent B-6…B-10 and B-14. Throws
+   * DecodeError / ValidationError (map with `actionOf`). What the verdict cannot cover (B-12: the
+   * transactions and the state root) the import that follows checks; see `RelayCheck`.
+   */
+  checkBlockForRelay (bytesOrBlock: Uint8Array | Block): RelayCheck {
+    // [REJECT] B-1: decodes within the genesis block limits (D-1…D-6)
+    const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params) : bytesOrBlock
+    const sh = block.header
+    const hd = sh.header
+    const chain = this.chain
+    // [REJECT] B-2: for this chain
+    if (!bytesEqual(hd.chainId, this.params.chainId)) throw new ValidationError('B-2', 'ERR_WRONG_CHAIN', 'block is for another chain')
+    if (chain.hasSeen(sh.hash)) {
+      // [IGNORE] B-3: already known
+      if (chain.getNode(sh.hash) !== undefined) throw new ValidationError('B-3', 'ERR_KNOWN_BLOCK', 'block already known')
+      return { block, verdict: 'import' } // a waiting orphan or a block found invalid: the import says which
+    }
+    // [IGNORE] B-4: not from the future beyond the drift allowance
+    if (isFutureSlot(hd.slot, this.now(), this.params)) throw new ValidationError('B-4', 'ERR_FUTURE_SLOT', `slot ${hd.slot} has not started yet`)
+    // [IGNORE] B-13: nothing at or below the settled height can change
+    if (hd.height <= chain.settledHeight) throw new ValidationError('B-13', 'ERR_BELOW_SETTLED', 'block height is at or below the settled height')
+    // [REJECT] B-11: the tx root commits to exactly these transactions
+    checkTxRoot(block)
+    const parent = chain.getNode(hd.parentHash)
+    // B-5 (unknown parent: the orphan path) or a parent without a validated epoch state: import first
+    if (parent === undefined || parent.status !== 'valid' || parent.epochAfter === undefined || parent.stakesAfter === undefined) return { block, verdict: 'import' }
+    // [REJECT] B-6, B-7, B-8: height and slot follow the parent, signed by the proposer
+    checkHeaderAgainstParent(sh, parent, this.params)
+    // [REJECT] B-9, B-10: VRF proof and eligibility against the epoch's stake distribution
+    checkLeader(sh, epochStateForSlot(parent.epochAfter, parent.stakesAfter, hd.slot, this.params), this.params)
+    // [IGNORE] B-14: only the first block of a proposer for a slot is relayed
+    const key = `${toHex(hd.proposer)}:${hd.slot}`
+    const canonical = chain.blockAt(hd.height)
+    // forget proposals below the settled slot (insertion order ≈ slot order): a block there is
+    // refused by B-13 before this check, so the map tracks the unsettled window, not time
+    const settledSlot = chain.blockAt(chain.settledHeight)?.slot
+    if (settledSlot !== undefined) {
+      for (const [k, v] of this.relayProposals) {
+        if (v.slot >= settledSlot) break
+        this.relayProposals.delete(k)
+      }
+    }
+    const first = this.relayProposals.get(key)?.hash ??
+      (canonical !== undefined && canonical.slot === hd.slot && canonical.block !== undefined && bytesEqual(canonical.block.header.header.proposer, hd.proposer) ? canonical.hex : undefined)
+    if (first !== undefined && first !== toHex(sh.hash)) return { block, verdict: 'equivocation' }
+    this.relayProposals.delete(key)
+    this.relayProposals.set(key, { hash: toHex(sh.hash), slot: hd.slot })
+    if (this.relayProposals.size > MAX_RELAY_PROPOSALS) this.relayProposals.delete(this.relayProposals.keys().next().value as string)
+    return { block, verdict: 'relay' }
   }
 
   private reportEquivocations (): void {

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { MemecoinError } from '../core/errors.ts'
 import { DIGEST_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/secp256k1.ts'
-import { TX_DOMAIN } from '../core/signing.ts'
+import { TX_DOMAIN, verifyTxSignature } from '../core/signing.ts'
 import type { SignedTx } from '../core/types.ts'
 
 /** Bytes of one record: signature ‖ digest ‖ compressed public key. */
@@ -22,6 +22,10 @@ export const RECORD_BYTES = SIGNATURE_BYTES + DIGEST_BYTES + PUBLIC_KEY_BYTES
 export const TX_RECORD_HEADER_BYTES = SIGNATURE_BYTES + PUBLIC_KEY_BYTES + 4
 /** Below this many records per worker a batch is not split further (messaging costs more). */
 export const MIN_CHUNK_RECORDS = 32
+/** Records a worker (or the waiting thread) claims at a time from a shared batch (PendingVerdicts). */
+export const CLAIM_RECORDS = 16
+/** Longest a `PendingVerdicts.wait` blocks this thread (a safety bound: a dead worker never answers). */
+export const PENDING_WAIT_MS = 10_000
 
 /** One signature to verify. */
 export interface VerifyItem { signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array }
@@ -34,9 +38,75 @@ export interface VerifierPoolInit {
 
 interface Job { resolve: (bits: Uint8Array) => void, reject: (err: Error) => void, worker: Slot }
 interface Slot { worker: Worker, pending: number, records: number }
+/** A chunk sent to a worker. */
+interface Chunk { id: number, count: number, answer: Promise<Uint8Array> }
+
+/**
+ * Verdicts being computed for a batch whose records sit in one SharedArrayBuffer: control words
+ * [next unclaimed record, records done], the record offsets, the answer bitmap (Int32 words) and
+ * the records. Workers and the thread that waits claim CLAIM_RECORDS records at a time with
+ * Atomics, so the waiting thread verifies what no worker has started instead of idling (and
+ * verifies everything itself when the workers are busy with earlier batches). Answers are
+ * readable without the event loop: block import applies the state transition meanwhile.
+ */
+export class PendingVerdicts {
+  private readonly ctrl: Int32Array
+  private readonly bits: Int32Array
+
+  /** @internal created by VerifierPool.verifyTxsPending */
+  constructor (private readonly pool: VerifierPool, private readonly txs: readonly SignedTx[], sab: SharedArrayBuffer, private readonly jobIds: readonly number[]) {
+    const n = txs.length
+    this.ctrl = new Int32Array(sab, 0, 2)
+    this.bits = new Int32Array(sab, 8 + 4 * (n + 1), (n + 31) >> 5)
+  }
+
+  /** True once every record is answered (never blocks). */
+  get done (): boolean { return Atomics.load(this.ctrl, 1) >= this.txs.length }
+
+  /**
+   * Element i: true iff transaction i's signature is valid (as verifyTxSignature). Verifies the
+   * unclaimed records on this thread, then blocks until the workers finish theirs (at most
+   * `timeoutMs`); undefined if a worker failed (gone, pool stopped) or timed out: the caller
+   * then verifies itself.
+   */
+  wait (timeoutMs: number = PENDING_WAIT_MS): boolean[] | undefined {
+    const n = this.txs.length
+    const { ctrl, bits } = this
+    for (;;) {
+      const from = Atomics.add(ctrl, 0, CLAIM_RECORDS)
+      if (from >= n) break
+      const to = Math.min(n, from + CLAIM_RECORDS)
+      for (let i = from; i < to; i++) if (verifyTxSignature(this.txs[i] as SignedTx)) Atomics.or(bits, i >> 5, 1 << (i & 31))
+      Atomics.add(ctrl, 1, to - from)
+    }
+    const deadline = performance.now() + timeoutMs
+    for (;;) {
+      const done = Atomics.load(ctrl, 1)
+      if (done >= n) break
+      // a worker that failed never finishes the records it claimed
+      if (!this.jobIds.some((id) => this.pool.isPending(id)) && Atomics.load(ctrl, 1) < n) return undefined
+      const left = deadline - performance.now()
+      if (left <= 0) return undefined
+      Atomics.wait(ctrl, 1, done, Math.min(left, 50))
+    }
+    const out = new Array<boolean>(n)
+    for (let i = 0; i < n; i++) out[i] = ((Atomics.load(bits, i >> 5) >>> (i & 31)) & 1) === 1
+    return out
+  }
+}
 
 /** Counters for metrics and the benchmark. */
 export interface VerifierPoolStats { batches: number, chunks: number, signatures: number, backend: 'native' | 'noble' | 'unknown' }
+
+/** Writes `t`'s record at `o`: signature ‖ key ‖ u32 LE body length ‖ body. */
+function txRecord (buf: Uint8Array, t: SignedTx, o: number): void {
+  buf.set(t.signature, o)
+  buf.set(t.body.sender, o + SIGNATURE_BYTES)
+  const len = t.bodyBytes.length
+  const p = o + SIGNATURE_BYTES + PUBLIC_KEY_BYTES
+  buf[p] = len & 0xff; buf[p + 1] = (len >>> 8) & 0xff; buf[p + 2] = (len >>> 16) & 0xff; buf[p + 3] = (len >>> 24) & 0xff
+  buf.set(t.bodyBytes, p + 4)
+}
 
 /** A started-on-demand pool of signature-verifier workers. */
 export class VerifierPool {
@@ -129,18 +199,50 @@ export class VerifierPool {
       if (tx.signature.length === SIGNATURE_BYTES && tx.body.sender.length === PUBLIC_KEY_BYTES) idx.push(i)
     }
     const tx = (k: number): SignedTx => txs[idx[k] as number] as SignedTx
-    const bits = await this.run(idx.length, (k) => TX_RECORD_HEADER_BYTES + tx(k).bodyBytes.length, (buf, k, o) => {
-      const t = tx(k)
-      buf.set(t.signature, o)
-      buf.set(t.body.sender, o + SIGNATURE_BYTES)
-      const len = t.bodyBytes.length
-      const p = o + SIGNATURE_BYTES + PUBLIC_KEY_BYTES
-      buf[p] = len & 0xff; buf[p + 1] = (len >>> 8) & 0xff; buf[p + 2] = (len >>> 16) & 0xff; buf[p + 3] = (len >>> 24) & 0xff
-      buf.set(t.bodyBytes, p + 4)
-    }, TX_DOMAIN)
+    const bits = await this.run(idx.length, (k) => TX_RECORD_HEADER_BYTES + tx(k).bodyBytes.length, (buf, k, o) => { txRecord(buf, tx(k), o) }, TX_DOMAIN)
     for (let k = 0; k < idx.length; k++) out[idx[k] as number] = bits[k] === true
     return out
   }
+
+  /**
+   * Like `verifyTxs`, but returns at once: the verdicts are collected later, synchronously, with
+   * `wait()` (see PendingVerdicts). Throws (ERR_CLOSED, ERR_WORKER_EXIT) if nothing can be sent.
+   */
+  verifyTxsPending (txs: readonly SignedTx[]): PendingVerdicts {
+    let bytes = 0
+    for (const tx of txs) {
+      if (tx.signature.length !== SIGNATURE_BYTES || tx.body.sender.length !== PUBLIC_KEY_BYTES) throw new RangeError('verifyTxsPending takes transactions of well-formed lengths')
+      bytes += TX_RECORD_HEADER_BYTES + tx.bodyBytes.length
+    }
+    if (this.stopped) throw new MemecoinError('ERR_CLOSED', 'verifier pool is stopped')
+    this.start()
+    const n = txs.length
+    const words = (n + 31) >> 5
+    const base = 8 + 4 * (n + 1) + 4 * words
+    const sab = new SharedArrayBuffer(base + bytes)
+    const offsets = new Int32Array(sab, 8, n + 1)
+    const records = new Uint8Array(sab, base)
+    let o = 0
+    for (let i = 0; i < n; i++) {
+      offsets[i] = o
+      const tx = txs[i] as SignedTx
+      txRecord(records, tx, o)
+      o += TX_RECORD_HEADER_BYTES + tx.bodyBytes.length
+    }
+    offsets[n] = o
+    this.counters.batches++
+    this.counters.signatures += n
+    // The waiting thread is a helper too: a shared batch takes one worker fewer than the pool
+    // has (at least one), so the threads busy on it never outnumber the cores, and the last
+    // worker stays free for transaction batches. Each helper must get a fair share to claim.
+    const helpers = Math.max(1, Math.min(this.slots.length - 1, Math.floor(n / MIN_CHUNK_RECORDS)))
+    const ids: number[] = []
+    for (let k = 0; k < helpers; k++) ids.push(this.postShared(sab, n))
+    return new PendingVerdicts(this, txs, sab, ids)
+  }
+
+  /** True while chunk `id` is sent and not yet answered or failed. */
+  isPending (id: number): boolean { return this.jobs.has(id) }
 
   /**
    * Packs `n` records (`size(k)` bytes each, written by `fill`) into one buffer per chunk, runs
@@ -148,12 +250,27 @@ export class VerifierPool {
    */
   private async run (n: number, size: (k: number) => number, fill: (buf: Uint8Array, k: number, offset: number) => void, domain?: string): Promise<boolean[]> {
     if (n === 0) return []
+    const chunks = this.dispatch(n, size, fill, domain)
+    const answers = await Promise.all(chunks.map(async (c) => await c.answer))
+    const out = new Array<boolean>(n)
+    let i = 0
+    for (let c = 0; c < chunks.length; c++) {
+      const bits = answers[c] as Uint8Array
+      const count = (chunks[c] as Chunk).count
+      for (let k = 0; k < count; k++) out[i + k] = ((bits[k >> 3] as number) >> (k & 7) & 1) === 1
+      i += count
+    }
+    return out
+  }
+
+  /** Splits `n` records into one chunk per worker (at least MIN_CHUNK_RECORDS each) and sends them. */
+  private dispatch (n: number, size: (k: number) => number, fill: (buf: Uint8Array, k: number, offset: number) => void, domain: string | undefined): Chunk[] {
     this.start()
     this.counters.batches++
     this.counters.signatures += n
     const chunks = Math.max(1, Math.min(this.slots.length, Math.floor(n / MIN_CHUNK_RECORDS)))
     const per = Math.ceil(n / chunks)
-    const parts: Array<Promise<Uint8Array>> = []
+    const out: Chunk[] = []
     for (let from = 0; from < n; from += per) {
       const count = Math.min(per, n - from)
       let bytes = 0
@@ -163,34 +280,43 @@ export class VerifierPool {
         fill(buf, from + k, o)
         o += size(from + k)
       }
-      parts.push(this.post(buf, count, domain))
-    }
-    const answers = await Promise.all(parts)
-    const out = new Array<boolean>(n)
-    let i = 0
-    for (const bits of answers) {
-      const count = Math.min(per, n - i)
-      for (let k = 0; k < count; k++) out[i + k] = ((bits[k >> 3] as number) >> (k & 7) & 1) === 1
-      i += count
+      out.push(this.post(buf, count, domain))
     }
     return out
   }
 
-  /** Sends one chunk to the least loaded worker. */
-  private async post (buf: Uint8Array, count: number, domain?: string): Promise<Uint8Array> {
+  /** The least loaded of the first `among` workers, its job registered (resolved by its answer). */
+  private job (count: number, among: number = this.slots.length): { id: number, slot: Slot, answer: Promise<Uint8Array> } {
     if (this.stopped) throw new MemecoinError('ERR_CLOSED', 'verifier pool is stopped')
     if (this.slots.length === 0) throw new MemecoinError('ERR_WORKER_EXIT', 'no verifier worker is running')
     let slot = this.slots[0] as Slot
-    for (const s of this.slots) if (s.records < slot.records) slot = s
+    for (const s of this.slots.slice(0, Math.max(1, among))) if (s.records < slot.records) slot = s
     const id = this.nextId++
     this.counters.chunks++
-    return await new Promise<Uint8Array>((resolve, reject) => {
+    const answer = new Promise<Uint8Array>((resolve, reject) => {
       this.jobs.set(id, { resolve, reject, worker: slot })
       if (slot.pending === 0) slot.worker.ref()
       slot.pending++
       slot.records += count
-      slot.worker.postMessage({ id, buf: buf.buffer, count, domain }, [buf.buffer as ArrayBuffer])
     })
+    return { id, slot, answer }
+  }
+
+  /** Sends one chunk to the least loaded worker. */
+  private post (buf: Uint8Array, count: number, domain: string | undefined): Chunk {
+    const { id, slot, answer } = this.job(count)
+    slot.worker.postMessage({ id, buf: buf.buffer, count, domain }, [buf.buffer as ArrayBuffer])
+    return { id, count, answer }
+  }
+
+  /** Asks the least loaded worker to help with a shared batch (see PendingVerdicts); its job id. */
+  private postShared (sab: SharedArrayBuffer, count: number): number {
+    // the first size − 1 workers (see verifyTxsPending); a shared job's records are not its own
+    const { id, slot, answer } = this.job(0, this.slots.length - 1)
+    // read through shared memory: the answer message only settles the job
+    answer.catch(() => {})
+    slot.worker.postMessage({ id, shared: sab, count, domain: TX_DOMAIN })
+    return id
   }
 
   /** Counters: batches, chunks sent, signatures verified, the workers' backend. */

@@ -7,6 +7,9 @@
  *              signature (64) ‖ digest (32) ‖ compressed public key (33); or, with `domain`,
  *              transactions: signature (64) ‖ key (33) ‖ u32 LE body length ‖ body, whose digest
  *              is SHA-256(domain ‖ 0x00 ‖ body) as in src/core/signing.ts.
+ *              Or { id, shared: SharedArrayBuffer, count, domain }: help with a shared batch
+ *              (see PendingVerdicts in verifier-pool.ts): claim records with Atomics, write
+ *              the answer bits there, count them done; the answer message then only settles.
  * Message out: { id, bits: ArrayBuffer } — bit i set iff record i verifies (transferred back).
  *
  * The rules are those of `verifyDigest`: r and s in [1, n), s ≤ n/2 (low-S), a compressed key
@@ -95,8 +98,50 @@ function tagOf (domain) {
   return t
 }
 
+/** Verifies the transaction record at `o` of `bytes` (signature ‖ key ‖ u32 LE length ‖ body). */
+const rec = new Uint8Array(RECORD_BYTES)
+function verifyTxRecord (bytes, o, tag) {
+  const p = o + SIG + KEY
+  const len = (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000
+  const body = bytes.subarray(p + 4, p + 4 + len)
+  rec.set(bytes.subarray(o, o + SIG), 0)
+  rec.set(hash('sha256', Buffer.concat([tag, body]), 'buffer'), SIG)
+  rec.set(bytes.subarray(o + SIG, o + SIG + KEY), SIG + DIGEST)
+  return verifyRecord(rec, 0)
+}
+
+/** Records claimed at a time from a shared batch (CLAIM_RECORDS in verifier-pool.ts). */
+const CLAIM_RECORDS = 16
+
+/**
+ * Helps with a shared batch (PendingVerdicts): claims records until none is left, sets the
+ * answer bits and counts them done with Atomics, waking the thread that waits.
+ */
+function helpShared (sab, count, tag) {
+  const ctrl = new Int32Array(sab, 0, 2)
+  const offsets = new Int32Array(sab, 8, count + 1)
+  const words = (count + 31) >> 5
+  const bits = new Int32Array(sab, 8 + 4 * (count + 1), words)
+  const records = new Uint8Array(sab, 8 + 4 * (count + 1) + 4 * words)
+  for (;;) {
+    const from = Atomics.add(ctrl, 0, CLAIM_RECORDS)
+    if (from >= count) return
+    const to = Math.min(count, from + CLAIM_RECORDS)
+    for (let i = from; i < to; i++) if (verifyTxRecord(records, offsets[i], tag)) Atomics.or(bits, i >> 5, 1 << (i & 31))
+    Atomics.add(ctrl, 1, to - from)
+    Atomics.notify(ctrl, 1)
+  }
+}
+
 parentPort.on('message', (msg) => {
-  const { id, buf, count, domain } = msg
+  const { id, buf, count, domain, shared } = msg
+  const backend = native !== undefined ? 'native' : 'noble'
+  if (shared !== undefined) {
+    helpShared(shared, count, tagOf(domain))
+    const none = new ArrayBuffer(0)
+    parentPort.postMessage({ id, bits: none, backend }, [none])
+    return
+  }
   const bytes = new Uint8Array(buf)
   const bits = new Uint8Array((count + 7) >> 3)
   if (domain === undefined) {
@@ -105,17 +150,11 @@ parentPort.on('message', (msg) => {
     }
   } else {
     const tag = tagOf(domain)
-    const rec = new Uint8Array(RECORD_BYTES)
     for (let i = 0, o = 0; i < count; i++) {
+      if (verifyTxRecord(bytes, o, tag)) bits[i >> 3] |= 1 << (i & 7)
       const p = o + SIG + KEY
-      const len = (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000
-      const body = bytes.subarray(p + 4, p + 4 + len)
-      rec.set(bytes.subarray(o, o + SIG), 0)
-      rec.set(hash('sha256', Buffer.concat([tag, body]), 'buffer'), SIG)
-      rec.set(bytes.subarray(o + SIG, o + SIG + KEY), SIG + DIGEST)
-      if (verifyRecord(rec, 0)) bits[i >> 3] |= 1 << (i & 7)
-      o = p + 4 + len
+      o = p + 4 + ((bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000)
     }
   }
-  parentPort.postMessage({ id, bits: bits.buffer, backend: native !== undefined ? 'native' : 'noble' }, [bits.buffer])
+  parentPort.postMessage({ id, bits: bits.buffer, backend }, [bits.buffer])
 })

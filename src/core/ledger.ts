@@ -32,9 +32,12 @@ export interface StakeSnapshot { readonly stakes: ReadonlyMap<string, bigint>, r
 /** A (proposer public key, slot) pair recorded as slashed. */
 export interface SlashedSlot { readonly proposer: Uint8Array, readonly slot: bigint }
 
-/** What a block changed, to undo it: each touched account's previous value (undefined: absent). */
+/**
+ * What a block changed, to undo it: each touched account's previous value (undefined: absent)
+ * and, when the journal knew it, that value's canonical encoding (`prevBytes`, for persistence).
+ */
 export interface UndoRecord {
-  readonly accounts: ReadonlyArray<{ readonly id: Uint8Array, readonly prev: Readonly<AccountState> | undefined }>
+  readonly accounts: ReadonlyArray<{ readonly id: Uint8Array, readonly prev: Readonly<AccountState> | undefined, readonly prevBytes?: Uint8Array | undefined }>
   /** Slashed-set changes: `added` true if the block recorded the pair, false if it removed it. */
   readonly slashed: ReadonlyArray<SlashedSlot & { readonly added: boolean }>
 }
@@ -96,16 +99,32 @@ class Store {
   totalStake = 0n
   snapshot: StakeSnapshot | undefined
   journalOpen = false
+  /**
+   * Accounts written since the tree was last brought up to date (hex → id). The tree is updated
+   * once per account when it is next read (`flush`), not once per write: a block that touches an
+   * account many times encodes and re-inserts it once (the root depends only on the final set).
+   */
+  readonly dirty = new Map<string, Uint8Array>()
   constructor (readonly encode: AccountEncoder) {}
+
+  /** Brings the tree up to date with the accounts written since the last flush. */
+  flush (): void {
+    if (this.dirty.size === 0) return
+    for (const [key, id] of this.dirty) {
+      const value = this.accounts.get(key)
+      this.smt.set(id, value === undefined ? undefined : this.encode(value), true)
+    }
+    this.dirty.clear()
+  }
 
   /** Replaces the account `id` (an all-zero state deletes it, SPEC §7) and updates every total. */
   write (id: Uint8Array, next: Readonly<AccountState> | undefined): void {
     if (id.length !== SMT_KEY_BYTES) throw new RangeError(`account id must be ${SMT_KEY_BYTES} bytes`)
     const key = toHex(id)
     const old = this.accounts.get(key)
+    // Everything that can throw happens before the first change, so a write is all or nothing
+    // (the encoding of a frozen, range-checked account cannot fail).
     const value = next === undefined || isEmpty(next) ? undefined : frozen(next)
-    // Everything that can throw happens before the first change, so a write is all or nothing.
-    const encoded = value === undefined ? undefined : this.encode(value)
     this.supply += holdings(value) - holdings(old)
     const oldStake = old?.stake ?? 0n
     const newStake = value?.stake ?? 0n
@@ -117,7 +136,7 @@ class Store {
     }
     if (value === undefined) this.accounts.delete(key)
     else this.accounts.set(key, value)
-    this.smt.set(id, encoded)
+    if (!this.dirty.has(key)) this.dirty.set(key, id)
   }
 }
 
@@ -156,10 +175,25 @@ export class Ledger {
   get size (): number { return this.#s.accounts.size }
 
   /** The state root (SPEC §7). */
-  root (): Uint8Array { return this.#s.smt.root() }
+  root (): Uint8Array {
+    this.#s.flush()
+    return this.#s.smt.root()
+  }
 
   /** SMT proof of (non-)membership of `id` against `root()`. */
-  prove (id: Uint8Array): SmtProof { return this.#s.smt.prove(id) }
+  prove (id: Uint8Array): SmtProof {
+    this.#s.flush()
+    return this.#s.smt.prove(id)
+  }
+
+  /**
+   * The canonical Account bytes of `id` (what the state root commits to), or undefined if it does
+   * not exist. Shared, not copied: callers must not modify them.
+   */
+  encoded (id: Uint8Array): Uint8Array | undefined {
+    this.#s.flush()
+    return this.#s.smt.peek(id)
+  }
 
   /** Σ balance + stake + unbonding over all accounts (kept incrementally). */
   supply (): bigint { return this.#s.supply }
@@ -200,6 +234,8 @@ export class Ledger {
   begin (): Journal {
     const s = this.#s
     if (s.journalOpen) throw new MemecoinError('ERR_JOURNAL_OPEN', 'another journal is still open on this ledger')
+    // the tree then holds every account's value as of the journal's start (see Journal.put)
+    s.flush()
     s.journalOpen = true
     return new Journal(s)
   }
@@ -208,7 +244,7 @@ export class Ledger {
 /** A write session on a ledger: every write is remembered so it can be rolled back or undone. */
 export class Journal {
   readonly #s: Store
-  readonly #prev = new Map<string, { id: Uint8Array, prev: Readonly<AccountState> | undefined }>()
+  readonly #prev = new Map<string, { id: Uint8Array, prev: Readonly<AccountState> | undefined, prevBytes: Uint8Array | undefined }>()
   readonly #slashed: Array<SlashedSlot & { added: boolean }> = []
   #open = true
 
@@ -223,7 +259,9 @@ export class Journal {
   put (id: Uint8Array, state: Readonly<AccountState> | undefined): void {
     this.#check()
     const key = toHex(id)
-    if (!this.#prev.has(key)) this.#prev.set(key, { id: id.slice(), prev: this.#s.accounts.get(key) })
+    // the tree is not flushed while the journal is open, so it still holds the value before the
+    // journal's first write of `id`: its encoding, kept for persisting the undo record
+    if (!this.#prev.has(key)) this.#prev.set(key, { id: id.slice(), prev: this.#s.accounts.get(key), prevBytes: this.#s.smt.peek(id) })
     this.#s.write(id, state)
   }
 

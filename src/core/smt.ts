@@ -29,7 +29,7 @@
  */
 import { bytesEqual, toHex } from './bytes.ts'
 import { DecodeError } from './errors.ts'
-import { sha256 } from './hash.ts'
+import { sha256, sha256of3 } from './hash.ts'
 
 /** Length of a key (an account id) in bytes. */
 export const SMT_KEY_BYTES = 20
@@ -139,11 +139,22 @@ export class SparseMerkleTree {
     return node.value.slice()
   }
 
-  /** Stores `value` (copied) under `key`; undefined deletes the key. */
-  set (key: Uint8Array, value: Uint8Array | undefined): void {
+  /**
+   * Stores `value` under `key`; undefined deletes the key. The value is copied unless `owned`
+   * (the caller hands it over and never changes it: the ledger's freshly encoded accounts).
+   */
+  set (key: Uint8Array, value: Uint8Array | undefined, owned = false): void {
     checkKey(key)
     if (value === undefined) this.delete(key)
-    else this.insert(key, value.slice())
+    else this.insert(key, owned ? value : value.slice())
+  }
+
+  /** The value stored under `key` without a copy (callers must not modify it), or undefined. */
+  peek (key: Uint8Array): Uint8Array | undefined {
+    let node = this.rootNode
+    while (node !== undefined && node.kind === 'branch') node = bitAt(key, node.bit) === 0 ? node.left : node.right
+    if (node === undefined || !bytesEqual(node.key, key)) return undefined
+    return node.value
   }
 
   /** Applies `set` to each entry in order. */
@@ -275,13 +286,15 @@ export class SparseMerkleTree {
     }
   }
 
-  private hash (...parts: Uint8Array[]): Uint8Array {
+  /** SHA-256(tag ‖ a ‖ b): a leaf (tag 0, key, value hash) or an internal node (tag 1, left, right). */
+  private hash (tag: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
     this.hashes++
-    return sha256(...parts)
+    return sha256of3(tag, a, b)
   }
 
   private valueHash (leaf: Leaf): Uint8Array {
-    return this.hash(leaf.value)
+    this.hashes++
+    return sha256(leaf.value)
   }
 
   /** Hash of `node` as the subtree rooted at depth `depth` (≤ its branch bit); cached if `keep`. */

@@ -4,7 +4,7 @@
  */
 import { ClassicLevel } from 'classic-level'
 import { MemecoinError } from '../core/errors.ts'
-import type { BatchOp, Store } from './store.ts'
+import type { BatchOp, KeyRange, Store } from './store.ts'
 
 /** A Store in a LevelDB directory. */
 export class LevelStore implements Store {
@@ -38,7 +38,8 @@ export class LevelStore implements Store {
     await this.db.batch(ops.map((op) => op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key }), { sync: true })
   }
 
-  async * entries (range: { gte: Uint8Array, lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]> {
-    for await (const [k, v] of this.db.iterator({ gte: range.gte, lt: range.lt })) yield [k, v]
+  async * entries (range: KeyRange): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const opts = { gte: range.gte, lt: range.lt, reverse: range.reverse === true, ...(range.limit !== undefined ? { limit: range.limit } : {}) }
+    for await (const [k, v] of this.db.iterator(opts)) yield [k, v]
   }
 }

@@ -7,6 +7,9 @@ import { compareBytes } from '../core/bytes.ts'
 /** One write of a batch: put a value or delete a key. */
 export type BatchOp = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 
+/** A key range gte ≤ key < lt; `reverse` walks it from the end, `limit` caps the entries yielded. */
+export interface KeyRange { gte: Uint8Array, lt: Uint8Array, reverse?: boolean, limit?: number }
+
 /** An ordered byte-keyed store with atomic batches. */
 export interface Store {
   /** Opens the store (creating it if needed). */
@@ -17,8 +20,8 @@ export interface Store {
   get: (key: Uint8Array) => Promise<Uint8Array | undefined>
   /** Applies every op or none (a crash leaves either all or none of them). */
   batch: (ops: BatchOp[]) => Promise<void>
-  /** Entries with gte ≤ key < lt, in key order. */
-  entries: (range: { gte: Uint8Array, lt: Uint8Array }) => AsyncIterable<[Uint8Array, Uint8Array]>
+  /** Entries with gte ≤ key < lt, in key order (descending with `reverse`), at most `limit` of them. */
+  entries: (range: KeyRange) => AsyncIterable<[Uint8Array, Uint8Array]>
 }
 
 /** An in-memory Store (tests, simulator). */
@@ -40,10 +43,10 @@ export class MemoryStore implements Store {
     }
   }
 
-  async * entries (range: { gte: Uint8Array, lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]> {
+  async * entries (range: KeyRange): AsyncIterable<[Uint8Array, Uint8Array]> {
     const all = [...this.map.values()]
       .filter((e) => compareBytes(e.key, range.gte) >= 0 && compareBytes(e.key, range.lt) < 0)
-      .sort((a, b) => compareBytes(a.key, b.key))
-    for (const e of all) yield [e.key, e.value]
+      .sort((a, b) => range.reverse === true ? compareBytes(b.key, a.key) : compareBytes(a.key, b.key))
+    for (const e of all.slice(0, range.limit ?? all.length)) yield [e.key, e.value]
   }
 }

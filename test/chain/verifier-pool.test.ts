@@ -158,6 +158,57 @@ describe('chain/verifier-pool: signature verification in worker threads', functi
     })
   }
 
+  it('collects verdicts synchronously (verifyTxsPending) exactly as verifyTxs, and none once stopped', async () => {
+    const { txs } = await blockWithBadSignature(70, 41)
+    const pool = new VerifierPool({ size: 2 })
+    try {
+      const expected = await pool.verifyTxs(txs)
+      expect(expected.filter((x) => !x)).to.have.length(1)
+      // the waiting thread shares the work with the workers
+      const pending = pool.verifyTxsPending(txs)
+      expect(pending.wait()).to.deep.equal(expected)
+      expect(pending.done).to.equal(true)
+      expect(pending.wait()).to.deep.equal(expected) // again: already answered
+      // the workers did it all before anyone waited
+      const ahead = pool.verifyTxsPending(txs)
+      const t0 = Date.now()
+      while (!ahead.done && Date.now() - t0 < 5000) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(ahead.done).to.equal(true)
+      expect(ahead.wait()).to.deep.equal(expected)
+      // workers stopped: every answer is exact, or there is none (a stopped worker held records)
+      const late = pool.verifyTxsPending(txs)
+      await pool.stop()
+      const answer = late.wait(100)
+      if (answer !== undefined) expect(answer).to.deep.equal(expected)
+      expect(() => pool.verifyTxsPending(txs)).to.throw(MemecoinError)
+    } finally {
+      await pool.stop()
+    }
+  })
+
+  it('a block applied while the pool verifies it is undone exactly when a signature is bad, and a good one is kept', async () => {
+    const { net, block } = await blockWithBadSignature(40, 17)
+    const now = (): bigint => net.params.genesisTime + 10_000n * net.params.slotMs
+    const fresh = new Chain({ params: net.params, allocations: net.config.accounts, now })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now, verifierPool: { size: 2 } })
+    try {
+      // its state root is right (assembly skips signatures), so the speculative apply succeeds
+      const err = await errorOf(svc.importBlock(block.bytes))
+      expect(err.code).to.equal('ERR_INVALID_TX')
+      expect(svc.chain.head.height).to.equal(0n)
+      expect(svc.chain.ledger.root()).to.deep.equal(fresh.ledger.root())
+      expect(svc.chain.ledger.supply()).to.equal(fresh.ledger.supply())
+      for (const [id, a] of fresh.ledger.entries()) expect(svc.chain.ledger.get(id)).to.deep.equal(a)
+      // the same transactions without the bad one (the ones before it) make a valid block
+      const good = await blockWithBadSignature(17, 99)
+      const r = await svc.importBlock(good.block.bytes)
+      expect(r.status).to.equal('head')
+      expect(svc.chain.ledger.root()).to.deep.equal(good.block.header.header.stateRoot)
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('addTransactions gives the same outcomes with and without the pool, and feeds the cache', async () => {
     const { net, txs } = await blockWithBadSignature(8, 3)
     const wrongChain = decodeTx(buildTransfer({ chainId: new Uint8Array(8), privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: new Uint8Array(20), amount: 1n }).bytes)

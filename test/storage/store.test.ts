@@ -1,0 +1,48 @@
+/**
+ * Store range reads, the same on both implementations: key order, `reverse` (descending from the
+ * end of the range) and `limit`, range bounds gte ≤ key < lt.
+ */
+import { expect } from 'chai'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { toHex } from '../../src/core/bytes.ts'
+import { LevelStore } from '../../src/storage/level.ts'
+import { MemoryStore, type KeyRange, type Store } from '../../src/storage/store.ts'
+
+async function keys (store: Store, range: KeyRange): Promise<string[]> {
+  const out: string[] = []
+  for await (const [k] of store.entries(range)) out.push(toHex(k))
+  return out
+}
+
+function rangeTests (make: () => Promise<{ store: Store, done: () => Promise<void> }>): void {
+  it('entries: in key order, reversed, limited, within [gte, lt)', async () => {
+    const { store, done } = await make()
+    try {
+      await store.batch(['0100', '0101', '0102', '01ff', '0200', '00ff'].map((h) => ({ type: 'put', key: Buffer.from(h, 'hex'), value: Uint8Array.of(1) })))
+      const r = { gte: Uint8Array.of(1), lt: Uint8Array.of(2) }
+      expect(await keys(store, r)).to.deep.equal(['0100', '0101', '0102', '01ff'])
+      expect(await keys(store, { ...r, reverse: true })).to.deep.equal(['01ff', '0102', '0101', '0100'])
+      expect(await keys(store, { ...r, reverse: true, limit: 2 })).to.deep.equal(['01ff', '0102'])
+      expect(await keys(store, { ...r, limit: 1 })).to.deep.equal(['0100'])
+      expect(await keys(store, { ...r, limit: 0 })).to.deep.equal([])
+      expect(await keys(store, { gte: Uint8Array.of(1, 1), lt: Uint8Array.of(1, 2), reverse: true })).to.deep.equal(['0101'])
+    } finally {
+      await done()
+    }
+  })
+}
+
+describe('storage: MemoryStore ranges', () => {
+  rangeTests(async () => ({ store: new MemoryStore(), done: async () => {} }))
+})
+
+describe('storage: LevelStore ranges', () => {
+  rangeTests(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'memecoin-store-'))
+    const store = new LevelStore(join(dir, 'db'))
+    await store.open()
+    return { store, done: async () => { await store.close(); await rm(dir, { recursive: true, force: true }) } }
+  })
+})

@@ -88,7 +88,7 @@ export const MAX_SEEN_EVIDENCE = 4096
 
 // ------------------------------------------------------------------ discovery (host)
 
-/** Dial attempts per discovery of a peer (and per bootstrap address). */
+/** Dial attempts per discovery of a peer (bootstrap and lost peers: see RECONNECT_* below). */
 export const DIAL_MAX_ATTEMPTS = 5
 /** First retry delay; doubles per attempt up to DIAL_MAX_DELAY_MS. */
 export const DIAL_RETRY_DELAY_MS = 1_000
@@ -97,3 +97,40 @@ export const DIAL_MAX_DELAY_MS = 30_000
 export const DIAL_TIMEOUT_MS = 10_000
 /** mDNS query interval. */
 export const MDNS_INTERVAL_MS = 10_000
+
+// ------------------------------------------------------------------ liveness (host)
+
+/**
+ * Longest event-loop stall (ours or the peer's) a healthy connection survives. Block imports stall
+ * a node's event loop for seconds (3–5 s seen in the 4-node devnet benchmark on 2 cores), and
+ * libp2p's connection monitor aborts a connection whose ping takes longer than its timeout
+ * (libp2p 3 default: 5 s, because loopback round trips are ~1 ms), so a busy devnet cut all its
+ * connections. A stalled peer still answers once its loop runs again; a dead one never does.
+ */
+export const STALL_TOLERANCE_MS = 20_000
+/**
+ * How often libp2p's connection monitor pings every connection. It must exceed the ping timeout:
+ * libp2p's ping protocol allows one outbound ping stream per connection, so a second ping while the
+ * first still waits fails, and the monitor aborts the connection for it.
+ */
+export const CONNECTION_PING_INTERVAL_MS = 30_000
+/** A connection whose ping is not answered within this is aborted (a dead peer is found in ≤ 50 s). */
+export const CONNECTION_PING_TIMEOUT_MS = STALL_TOLERANCE_MS
+/** Identify on a new connection; the status handshake and gossipsub wait for it. */
+export const IDENTIFY_TIMEOUT_MS = STALL_TOLERANCE_MS
+
+// ------------------------------------------------------------------ reconnection (Bitcoin Core's outbound slots)
+
+/** Connected peers the node keeps: below min(known peers, this) it re-dials known peers. */
+export const RECONNECT_TARGET_PEERS = 8
+/** Peers remembered for re-dialing (bootstrap addresses always; others oldest forgotten first). */
+export const RECONNECT_MAX_KNOWN_PEERS = 64
+/** First re-dial delay after a disconnect; doubles per failed attempt up to RECONNECT_MAX_DELAY_MS. */
+export const RECONNECT_BASE_DELAY_MS = 1_000
+export const RECONNECT_MAX_DELAY_MS = 60_000
+/** Each delay is multiplied by a uniform factor in [1 − J, 1 + J] (capped at the maximum) so peers do not re-dial in lockstep. */
+export const RECONNECT_JITTER = 0.25
+/** A connection that lasted this long resets the peer's backoff; one that drops sooner keeps doubling it. */
+export const RECONNECT_STABLE_MS = 60_000
+/** Longest sleep of the re-dial loop (it also wakes on every disconnect and dial result). */
+export const RECONNECT_CHECK_INTERVAL_MS = 5_000

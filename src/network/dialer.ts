@@ -2,11 +2,10 @@
  * Dialing discovered peers. libp2p 3 only records what discovery finds; this dials it. Of two
  * peers that discover each other only the one with the lower peer id (string compare) dials, so
  * they do not end up with two connections. Attempts are bounded per discovery (a later discovery,
- * e.g. the next mDNS answer, starts a fresh round) with doubling delays. Bootstrap addresses are
- * dialed regardless of ids: the other side may never discover us.
+ * e.g. the next mDNS answer, starts a fresh round) with doubling delays. Bootstrap addresses and
+ * lost peers are the network service's Reconnector's (reconnect.ts), not this.
  */
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
 import { DIAL_MAX_ATTEMPTS, DIAL_MAX_DELAY_MS, DIAL_RETRY_DELAY_MS, DIAL_TIMEOUT_MS } from './constants.ts'
 
 /** Options of the dialer. */
@@ -19,7 +18,7 @@ export interface DialerInit {
   isRefused?: (peer: PeerId) => boolean
 }
 
-/** Dials discovered peers (lower id dials) and bootstrap addresses, with bounded retries. */
+/** Dials discovered peers (lower id dials), with bounded retries. */
 export class Dialer {
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly controller = new AbortController()
@@ -42,14 +41,6 @@ export class Dialer {
     if (this.node.peerId.toString() >= id) return
     if (this.init.isRefused?.(info.id) === true) return
     this.schedule(id, async (signal) => { await this.node.dial(info.id, { signal }) }, () => this.connected(info.id), 0, 0)
-  }
-
-  /** Dials a bootstrap address until connected (bounded attempts). */
-  dialBootstrap (addr: Multiaddr): void {
-    const key = `bootstrap:${addr.toString()}`
-    const peer = addr.getComponents().find((c) => c.name === 'p2p')?.value
-    const done = (): boolean => peer !== undefined && this.node.getConnections().some((c) => c.remotePeer.toString() === peer)
-    this.schedule(key, async (signal) => { await this.node.dial(addr, { signal }) }, done, 0, 0)
   }
 
   /** Cancels every pending attempt. */

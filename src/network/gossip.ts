@@ -4,12 +4,20 @@
  * REJECT drops and lowers the sender's gossipsub score; an unexpected exception is IGNORE, so
  * our bugs never punish peers), and publishing of what this node originates: its own blocks, its
  * local transactions batched per `batchDelayMs`, and equivocations it observed.
+ *
+ * Blocks are relayed before their full import (SPEC §12, "before and after relay"): the validator
+ * decides on the checks that need no state transition (`ChainService.checkBlockForRelay`) and
+ * the import runs right after, not awaited by gossipsub. A relayed block that then fails import
+ * with a REJECT rule costs its sender the gossip REJECT penalty (`onReject`), and its proposer
+ * becomes a suspect: its later blocks are imported before they are relayed, so an honest relayer
+ * forwards at most one invalid block per hostile proposer.
  */
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { BlockNode } from '../chain/chain.ts'
-import { actionOf, type ChainService, type GossipAction } from '../chain/service.ts'
+import { actionOf, type ChainService, type GossipAction, type RelayCheck } from '../chain/service.ts'
 import { ValidationError } from '../core/errors.ts'
+import { toHex } from '../core/bytes.ts'
 import type { Block } from '../core/types.ts'
 import { decodeBlock } from '../wire/block.ts'
 import { decodeEvidence, encodeEvidence } from '../wire/messages.ts'
@@ -26,7 +34,10 @@ export interface GossipInit {
   pubsub: GossipSub
   topics: Topics
   batchDelayMs: number
-  /** Our validator REJECTed a message relayed by `peer`. */
+  /**
+   * Our validator REJECTed a message relayed by `peer`, or a block `peer` sent passed the checks
+   * before relay and then failed its import with a REJECT rule (gossipsub could no longer reject it).
+   */
   onReject: (peer: PeerId, topic: string, reason: string) => void
   /** A block from `peer` has an unknown parent (B-5); it waits as an orphan. */
   onUnknownParent: (peer: PeerId, block: Block | undefined) => void
@@ -44,6 +55,15 @@ export interface GossipInit {
  */
 export const MAX_GOSSIP_IN_FLIGHT = 512
 
+/**
+ * Proposers remembered as having had a relayed block fail its import (oldest forgotten first).
+ * Their blocks are imported before they are relayed.
+ */
+export const MAX_SUSPECT_PROPOSERS = 1024
+
+/** Imports that run after a block's verdict (relayed, or dropped as an equivocation): started, and their outcomes. */
+export interface AfterRelayResults { started: number, imported: number, ignore: number, reject: number }
+
 /** Validation results of one topic. */
 export interface TopicResults { accept: number, ignore: number, reject: number }
 
@@ -51,6 +71,8 @@ export interface TopicResults { accept: number, ignore: number, reject: number }
 export interface GossipStats {
   published: { block: number, tx: number, evidence: number }
   received: { block: TopicResults, tx: TopicResults, evidence: TopicResults }
+  /** Blocks whose import ran after the validator's verdict (`relay` or `equivocation`). */
+  afterRelay: AfterRelayResults
 }
 
 type Kind = keyof GossipStats['published']
@@ -65,12 +87,20 @@ const RESULT: Record<GossipAction, TopicValidatorResult> = {
 export class Gossip {
   readonly stats: GossipStats = {
     published: { block: 0, tx: 0, evidence: 0 },
-    received: { block: { accept: 0, ignore: 0, reject: 0 }, tx: { accept: 0, ignore: 0, reject: 0 }, evidence: { accept: 0, ignore: 0, reject: 0 } }
+    received: { block: { accept: 0, ignore: 0, reject: 0 }, tx: { accept: 0, ignore: 0, reject: 0 }, evidence: { accept: 0, ignore: 0, reject: 0 } },
+    afterRelay: { started: 0, imported: 0, ignore: 0, reject: 0 }
   }
   private readonly batcher: TxBatcher
   private readonly seenEvidence = new BoundedSet<string>(MAX_SEEN_EVIDENCE)
+  /** Proposers (hex public key) whose relayed block failed import: imported before relay. */
+  private readonly suspects = new BoundedSet<string>(MAX_SUSPECT_PROPOSERS)
+  /** Proposers (hex) with an import after relay still running (at most one each): its end. */
+  private readonly importing = new Map<string, Promise<void>>()
   private running = false
-  /** Messages whose validation has started and not finished (bounded by MAX_GOSSIP_IN_FLIGHT). */
+  /**
+   * Messages whose validation, or import after relay, has started and not finished (bounded by
+   * MAX_GOSSIP_IN_FLIGHT: an import after relay holds its message's place until it ends).
+   */
   private inFlight = 0
 
   constructor (private readonly init: GossipInit) {
@@ -145,18 +175,76 @@ export class Gossip {
     }
   }
 
-  /** Block topic: import through ChainService (B-1…B-14); an equivocation imports but is not relayed. */
+  /**
+   * Block topic: the checks before relay (B-1…B-11, B-13, B-14 without the state transition)
+   * decide; the import (B-12) runs after the verdict. Undecided blocks (unknown or unvalidated
+   * parent) and blocks of suspect proposers are imported first, and the import decides.
+   */
   private readonly validateBlock = async (peer: PeerId, msg: Message): Promise<GossipAction> => {
+    const check: RelayCheck = this.init.chain.checkBlockForRelay(msg.data)
+    const proposer = toHex(check.block.header.header.proposer)
+    // a suspect's blocks, and a proposer's next block while its previous one is still being
+    // imported after relay (after that import, to keep their order), are imported first: we
+    // relay at most one invalid block per proposer
+    const previous = this.importing.get(proposer)
+    if (check.verdict === 'import' || this.suspects.has(proposer) || previous !== undefined) {
+      await previous
+      return await this.importThenDecide(peer, check.block, msg.data)
+    }
+    this.importAfterRelay(peer, check.block)
+    // [ACCEPT] relay now; [IGNORE] B-14: a proposer's second block for a slot is imported, never relayed
+    return check.verdict === 'relay' ? 'ACCEPT' : 'IGNORE'
+  }
+
+  /** Imports, then gives the verdict: the import's (B-1…B-14). */
+  private async importThenDecide (peer: PeerId, block: Block, bytes: Uint8Array): Promise<GossipAction> {
     try {
-      const r = await this.init.chain.importBlock(msg.data, { peer: peer.toString() })
+      const r = await this.init.chain.importBlock(block, { peer: peer.toString() })
       this.init.onBlockImported(peer, r.node)
       // [IGNORE] B-14: a proposer's second block for a slot is imported, never relayed
       return r.equivocation === undefined ? 'ACCEPT' : 'IGNORE'
     } catch (err) {
       // [IGNORE] B-5: unknown parent; the orphan waits while sync fetches its ancestors
-      if (err instanceof ValidationError && err.rule === 'B-5') this.init.onUnknownParent(peer, tryDecode(msg.data, this.init.chain))
+      if (err instanceof ValidationError && err.rule === 'B-5') this.init.onUnknownParent(peer, tryDecode(bytes, this.init.chain))
       throw err
     }
+  }
+
+  /**
+   * Imports a block whose verdict is given (not awaited by gossipsub). A REJECT rule (B-12) now
+   * penalises the sender through `onReject` and makes the proposer a suspect; an IGNORE rule
+   * (known meanwhile, side pool full, an unexpected error) costs nobody anything. The import
+   * starts after a macrotask: gossipsub forwards the message in the microtasks that follow our
+   * verdict, and the state transition, synchronous, would otherwise hold that forward back.
+   */
+  private importAfterRelay (peer: PeerId, block: Block): void {
+    const { chain, topics } = this.init
+    const proposer = toHex(block.header.header.proposer)
+    this.inFlight++
+    this.stats.afterRelay.started++
+    const imported = new Promise<void>((resolve) => { setImmediate(resolve) }).then(async () => await chain.importBlock(block, { peer: peer.toString() }))
+    const done = imported.then((r) => {
+      this.stats.afterRelay.imported++
+      this.init.onBlockImported(peer, r.node)
+    }, (err: unknown) => {
+      const reason = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+      if (actionOf(err) === 'REJECT') {
+        this.stats.afterRelay.reject++
+        this.suspects.add(proposer)
+        this.init.onReject(peer, topics.block, `after relay: ${reason}`)
+        return
+      }
+      this.stats.afterRelay.ignore++
+      // [IGNORE] B-5: the parent went (pruned meanwhile); sync fetches what is missing
+      if (err instanceof ValidationError && err.rule === 'B-5') this.init.onUnknownParent(peer, block)
+      this.init.log.trace('block from %p ignored after relay: %s', peer, reason)
+    }).catch((err: unknown) => {
+      this.init.log.error('handling the import after relay failed: %s', (err as Error).message)
+    }).finally(() => {
+      this.inFlight--
+      this.importing.delete(proposer)
+    })
+    this.importing.set(proposer, done)
   }
 
   /** Tx topic: a batch is REJECTed if it is malformed or any transaction in it is (TX-1…TX-5, TX-9). */

@@ -1,8 +1,10 @@
 /**
  * The memecoin libp2p host: TCP, Noise, Yamux, identify, ping, gossipsub configured by
  * `gossipsubOptions`, mDNS (unless disabled), the memecoin service, and the dialer that libp2p 3
- * lacks (discovered peers: the lower peer id dials; bootstrap addresses: always dialed). Banned
- * peers and peers of another chain are refused by a connection gater that asks the service.
+ * lacks for discovered peers (the lower peer id dials). Bootstrap addresses go to the service,
+ * which dials them and re-dials every lost peer (reconnect.ts). Banned peers and peers of another
+ * chain are refused by a connection gater that asks the service. Liveness checks (libp2p's
+ * connection monitor, identify) tolerate event-loop stalls of STALL_TOLERANCE_MS.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
@@ -12,10 +14,9 @@ import { mdns } from '@libp2p/mdns'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
-import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import type { ChainService } from '../chain/service.ts'
-import { MDNS_INTERVAL_MS } from './constants.ts'
+import { CONNECTION_PING_INTERVAL_MS, CONNECTION_PING_TIMEOUT_MS, IDENTIFY_TIMEOUT_MS, MDNS_INTERVAL_MS } from './constants.ts'
 import { Dialer, type DialerInit } from './dialer.ts'
 import { gossipsubOptions } from './gossip-options.ts'
 import { MemecoinNetwork, type MemecoinNetworkComponents, type MemecoinNetworkInit } from './network.ts'
@@ -27,7 +28,7 @@ export interface HostOptions {
   listen?: string[]
   /** Multiaddrs announced instead of the listen addresses. */
   announce?: string[]
-  /** Bootstrap multiaddrs (with `/p2p/<peer id>`), dialed at start with bounded retries. */
+  /** Bootstrap multiaddrs (with `/p2p/<peer id>`): dialed at start and re-dialed whenever lost (not banned). */
   bootstrap?: string[]
   /** mDNS discovery on the LAN; default true. */
   mdns?: boolean
@@ -40,7 +41,7 @@ export interface HostOptions {
   network?: Omit<MemecoinNetworkInit, 'chain' | 'pubsub'>
   /** Overrides of the gossipsub options. */
   gossipsub?: Partial<GossipsubOpts>
-  /** Dial retry bounds. */
+  /** Dial retry bounds of discovered (mDNS) peers. */
   dialer?: DialerInit
   /** Start the node before returning; default true. */
   start?: boolean
@@ -57,6 +58,27 @@ export interface MemecoinServices extends Record<string, unknown> {
 /** A libp2p node running memecoin: `host.services.memecoin` is the network service. */
 export type MemecoinHost = Libp2p<MemecoinServices>
 
+/**
+ * Open libp2p connections at most (the connection manager prunes beyond it). Pinned to libp2p's
+ * current default (300) so a library upgrade cannot change the bound silently: every per-peer
+ * table of the network layer (rate-limit buckets, sync heads, gossip peer state) is bounded by
+ * the connected peers, i.e. by this. (Bitcoin Core allows 125 by default; memecoin keeps the
+ * library's value, so pinning it changes no behaviour.)
+ */
+export const MAX_CONNECTIONS = 300
+
+/**
+ * libp2p's connection monitor, tolerant of stalls: it pings every connection and aborts one whose
+ * ping times out. Its default timeout (adaptive, at least 5 s: loopback pings take ~1 ms) is shorter
+ * than the event-loop stalls of a big block import, so busy devnets lost every connection. The
+ * timeout stays below the interval: libp2p's ping protocol allows one outbound ping stream per
+ * connection and the monitor aborts the connection when a second ping cannot open its stream.
+ */
+export const CONNECTION_MONITOR = {
+  pingInterval: CONNECTION_PING_INTERVAL_MS,
+  pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS, maxTimeout: CONNECTION_PING_TIMEOUT_MS }
+} as const
+
 /** Builds (and by default starts) a memecoin libp2p node. */
 export async function createHost (options: HostOptions): Promise<MemecoinHost> {
   const chainIdHex = options.chain.chainIdHex
@@ -71,10 +93,11 @@ export async function createHost (options: HostOptions): Promise<MemecoinHost> {
     denyOutboundEncryptedConnection: async (peer, conn) => refused(peer) || (await extra?.denyOutboundEncryptedConnection?.(peer, conn) ?? false)
   }
   const services: Record<string, (components: any) => unknown> = {
-    identify: identify(),
-    ping: ping(),
+    identify: identify({ timeout: IDENTIFY_TIMEOUT_MS }),
+    // answers the monitor's pings; its own deadline (whole stream) must not be the shorter one
+    ping: ping({ timeout: CONNECTION_PING_TIMEOUT_MS }),
     pubsub: gossipsub(gossipsubOptions(chainIdHex, options.gossipsub)),
-    memecoin: (components: MemecoinNetworkComponents) => new MemecoinNetwork(components, { ...options.network, chain: options.chain })
+    memecoin: (components: MemecoinNetworkComponents) => new MemecoinNetwork(components, { ...options.network, chain: options.chain, ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}) })
   }
   if (options.mdns !== false) services.mdns = mdns({ interval: options.mdnsIntervalMs ?? MDNS_INTERVAL_MS })
   const node = await createLibp2p({
@@ -85,6 +108,8 @@ export async function createHost (options: HostOptions): Promise<MemecoinHost> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: gater,
+    connectionManager: { maxConnections: MAX_CONNECTIONS },
+    connectionMonitor: CONNECTION_MONITOR,
     services
   }) as unknown as MemecoinHost
   network = node.services.memecoin
@@ -97,7 +122,6 @@ export async function createHost (options: HostOptions): Promise<MemecoinHost> {
   discovery?.addEventListener('peer', (evt) => { dialer?.onDiscovered((evt as CustomEvent<PeerInfo>).detail) })
   node.addEventListener('start', () => {
     dialer = new Dialer(node, { ...options.dialer, isRefused: refused })
-    for (const a of options.bootstrap ?? []) dialer.dialBootstrap(multiaddr(a))
   })
   node.addEventListener('stop', () => {
     dialer?.stop()

@@ -21,8 +21,9 @@
  * `[serviceDependencies] = ['@libp2p/pubsub', '@libp2p/identify']`, so libp2p refuses to build a
  * node that lacks either. Gossipsub must be configured with `gossipsubOptions(chainIdHex)`
  * (StrictNoSign, message id = SHA-256(data), publishing to zero peers allowed, scoring for small
- * networks): the service refuses to start on a signing gossipsub. libp2p does not dial
- * discovered peers; `createHost` (host.ts) does, or the embedding application must.
+ * networks): the service refuses to start on a signing gossipsub. The service dials its
+ * `bootstrap` addresses and re-dials lost peers itself (reconnect.ts); libp2p does not dial
+ * discovered (mDNS) peers: `createHost` (host.ts) does, or the embedding application must.
  */
 import type { MemecoinNetworkComponents, MemecoinNetworkInit } from './network.ts'
 import { MemecoinNetwork } from './network.ts'

@@ -1,10 +1,12 @@
 /**
  * The memecoin libp2p service: gossip topics, the three request protocols, the status handshake
- * on every connection, sync, and the penalty book. It runs inside any libp2p 3 node that also
+ * on every connection, sync, the penalty book, and re-dialing of bootstrap and lost peers
+ * (reconnect.ts). It runs inside any libp2p 3 node that also
  * has a gossipsub service (found by name, `pubsub` unless `init.pubsub` says otherwise) and
  * identify; see index.ts for how to add it.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
   serviceCapabilities, serviceDependencies, type ComponentLogger, type Connection, type IdentifyResult, type Libp2pEvents,
   type Logger, type PeerId, type Startable, type StreamHandler, type StreamHandlerOptions, type TypedEventTarget
@@ -23,6 +25,7 @@ import { Gossip, type GossipStats } from './gossip.ts'
 import { PeerBook, type PeerBookInit } from './peer-book.ts'
 import { chainIdOfStatusProtocol, protocolsOf, topicsOf, type Protocols, type Topics } from './protocols.ts'
 import { RateLimiter } from './rate-limiter.ts'
+import { Reconnector, type ReconnectInit, type ReconnectStats } from './reconnect.ts'
 import { requestBlocksByHash, requestBlocksByRange, requestStatus } from './reqresp-client.ts'
 import { ReqRespServer, type Offence } from './reqresp-server.ts'
 import { NetworkError } from './stream-io.ts'
@@ -52,6 +55,13 @@ export interface MemecoinNetworkInit {
   sync?: Partial<SyncOptions>
   /** Penalty points, ban threshold and durations. */
   peerBook?: PeerBookInit
+  /**
+   * Bootstrap multiaddrs (with `/p2p/<peer id>`): dialed at start and re-dialed whenever they are
+   * lost (unless banned or of another chain), like Bitcoin Core's `-addnode`.
+   */
+  bootstrap?: string[]
+  /** Re-dialing of lost peers: target, backoff, timers (reconnect.ts). */
+  reconnect?: ReconnectInit
 }
 
 /** The registrar methods the service uses. */
@@ -64,6 +74,7 @@ export interface RegistrarLike {
 export interface ConnectionManagerLike {
   getConnections: (peerId?: PeerId) => Connection[]
   closeConnections: (peer: PeerId) => Promise<void>
+  openConnection: (peer: PeerId | Multiaddr, options?: { signal?: AbortSignal }) => Promise<Connection>
 }
 
 /** The libp2p components the service uses (services are looked up by name at start). */
@@ -93,6 +104,7 @@ export class MemecoinNetwork implements Startable {
   private readonly outbound: RateLimiter
   private readonly server: ReqRespServer
   private readonly sync: Sync
+  private readonly reconnector: Reconnector
   private readonly timeouts: { request: number, read: number, status: number }
   private readonly handshaking = new WeakSet<Connection>()
   private pubsub: GossipSub | undefined
@@ -141,6 +153,13 @@ export class MemecoinNetwork implements Startable {
       log: this.log,
       ...(init.sync !== undefined ? { options: init.sync } : {})
     })
+    this.reconnector = new Reconnector({
+      self: components.peerId.toString(),
+      connectedPeers: () => this.components.connectionManager.getConnections().filter((c) => c.status === 'open').map((c) => c.remotePeer.toString()),
+      dial: async (target, signal) => (await this.components.connectionManager.openConnection(target, { signal })).remotePeer,
+      isRefused: (peer) => this.peerBook.isRefused(peer),
+      log: this.log
+    }, (init.bootstrap ?? []).map(parseBootstrap), init.reconnect)
   }
 
   isStarted (): boolean { return this.started }
@@ -177,16 +196,19 @@ export class MemecoinNetwork implements Startable {
     })
     this.gossip.start()
     this.sync.start()
+    this.reconnector.start()
   }
 
   /** Unsubscribes while gossipsub still runs. */
   async beforeStop (): Promise<void> {
+    this.reconnector.stop()
     this.gossip?.stop()
   }
 
   /** Stops sync and removes handlers and listeners. */
   async stop (): Promise<void> {
     this.started = false
+    this.reconnector.stop()
     this.stopping.abort()
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
@@ -208,6 +230,12 @@ export class MemecoinNetwork implements Startable {
     return this.sync.peerChains().map((p: PeerChain) => ({ peerId: p.id.toString(), headHeight: p.headHeight, headSlot: p.headSlot, settledHeight: p.settledHeight }))
   }
 
+  /** Re-dial counters (dials started, dials failed). */
+  reconnectStats (): ReconnectStats { return this.reconnector.stats }
+
+  /** Peers remembered for re-dialing (bootstrap addresses included). */
+  knownPeers (): number { return this.reconnector.knownPeers() }
+
   /** Sync counters (requests, passes). */
   syncStats (): SyncStats { return this.sync.stats }
 
@@ -223,6 +251,8 @@ export class MemecoinNetwork implements Startable {
         out[`gossip_published_total{topic="${kind}"}`] = g.published[kind]
         for (const result of ['accept', 'ignore', 'reject'] as const) out[`gossip_messages_total{topic="${kind}",result="${result}"}`] = g.received[kind][result]
       }
+      // blocks relayed (or dropped as equivocations) before their import, by the import's outcome
+      for (const result of ['imported', 'ignore', 'reject'] as const) out[`gossip_block_imports_after_relay_total{result="${result}"}`] = g.afterRelay[result]
     }
     const s = this.sync.stats
     out.sync_range_requests_total = s.rangeRequests
@@ -231,6 +261,8 @@ export class MemecoinNetwork implements Startable {
     out.network_peers = this.peers()
     out.network_penalties_total = this.penalties
     out.network_bans_total = this.bans
+    out.network_redials_total = this.reconnector.stats.dials
+    out.network_redial_failures_total = this.reconnector.stats.failures
     return out
   }
 
@@ -353,11 +385,16 @@ export class MemecoinNetwork implements Startable {
 
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
-    if (this.peerBook.isRefused(connection.remotePeer.toString())) connection.close().catch(() => {})
+    if (this.peerBook.isRefused(connection.remotePeer.toString())) {
+      connection.close().catch(() => {})
+      return
+    }
+    this.reconnector.onConnected(connection.remotePeer)
   }
 
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
     this.sync.removePeer(evt.detail)
+    this.reconnector.onDisconnected(evt.detail)
   }
 
   private async handshake (connection: Connection): Promise<void> {
@@ -388,5 +425,14 @@ export class MemecoinNetwork implements Startable {
       throw new MemecoinError('ERR_NETWORK_CONFIG', `memecoin: no gossipsub service named '${name}' in the libp2p services (set init.pubsub)`)
     }
     return found as GossipSub
+  }
+}
+
+/** A bootstrap multiaddr, or ERR_NETWORK_CONFIG with a one-line message. */
+function parseBootstrap (addr: string): Multiaddr {
+  try {
+    return multiaddr(addr)
+  } catch (err) {
+    throw new MemecoinError('ERR_NETWORK_CONFIG', `invalid bootstrap address '${addr}': ${(err as Error).message}`)
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Gossip between real nodes on 127.0.0.1: a block produced on one node and a batch of local
  * transactions reach the others through gossipsub and are imported by their ChainServices, over
- * two nodes and over a line of three (the middle node validates, then forwards).
+ * two nodes and over a line of three (the middle node checks, forwards, then imports); a block
+ * whose header passes the checks before relay but whose body is invalid is relayed once, then
+ * refused by every import, and costs its sender (SPEC §12, before and after relay).
  */
 import { expect } from 'chai'
 import { toHex } from '../../src/core/bytes.ts'
@@ -9,6 +11,14 @@ import { slotStart } from '../../src/core/consensus.ts'
 import type { Block } from '../../src/core/types.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
 import { decodeTx } from '../../src/wire/tx.ts'
+import { sha256 } from '../../src/core/hash.ts'
+import { utf8 } from '../../src/core/bytes.ts'
+import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
+import type { BlockHeader } from '../../src/core/types.ts'
+import { encodeBlock } from '../../src/wire/block.ts'
+import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
+import { PENALTY } from '../../src/network/constants.ts'
+import { startRawPeer } from './raw-peer.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import type { ChainService } from '../../src/chain/service.ts'
 import type { MemecoinHost } from '../../src/network/host.ts'
@@ -122,5 +132,78 @@ describe('network: gossip', function () {
     expect(cc.chain.getNode(x2.header.hash), 'C never received X2').to.equal(undefined)
     // B observed the equivocation too; its evidence is the same message (same bytes, same id)
     expect(c.services.memecoin.gossipStats()?.received.evidence.accept).to.equal(1)
+  })
+
+  it('a block valid but for its state root is relayed, then refused by every import: the sender pays, the proposer turns suspect', async () => {
+    const net = makeNet()
+    const [ca, cb] = [await openChain(net), await openChain(net)]
+    const a = await startHost(ca)
+    const b = await startHost(cb)
+    await connect(a, b)
+    await meshed([a, b], [1, 1])
+    const hostile = await startRawPeer(ca.chainIdHex)
+    const pubsub = hostile.services.pubsub
+    if (pubsub === undefined) throw new Error('raw peer without gossipsub')
+    await connect(hostile, a)
+    const topic = a.services.memecoin.topics.block
+    await waitFor('the hostile peer to see A\'s subscription', () => pubsub.getSubscribers(topic).some((p) => p.equals(a.peerId)))
+
+    // the (only, hence hostile) validator's blocks, made off the network on genesis, one with a
+    // wrong state root: every rule but B-12 holds, so only an import can tell
+    const offline = await openChain(net)
+    const led = (from: bigint): Block => {
+      for (let slot = from; slot < from + 200n; slot++) {
+        const blk = produceBlock(offline.chain, net.validator, slot, [])
+        if (blk !== undefined) {
+          if (slotStart(slot, net.params) > net.clock.t) net.clock.t = slotStart(slot, net.params)
+          return blk
+        }
+      }
+      throw new Error('no led slot')
+    }
+    const badStateRoot = (blk: Block, label: string): Uint8Array => {
+      const h: BlockHeader = { ...blk.header.header, stateRoot: sha256(utf8(label)) }
+      const hb = encodeHeader(h)
+      return encodeBlock(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, net.validator.privateKey)), [])
+    }
+    const stats = (h: MemecoinHost): NonNullable<ReturnType<MemecoinHost['services']['memecoin']['gossipStats']>> => {
+      const g = h.services.memecoin.gossipStats()
+      if (g === undefined) throw new Error('no gossip stats')
+      return g
+    }
+    const points = (h: MemecoinHost, of: MemecoinHost | typeof hostile): number => h.services.memecoin.peerScore(of.peerId).penalty
+    const x1 = led(1n)
+    await pubsub.publish(topic, badStateRoot(x1, 'bad 1'))
+    // A: ACCEPT (relayed), then its import refuses it: the sender pays a gossip REJECT
+    await waitFor('A to refuse it after relay', () => stats(a).afterRelay.reject === 1)
+    expect(stats(a).received.block).to.deep.equal({ accept: 1, ignore: 0, reject: 0 })
+    expect(points(a, hostile)).to.be.closeTo(PENALTY.gossipReject, 0.1)
+    // B got it from A, refused it in its import too, and charges A (the relayer) once
+    await waitFor('B to refuse it after relay', () => stats(b).afterRelay.reject === 1)
+    expect(points(b, a)).to.be.closeTo(PENALTY.gossipReject, 0.1)
+    expect(ca.chain.head.height).to.equal(0n)
+    expect(cb.chain.head.height).to.equal(0n)
+
+    // the proposer is now a suspect: its next block is imported before relay, REJECTed by A's
+    // validator, and never reaches B, so an honest relayer pays for at most one block per proposer
+    const x2 = led(x1.header.header.slot + 1n)
+    await pubsub.publish(topic, badStateRoot(x2, 'bad 2'))
+    await waitFor('A to REJECT it before relay', () => stats(a).received.block.reject === 1)
+    expect(stats(a).afterRelay.started).to.equal(1)
+    expect(points(a, hostile)).to.be.closeTo(2 * PENALTY.gossipReject, 0.2)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(stats(b).received.block).to.deep.equal({ accept: 1, ignore: 0, reject: 0 })
+    expect(stats(b).afterRelay.started).to.equal(1)
+    expect(points(b, a)).to.be.at.most(PENALTY.gossipReject)
+    expect(b.services.memecoin.isRefused(a.peerId)).to.equal(false)
+
+    // a valid block of the suspect proposer is still accepted (imported first) and relayed
+    const x3 = led(x2.header.header.slot + 1n)
+    await pubsub.publish(topic, x3.bytes)
+    await waitFor('B to import the valid block', () => cb.chain.head.hex === toHex(x3.header.hash))
+    expect(ca.chain.head.hex).to.equal(toHex(x3.header.hash))
+    expect(stats(a).received.block.accept).to.equal(2)
+    expect(a.getConnections(b.peerId)).to.have.length(1)
+    await offline.close()
   })
 })

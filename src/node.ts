@@ -120,6 +120,8 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
     : createApiServer({
       chain,
       network,
+      // the transaction index lives in the node's Store (LevelDB, or the in-memory node's MemoryStore)
+      store,
       host: opts.api?.host ?? '127.0.0.1',
       port: opts.api?.port ?? 0,
       log,

@@ -17,8 +17,6 @@ export const DEFAULT_SSE_HEARTBEAT_MS = 15_000
 export const MAX_SSE_BUFFERED_BYTES = 1024 * 1024
 /** Reconnection delay suggested to SSE clients (the `retry:` field). */
 export const SSE_RETRY_MS = 3_000
-/** Transaction ids remembered with the block that includes them (oldest evicted first). */
-export const DEFAULT_TX_INDEX_MAX = 100_000
 /** `GET /blocks`: default and maximum page size. */
 export const DEFAULT_BLOCKS_PAGE = 20
 export const MAX_BLOCKS_PAGE = 100

@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IntervalHistogram } from 'node:perf_hooks'
 import type { ChainService, ChainServiceInit } from '../chain/service.ts'
+import type { TxIndex } from '../chain/tx-index.ts'
 import type { EventHub } from './events.ts'
 import type { RecentBlocks } from './forks.ts'
 import type { Histogram, HistogramSnapshot } from './metrics.ts'
-import type { TxIndex } from './tx-index.ts'
 
 /** What the API reads from the network layer (all optional to implement beyond peers and sync). */
 export interface ApiNetwork {
@@ -33,6 +33,7 @@ export type ApiLog = NonNullable<ChainServiceInit['log']>
 export interface ApiContext {
   chain: ChainService
   network?: ApiNetwork
+  /** Which block includes a transaction (disk-backed; reads are asynchronous). */
   txIndex: TxIndex
   /** Recently imported blocks (any branch), to find side branches for `GET /forks`. */
   recent: RecentBlocks

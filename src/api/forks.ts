@@ -3,7 +3,8 @@
  * from the chain; side blocks are found through the blocks this server saw imported (the chain
  * indexes blocks by hash only), kept while the chain still holds them (`getNode`): a side block
  * the chain pruned (its fork point fell below the settled height) disappears from the answer.
- * Side blocks imported before the server was created are not known (they are not persisted).
+ * Side blocks imported before the server was created are not known (they are not persisted), nor
+ * are side blocks more than MAX_FORK_WINDOW heights below the head (no window reaches them).
  */
 import { addressOf } from '../core/address.ts'
 import { fromHex, toHex } from '../core/bytes.ts'
@@ -36,26 +37,48 @@ function infoOf (sh: SignedHeader): BlockInfo {
   return { hash: toHex(sh.hash), parentHash: toHex(h.parentHash), height: h.height, slot: h.slot.toString(), proposer: addressOf(h.proposer), txCount: h.txCount }
 }
 
-/** The last `max` blocks imported (any branch), by hash, oldest first. */
+/**
+ * Blocks imported (any branch) at heights `GET /forks` can still show, by hash, oldest first: at
+ * most `max`, and none below the floor `prune` sets (the head's height - MAX_FORK_WINDOW + 1), so
+ * its size follows the fork rate of the last MAX_FORK_WINDOW heights, not the node's uptime.
+ */
 export class RecentBlocks {
   private readonly map = new Map<string, BlockInfo>()
+  private floor = 0n
   constructor (readonly max: number) {}
 
-  /** Remembers a block of the tree (genesis, which has no block, is skipped). */
+  /** Number of blocks remembered. */
+  get size (): number { return this.map.size }
+
+  /** Remembers a block of the tree (genesis, which has no block, and blocks below the floor are skipped). */
   add (node: BlockNode): void {
     const sh = node.block?.header
-    if (sh === undefined || this.map.has(node.hex)) return
+    if (sh === undefined || sh.header.height < this.floor || this.map.has(node.hex)) return
     this.map.set(node.hex, infoOf(sh))
     while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
+  }
+
+  /** Forgets the blocks below `minHeight` and skips them from now on. */
+  prune (minHeight: bigint): void {
+    this.floor = minHeight
+    for (const [hex, b] of this.map) if (b.height < minHeight) this.map.delete(hex)
   }
 
   values (): IterableIterator<BlockInfo> { return this.map.values() }
 }
 
-/** Feeds `ctx.recent` from the chain: every imported block, and blocks a reorg undid. */
+/** Lowest height `GET /forks` can show with a head at `headHeight` (its widest window). */
+export function forkFloor (headHeight: bigint): bigint {
+  return headHeight - BigInt(MAX_FORK_WINDOW) + 1n
+}
+
+/** Feeds `ctx.recent` from the chain: every imported block, and blocks a reorg undid; prunes on each head change. */
 export function trackBlocks (ctx: ApiContext): void {
   ctx.chain.on('block', (e) => { ctx.recent.add(e.node) })
-  ctx.chain.on('head', (c) => { for (const n of c.undone) ctx.recent.add(n) })
+  ctx.chain.on('head', (c) => {
+    for (const n of c.undone) ctx.recent.add(n)
+    ctx.recent.prune(forkFloor(c.head.height))
+  })
 }
 
 /**

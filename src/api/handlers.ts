@@ -79,7 +79,7 @@ export function getPeers (ctx: ApiContext, r: ApiRequest): void {
   sendJson(r.res, 200, { count: peers?.length ?? net.peers, syncing: net.syncing, ...(peers !== undefined ? { peers } : {}) })
 }
 
-/** `GET /txs/:id[?format=hex]`: pending in the mempool, or included in a recently indexed block. */
+/** `GET /txs/:id[?format=hex]`: pending in the mempool, or included in a canonical block (the transaction index). */
 export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const id = parseHash(r.params[0] as string, 'transaction id', 'ERR_BAD_TX_ID')
   const format = parseFormat(r.url)
@@ -89,12 +89,12 @@ export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
     sendJson(r.res, 200, { id: idHex, status: 'pending', ...(format === 'hex' ? { hex: toHex(pending.bytes) } : { tx: txJson(pending) }) })
     return
   }
-  const loc = ctx.txIndex.get(idHex)
+  const loc = await ctx.txIndex.get(id)
   const found = loc === undefined ? undefined : await blockByHash(ctx.chain, fromHex(loc.blockHash))
   const tx = loc === undefined ? undefined : found?.block.txs[loc.index]
   if (loc === undefined || found === undefined || tx === undefined || toHex(tx.id) !== idHex) {
-    const oldest = ctx.txIndex.oldestHeight
-    throw notFound(`transaction not in the mempool nor in the indexed blocks${oldest !== undefined ? ` (heights ${oldest} and above)` : ''}`)
+    const st = ctx.txIndex.status()
+    throw notFound(`transaction not in the mempool nor in the indexed blocks (heights up to ${st.height}${st.catchingUp ? ', the index is catching up' : ''})`)
   }
   const placement = await placementOf(ctx.chain, found.block.header)
   sendJson(r.res, 200, {
@@ -160,6 +160,20 @@ export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
 }
 
 /**
+ * The bytes of a transaction's hex: plain even-length hex is decoded in one pass (Buffer stops at
+ * the first non-hex pair, so a shorter result means "not plain hex"); anything else goes through
+ * parseHex, which accepts or refuses it exactly as before.
+ */
+function txBytesOfHex (hex: string): Uint8Array {
+  if (hex.length > 0 && (hex.length & 1) === 0) {
+    const b = Buffer.from(hex, 'hex')
+    // a plain Uint8Array view (Buffer's slice() would share memory where callers expect a copy)
+    if (b.length * 2 === hex.length) return new Uint8Array(b.buffer, b.byteOffset, b.length)
+  }
+  return parseHex(hex, 'tx')
+}
+
+/**
  * `POST /txs/batch` body `{"txs": ["<hex>", …]}` (≤ MAX_TX_BATCH): one mempool call for all, in
  * order (a sender's consecutive nonces may share a batch) → 200 `{results: [{id} | {error: {code,
  * message[, rule]}}]}`, one per transaction, `{id}` also when it was already pending. A malformed
@@ -185,7 +199,7 @@ export async function postTxBatch (ctx: ApiContext, r: ApiRequest): Promise<void
   const at: number[] = []
   list.forEach((hex: string, i) => {
     try {
-      bytes.push(parseHex(hex, 'tx'))
+      bytes.push(txBytesOfHex(hex))
       at.push(i)
     } catch (err) {
       const e = err as ApiError
@@ -316,7 +330,8 @@ export function getMetrics (ctx: ApiContext, r: ApiRequest): void {
   }
   w.gauge('memecoin_api_sse_clients', 'Connected server-sent-event clients.', ctx.hub.size)
     .counter('memecoin_api_sse_dropped_total', 'Event-stream clients dropped for reading too slowly.', ctx.hub.dropped)
-    .gauge('memecoin_api_tx_index_entries', 'Transactions indexed for GET /txs/:id.', ctx.txIndex.size)
+    .gauge('memecoin_api_tx_index_entries', 'Transactions in the transaction index (GET /txs/:id), persisted with it.', ctx.txIndex.status().entries)
+    .gauge('memecoin_api_tx_index_height', 'Height of the block the transaction index reflects (the head when in step).', ctx.txIndex.status().height)
   for (const [code, n] of [...ctx.responses].sort((a, b) => a[0] - b[0])) {
     w.counter('memecoin_api_responses_total', 'API responses by HTTP status.', n, `{code="${code}"}`)
   }

@@ -1,16 +1,16 @@
 /**
- * `GET /accounts/:address/txs`: an account's recent history from the API's transaction index
- * (transactions it sent, received, or that slashed it) and its transactions in the mempool.
+ * `GET /accounts/:address/txs`: an account's history from the transaction index (transactions it
+ * sent, received, or that slashed it; src/chain/tx-index.ts) and its transactions in the mempool.
  */
 import { encodeAddress } from '../core/address.ts'
 import { bytesEqual, fromHex, toHex } from '../core/bytes.ts'
 import type { Block } from '../core/types.ts'
+import { accountsOf } from '../chain/tx-index.ts'
 import { blockByHash } from './blocks.ts'
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from './constants.ts'
 import type { ApiContext, ApiRequest } from './context.ts'
 import { sendJson } from './http.ts'
 import { parseAddress, parseIntParam } from './params.ts'
-import { accountsOf } from './tx-index.ts'
 import { txJson, type TxJson } from './views.ts'
 
 /** One included transaction of an account's history. */
@@ -25,20 +25,21 @@ export interface HistoryItemJson {
 
 /**
  * `GET /accounts/:address/txs?limit=` (1–100, default 20) → `{address, height, headHash, total,
- * oldestIndexedHeight, txs: HistoryItemJson[], pending: TxJson[]}`: included transactions newest
- * first (`total`: how many the index holds for the account; the index covers heights from
- * `oldestIndexedHeight`, null when empty), and up to `limit` mempool transactions that involve it.
+ * oldestIndexedHeight, indexedHeight, txs: HistoryItemJson[], pending: TxJson[]}`: included
+ * transactions newest first (`total`: how many the index holds for the account, a count it keeps
+ * per account), and up to `limit` mempool transactions that involve it. The index is complete:
+ * it covers every block from genesis (`oldestIndexedHeight` is "0") up to `indexedHeight` (the
+ * head, unless it is catching up after a start).
  */
 export async function getAccountTxs (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const id = parseAddress(r.params[0] as string)
   const limit = parseIntParam(r.url, 'limit', DEFAULT_HISTORY_PAGE, 1, MAX_HISTORY_PAGE)
   const svc = ctx.chain
   const idHex = toHex(id)
-  // one synchronous view: head, index and mempool; blocks are read afterwards
+  // the index first (it answers after its queued batches), then one synchronous view of head and mempool
+  const [locations, total] = await Promise.all([ctx.txIndex.forAccount(id, limit), ctx.txIndex.countFor(id)])
+  const indexed = ctx.txIndex.status()
   const head = svc.chain.head
-  const locations = ctx.txIndex.forAccount(idHex, limit)
-  const total = ctx.txIndex.countFor(idHex)
-  const oldest = ctx.txIndex.oldestHeight
   const pending: TxJson[] = svc.mempool.pending(id).map(txJson)
   const seen = new Set(pending.map((t) => t.id))
   for (const tx of svc.mempool.all()) {
@@ -66,7 +67,8 @@ export async function getAccountTxs (ctx: ApiContext, r: ApiRequest): Promise<vo
     height: head.height.toString(),
     headHash: head.hex,
     total,
-    oldestIndexedHeight: oldest === undefined ? null : oldest.toString(),
+    oldestIndexedHeight: '0',
+    indexedHeight: indexed.height.toString(),
     txs,
     pending: pending.slice(0, limit)
   })

@@ -14,8 +14,9 @@
  *   [, next]}`: newest first without `from`; ascending from `from` with `next` otherwise.
  * - `GET /txs/:id[?format=hex]` → `{id, status: 'pending', tx | hex}` or `{id, status: 'included',
  *   blockHash, height, index, canonical, settled, confirmations, tx | hex}`. Included transactions
- *   are found through a bounded index (the last 100,000 by default, built from head changes since
- *   the server was created plus the blocks held in memory): older ones give 404.
+ *   are found through the node's transaction index, kept in its store (src/chain/tx-index.ts): it
+ *   covers every canonical block from genesis up to its marker, so only a transaction the index
+ *   has not reached yet (catching up after a start) gives 404 for an included transaction.
  * - `POST /txs` body `{"tx": "<hex>"}` (application/json) or bare hex (text/plain) → 202 `{id}`
  *   (entered the mempool), 200 `{id}` (already pending), 400 with the protocol code
  *   (ERR_BAD_SIGNATURE, ERR_NONCE_TOO_LOW, ERR_INSUFFICIENT_BALANCE, … and `rule`), 429
@@ -28,7 +29,7 @@
  * - `GET /validators` → `{height, epoch, totalStake, activeTotalStake, validators: [{address,
  *   stake, share, activeStake, activeShare}]}` (`active*`: the epoch's leader-election stakes).
  * - `GET /accounts/:address/txs[?limit=]` (1–100, default 20) → `{address, height, headHash,
- *   total, oldestIndexedHeight, txs: [{blockHash, height, index, confirmations, tx: TxJson}],
+ *   total, oldestIndexedHeight ("0"), indexedHeight, txs: [{blockHash, height, index, confirmations, tx: TxJson}],
  *   pending: TxJson[]}`: the account's transactions (sent, received, or slashing it) from the
  *   transaction index, newest first, and those of the mempool that involve it.
  * - `GET /forks[?limit=]` (1–100, default 30) → `{head: {hash, height}, settledHeight, from,

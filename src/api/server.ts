@@ -1,7 +1,8 @@
 /**
  * The HTTP API server (node:http, no framework): a fixed route table, JSON errors with stable
  * codes, bounded bodies and event streams, and start/stop that also close keep-alive and SSE
- * connections. The chain's events feed the transaction index and the event stream.
+ * connections. The chain's events feed the event stream; the transaction index (src/chain/tx-index.ts)
+ * runs with the server.
  */
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -9,9 +10,11 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { addressOf } from '../core/address.ts'
 import { toHex } from '../core/bytes.ts'
 import type { ChainService } from '../chain/service.ts'
+import { TxIndex, chainSource } from '../chain/tx-index.ts'
+import { MemoryStore, type Store } from '../storage/store.ts'
 import { getBlock, listBlocks } from './blocks.ts'
 import {
-  DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_TX_INDEX_MAX,
+  DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS,
   HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
 } from './constants.ts'
 import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './context.ts'
@@ -23,7 +26,6 @@ import { getAccountTxs } from './history.ts'
 import { sendError } from './http.ts'
 import { Histogram, type HistogramSnapshot } from './metrics.ts'
 import { getExplorerFile } from './static.ts'
-import { TxIndex } from './tx-index.ts'
 
 /** Options of `createApiServer`. */
 export interface ApiServerInit {
@@ -40,8 +42,13 @@ export interface ApiServerInit {
   maxSseClients?: number
   /** Event-stream heartbeat period (default 15 s). */
   sseHeartbeatMs?: number
-  /** Transactions remembered for `GET /txs/:id` (default 100,000). */
-  txIndexSize?: number
+  /**
+   * The chain's Store: the transaction index for `GET /txs/:id` and `GET /accounts/:a/txs` is
+   * kept there under its own keys (src/chain/tx-index.ts), runs while the server runs, and
+   * catches up at start. Without it the index lives in a MemoryStore of the server's own (tests,
+   * embedders): it then grows in memory with the chain.
+   */
+  store?: Store
   /** Block import durations for `/metrics`, if the composition root measures them. */
   blockImportSeconds?: () => HistogramSnapshot | undefined
 }
@@ -102,7 +109,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const log: ApiLog = init.log ?? (() => {})
   const ctx: ApiContext = {
     chain: init.chain,
-    txIndex: new TxIndex(init.txIndexSize ?? DEFAULT_TX_INDEX_MAX),
+    txIndex: new TxIndex({ store: init.store ?? new MemoryStore(), chain: chainSource(init.chain, init.store), log }),
     recent: new RecentBlocks(RECENT_BLOCKS_MAX),
     hub: new EventHub({ maxClients: init.maxSseClients ?? DEFAULT_MAX_SSE_CLIENTS, heartbeatMs: init.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS }),
     maxBodyBytes: init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -154,6 +161,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   /** Binds a fresh server (after any stop in progress) and starts the event hub. */
   const listen = async (): Promise<{ host: string, port: number }> => {
     if (stopping !== undefined) await stopping
+    // its first catch-up tick (bounded) before serving; the rest runs in the background
+    await ctx.txIndex.start()
     const srv = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, handle)
     srv.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
     srv.maxConnections = MAX_CONNECTIONS
@@ -175,6 +184,9 @@ export function createApiServer (init: ApiServerInit): ApiServer {
         srv.off('error', onError)
         resolve()
       })
+    }).catch(async (err: unknown) => {
+      await ctx.txIndex.stop()
+      throw err
     })
     srv.on('error', (err) => { log('error', 'API server error', { error: err.message }) })
     const addr = srv.address() as AddressInfo
@@ -217,6 +229,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
         timer.unref()
         await closed
         clearTimeout(timer)
+        await ctx.txIndex.stop()
         server = undefined
         bound = undefined
         log('info', 'API stopped')
@@ -247,21 +260,11 @@ function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
   sendError(res, apiErr, headers)
 }
 
-/** Keeps the transaction index and the event stream in step with the chain. */
+/** Keeps the event stream in step with the chain (the transaction index follows it itself). */
 function indexChain (ctx: ApiContext): void {
   const chain = ctx.chain.chain
-  // Backfill from the canonical blocks held in memory (after a restart, the last ~k + 64).
-  const nodes = []
-  for (let h = chain.head.height; h >= 1n; h--) {
-    const n = chain.blockAt(h)
-    if (n?.block === undefined) break
-    nodes.push(n)
-  }
-  for (const n of nodes.reverse()) ctx.txIndex.addBlock(n)
-
   // ChainService has no `off`: these listeners live as long as the service.
   ctx.chain.on('head', (c) => {
-    ctx.txIndex.onHead(c)
     const oldHead = c.undone[0]
     if (oldHead !== undefined) {
       ctx.hub.broadcast('reorg', {

@@ -18,7 +18,6 @@ import type { ChainParams } from '../../src/core/params.ts'
 import { privateKeyFromEntropy, publicKeyOf } from '../../src/core/secp256k1.ts'
 import { decodeSmtProof, verifySmtProof } from '../../src/core/smt.ts'
 import type { Block } from '../../src/core/types.ts'
-import type { BlockNode } from '../../src/chain/chain.ts'
 import type { ValidatorKey } from '../../src/chain/producer.ts'
 import { ChainService } from '../../src/chain/service.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
@@ -30,7 +29,6 @@ import { decodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeAccount, encodeAccount } from '../../src/wire/messages.ts'
 import { createApiServer, type ApiServer } from '../../src/api/index.ts'
 import { MetricsWriter } from '../../src/api/metrics.ts'
-import { TxIndex } from '../../src/api/tx-index.ts'
 import { blockJsonParts, decimalRatio, txJson, type BlockSummaryJson } from '../../src/api/views.ts'
 import { streamJson } from '../../src/api/http.ts'
 import { TXS_PER_CHUNK } from '../../src/api/constants.ts'
@@ -668,25 +666,6 @@ describe('api: event-stream limit and stop()', function () {
 })
 
 describe('api: pieces', () => {
-  it('TxIndex keeps the newest entries and forgets undone blocks', () => {
-    const node = (hex: string, height: bigint, ids: string[]): BlockNode =>
-      ({ hex, height, block: { txs: ids.map((i) => ({ id: fromHex(i) })) } }) as unknown as BlockNode
-    const idx = new TxIndex(3)
-    const a = node('aa', 1n, ['01', '02'])
-    const b = node('bb', 2n, ['03', '04'])
-    idx.addBlock(a)
-    idx.addBlock(b)
-    expect(idx.size).to.equal(3)
-    expect(idx.get('01')).to.equal(undefined)
-    expect(idx.get('02')).to.deep.equal({ blockHash: 'aa', height: 1n, index: 1 })
-    expect(idx.oldestHeight).to.equal(1n)
-    const c = node('cc', 2n, ['04'])
-    idx.onHead({ head: c, undone: [b], applied: [c], included: [], orphaned: [], touchedAccounts: [], touchedSlashed: [] })
-    expect(idx.get('03')).to.equal(undefined)
-    expect(idx.get('04')).to.deep.equal({ blockHash: 'cc', height: 2n, index: 0 })
-    expect(idx.size).to.equal(2)
-  })
-
   it('a large block streams in chunks (with backpressure) and parses back whole', async () => {
     const net = devnet()
     const tx = decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: net.bob.address, amount: 1n }).bytes)

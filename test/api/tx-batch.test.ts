@@ -72,6 +72,16 @@ describe('api: POST /txs/batch', function () {
     expect(svc.mempool.size).to.equal(1)
   })
 
+  it('reads every hex spelling parseHex accepts (0x, upper case) and refuses the rest per entry', async () => {
+    const [a, b, c] = [0n, 1n, 2n].map(transfer) as [string, string, string]
+    const bad = ['', 'abc', a.slice(0, 10) + 'g' + a.slice(11), ' ' + a.slice(1), '0x']
+    const r = await post(JSON.stringify({ txs: [a, '0x' + b, c.toUpperCase(), ...bad] }))
+    expect(r.status).to.equal(200)
+    expect(r.body.results.slice(0, 3).map((x: { id: string }) => x.id)).to.deep.equal([a, b, c].map((h) => toHex(sha256(Buffer.from(h, 'hex')))))
+    expect(r.body.results.slice(3).map((x: { error: { code: string } }) => x.error.code)).to.deep.equal(bad.map(() => 'ERR_BAD_HEX'))
+    expect(svc.mempool.size).to.equal(3)
+  })
+
   it('refuses malformed requests as a whole', async () => {
     expect((await post('{"txs": []}')).body.error.code).to.equal('ERR_BAD_REQUEST')
     expect((await post('{"tx": "00"}')).body.error.code).to.equal('ERR_BAD_REQUEST')

@@ -486,7 +486,7 @@ function accountView (address) {
         table(['Block', 'Transaction', 'Kind', 'Counterparty', { text: 'Amount', class: 'num' }, { text: 'Fee', class: 'num' }, { text: 'Conf.', class: 'num' }], rows,
           'No transactions involving this account in the blocks this node has indexed.'),
         el('p', { class: 'card-foot' }, `${num(h.total)} indexed transaction${h.total === 1 ? '' : 's'}`,
-          h.oldestIndexedHeight !== null ? ` · the node's index covers heights from #${num(h.oldestIndexedHeight)}` : '')
+          h.indexedHeight !== undefined && h.indexedHeight !== null ? ` · the node's index covers heights #0–#${num(h.indexedHeight)}` : '')
       ], { id: 'account-history' }))
   }
   return { refresh }

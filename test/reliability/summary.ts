@@ -23,10 +23,22 @@ const DEFAULTS: Record<string, Figure> = {
   partitionsHealed: 0,
   clockSkewCases: 0,
   invalidInputClasses: null,
-  fuzzExecutionsPerDecoder: null
+  fuzzExecutionsPerDecoder: null,
+  // the short soak (soak.test.ts): MiB after forced GCs, growth from the warm-up to the end
+  soakMinutes: null,
+  soakPeakRssMiB: null,
+  soakPeakHeapMiB: null,
+  soakHeapGrowthPct: null
 }
 
-const figures = new Map<string, Figure>()
+/**
+ * One registry per process, kept on globalThis: this module can be evaluated twice in one run
+ * (seen with soak.test.ts, which imports createNode: mocha retries a test file whose require()
+ * failed with import(), and the first, partial load already ran this module), and the hook
+ * registered by the first copy must print what the second copy records.
+ */
+const shared = globalThis as { __memecoinReliabilityFigures?: Map<string, Figure> }
+const figures = shared.__memecoinReliabilityFigures ??= new Map<string, Figure>()
 
 /** Sets figure `key` to `value`. */
 export function record (key: string, value: Figure): void {

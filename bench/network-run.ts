@@ -1,7 +1,11 @@
 /**
- * Runs the network benchmarks: `npx tsx bench/network-run.ts [--json] [--quick] [--only gossip,sync,load]`.
+ * The network benchmarks with knobs for investigation (`npm run bench` runs them, with the core
+ * ones, at their defaults): `npx tsx bench/network-run.ts [--json] [--quick] [--only gossip,sync,load]`.
  * Prints a table per benchmark (figure, baseline, ratio) and, last, one JSON line of every result.
  * `--quick` scales every benchmark down (fewer blocks, 200 sync blocks, a 20 s load) and says so.
+ * Load options: `--seconds S`, `--rate TX_PER_S`, `--slot-ms MS`, `--keep` (keep the
+ * temp dir with the node logs), `--cpu-prof DIR` (a V8 CPU profile of every node
+ * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`).
  */
 import { benchDevnetLoad, benchGossip, benchSync, type BenchResult } from './network.ts'
 
@@ -10,6 +14,19 @@ const quick = args.includes('--quick')
 const json = args.includes('--json')
 const onlyAt = args.indexOf('--only')
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : ['gossip', 'sync', 'load']
+const valueOf = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined }
+const positive = (flag: string): number | undefined => {
+  const v = valueOf(flag)
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < 1) { console.error(`error: ${flag} must be a positive integer`); process.exit(2) }
+  return n
+}
+const loadSeconds = positive('--seconds')
+const loadRate = positive('--rate')
+const loadSlotMs = positive('--slot-ms')
+const cpuProfDir = valueOf('--cpu-prof')
+const keepDir = args.includes('--keep')
 
 function print (r: BenchResult): void {
   console.log(`\n== ${r.name}${quick ? ' (--quick: scaled down)' : ''}`)
@@ -35,6 +52,13 @@ const run = async (name: string, fn: () => Promise<BenchResult>): Promise<void> 
 
 await run('gossip', async () => await benchGossip(quick ? { blocks: 15 } : {}))
 await run('sync', async () => await benchSync(quick ? { blocks: 200 } : {}))
-await run('load', async () => await benchDevnetLoad(quick ? { seconds: 20 } : {}))
+await run('load', async () => await benchDevnetLoad({
+  ...(quick ? { seconds: 20 } : {}),
+  ...(loadSeconds !== undefined ? { seconds: loadSeconds } : {}),
+  ...(loadRate !== undefined ? { rate: loadRate } : {}),
+  ...(loadSlotMs !== undefined ? { slotMs: BigInt(loadSlotMs) } : {}),
+  ...(cpuProfDir !== undefined ? { cpuProfDir } : {}),
+  ...(keepDir ? { keepDir } : {})
+}))
 console.log(JSON.stringify({ quick, results }))
 process.exit(results.some((r) => r.notes.some((n) => n.startsWith('failed:'))) ? 1 : 0)

@@ -17,7 +17,6 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +28,7 @@ import { sha256 } from '../src/core/hash.ts'
 import { privateKeyFromEntropy, publicKeyOf } from '../src/core/secp256k1.ts'
 import { signingDigest, TX_DOMAIN } from '../src/core/signing.ts'
 import { writeGenesisFile } from '../src/chain/genesis.ts'
+import { freePorts } from '../src/cli/devnet.ts'
 import { encryptKeystore, writeKeystoreFile } from '../src/wallet/keystore.ts'
 import { decodeMessage } from '../src/wire/codec.ts'
 import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../src/wire/limits.ts'
@@ -99,18 +99,6 @@ function pct (xs: Float64Array | number[], p: number): number {
 }
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
-
-/** Distinct free TCP ports on 127.0.0.1 (held open together, then released for the children). */
-async function freePorts (n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, async () => await new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => resolve(s))
-  })))
-  const ports = servers.map((s) => (s.address() as { port: number }).port)
-  await Promise.all(servers.map(async (s) => await new Promise<void>((resolve) => s.close(() => resolve()))))
-  return ports
-}
 
 /** One JSON HTTP exchange over a keep-alive agent (bounded). */
 async function http (agent: Agent, url: string, body?: string): Promise<{ status: number, json: any }> {

@@ -166,7 +166,7 @@ function parseStatus (j: unknown): NodeStatus {
 }
 
 /** Distinct free TCP ports on 127.0.0.1 (all held open at once, then released for the children). */
-async function freePorts (n: number): Promise<number[]> {
+export async function freePorts (n: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: n }, async () => await new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)

@@ -19,7 +19,6 @@ import { actionOf, type ChainService, type GossipAction, type RelayCheck } from 
 import { ValidationError } from '../core/errors.ts'
 import { toHex } from '../core/bytes.ts'
 import type { Block } from '../core/types.ts'
-import { decodeBlock } from '../wire/block.ts'
 import { decodeEvidence, encodeEvidence } from '../wire/messages.ts'
 import { decodeTxBatch } from '../wire/tx.ts'
 import { BoundedSet } from '../chain/bounded.ts'
@@ -189,7 +188,7 @@ export class Gossip {
     const previous = this.importing.get(proposer)
     if (check.verdict === 'import' || this.suspects.has(proposer) || previous !== undefined) {
       await previous
-      return await this.importThenDecide(peer, check.block, msg.data)
+      return await this.importThenDecide(peer, check.block)
     }
     this.importAfterRelay(peer, check.block)
     // [ACCEPT] relay now; [IGNORE] B-14: a proposer's second block for a slot is imported, never relayed
@@ -197,7 +196,7 @@ export class Gossip {
   }
 
   /** Imports, then gives the verdict: the import's (B-1…B-14). */
-  private async importThenDecide (peer: PeerId, block: Block, bytes: Uint8Array): Promise<GossipAction> {
+  private async importThenDecide (peer: PeerId, block: Block): Promise<GossipAction> {
     try {
       const r = await this.init.chain.importBlock(block, { peer: peer.toString() })
       this.init.onBlockImported(peer, r.node)
@@ -205,7 +204,7 @@ export class Gossip {
       return r.equivocation === undefined ? 'ACCEPT' : 'IGNORE'
     } catch (err) {
       // [IGNORE] B-5: unknown parent; the orphan waits while sync fetches its ancestors
-      if (err instanceof ValidationError && err.rule === 'B-5') this.init.onUnknownParent(peer, tryDecode(bytes, this.init.chain))
+      if (err instanceof ValidationError && err.rule === 'B-5') this.init.onUnknownParent(peer, block)
       throw err
     }
   }
@@ -224,9 +223,12 @@ export class Gossip {
     this.stats.afterRelay.started++
     const imported = new Promise<void>((resolve) => { setImmediate(resolve) }).then(async () => await chain.importBlock(block, { peer: peer.toString() }))
     const done = imported.then((r) => {
+      // stopped meanwhile: the chain keeps the block, but the network no longer reports or penalises
+      if (!this.running) return
       this.stats.afterRelay.imported++
       this.init.onBlockImported(peer, r.node)
     }, (err: unknown) => {
+      if (!this.running) return
       const reason = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
       if (actionOf(err) === 'REJECT') {
         this.stats.afterRelay.reject++
@@ -269,13 +271,5 @@ export class Gossip {
     this.seenEvidence.add(key)
     await chain.addEvidence(a, b)
     return 'ACCEPT'
-  }
-}
-
-function tryDecode (bytes: Uint8Array, chain: ChainService): Block | undefined {
-  try {
-    return decodeBlock(bytes, chain.params)
-  } catch {
-    return undefined
   }
 }

@@ -533,6 +533,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
         importMsAvg: round(1000 * m('memecoin_block_import_seconds_sum') / m('memecoin_block_import_seconds_count'), 1),
         imports: m('memecoin_block_import_seconds_count'),
         reorgs: m('memecoin_reorgs_total'),
+        mempoolTrimmed: m('memecoin_mempool_trimmed_total'),
         lagP99Ms: round(1000 * m('nodejs_eventloop_lag_seconds{quantile="0.99"}'), 1),
         lagMaxMs: round(1000 * m('nodejs_eventloop_lag_max_seconds'), 1),
         penalties: m('memecoin_network_penalties_total'),

@@ -314,6 +314,7 @@ export function getMetrics (ctx: ApiContext, r: ApiRequest): void {
   if (net.targetHeight !== undefined) w.gauge('memecoin_sync_target_height', 'Height the node is syncing to.', net.targetHeight)
   w.gauge('memecoin_mempool_txs', 'Transactions in the mempool.', s.mempool)
     .gauge('memecoin_mempool_bytes', 'Wire bytes of the transactions in the mempool.', svc.mempool.bytes)
+    .counter('memecoin_mempool_trimmed_total', 'Valid pending transactions dropped after a head change to fit the mempool limits.', svc.mempool.trimmedAfterHead)
     .gauge('memecoin_orphan_blocks', 'Blocks waiting for their parent.', s.orphans)
     .counter('memecoin_blocks_imported_total', 'Blocks imported (any branch).', c.blocksImported)
     .counter('memecoin_txs_accepted_total', 'Transactions accepted into the mempool.', c.txsAccepted)

@@ -254,6 +254,7 @@ export class Mempool {
   /** Senders with pending evidence and how many: revalidated at every head (TX-9 windows move). */
   private readonly evidenceSenders = new Map<string, number>()
   private totalBytes = 0
+  private trimmed = 0
 
   constructor (init: MempoolInit) {
     this.ctx = { chainId: init.chainId, minFee: init.minFee }
@@ -265,6 +266,13 @@ export class Mempool {
       if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`mempool ${name} must be a positive integer`)
     }
   }
+
+  /**
+   * Valid pending transactions dropped after head changes to fit the limits (a reorg returned
+   * more than the pool holds; the cheapest run tails go), since creation: accepted transactions
+   * this node no longer holds, counted for operators.
+   */
+  get trimmedAfterHead (): number { return this.trimmed }
 
   /** Number of transactions held. */
   get size (): number { return this.byId.size }
@@ -471,6 +479,7 @@ export class Mempool {
       const top = this.tails.peek()
       if (top === undefined) break
       this.dropTail(top[0])
+      this.trimmed++
     }
   }
 

@@ -472,6 +472,7 @@ describe('chain/mempool: new heads and reorgs (onHead)', () => {
     m.onHead(v, { included: [], orphaned: o })
     // alice's second is unpayable (110 > 100); three remain valid, the cheapest (bob's) is trimmed
     expect(ids(m.all())).to.deep.equal(ids([o[0] as SignedTx, o[3] as SignedTx]))
+    expect(m.trimmedAfterHead, 'bob\'s valid transaction was dropped for room, and counted').to.equal(1)
   })
 
   it('revalidates the offender of an included slash and senders of pending evidence', () => {

@@ -325,18 +325,21 @@ export class ChainService {
   }
 
   private async importTimed (block: Block, source: Source): Promise<ImportResult> {
+    // Verdicts of a block's transactions are spent once it is refused or kept off the canonical
+    // chain (only pending transactions keep theirs), so the cache tracks the mempool
+    // (src/chain/sig-cache.ts); a canonical block's are forgotten with its head change.
+    const spend = (): void => { this.sigCache.forget(block.txs.filter((tx) => !this.mempool.has(tx.id))) }
     let result: ImportResult
     try {
       result = this.chain.importBlock(block)
     } catch (err) {
       if (err instanceof ValidationError && err.rule === 'B-5') this.log('debug', 'orphan block', { hash: toHex(block.header.hash).slice(0, 16) })
+      spend()
       throw err
     } finally {
       this.reportEquivocations()
-      // verdicts of a block's transactions are spent (side branch, refused, or included): only
-      // pending transactions keep theirs, so the cache tracks the mempool (src/chain/sig-cache.ts)
-      this.sigCache.forget(block.txs.filter((tx) => !this.mempool.has(tx.id)))
     }
+    if (this.chain.blockAt(result.node.height)?.hex !== result.node.hex) spend()
     await this.persistChanges()
     this.counters.blocksImported += 1 + result.adopted
     this.emit('block', { block, node: result.node, relay: result.equivocation === undefined, source })

@@ -8,31 +8,22 @@ import { expect } from 'chai'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { accountIdOf, addressOf } from '../../src/core/address.ts'
-import { toHex, utf8 } from '../../src/core/bytes.ts'
+import { addressOf } from '../../src/core/address.ts'
+import { toHex } from '../../src/core/bytes.ts'
 import { defaultDevnetGenesis } from '../../src/core/genesis.ts'
-import { sha256 } from '../../src/core/hash.ts'
-import { privateKeyFromEntropy, publicKeyOf } from '../../src/core/secp256k1.ts'
 import type { Block } from '../../src/core/types.ts'
 import { ChainService } from '../../src/chain/service.ts'
 import { LevelStore } from '../../src/storage/level.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { chainParamsOf } from '../../src/wire/genesis.ts'
 import { createApiServer, type ApiServer } from '../../src/api/index.ts'
-
-const MEME = 10n ** 8n
-
-function keyOf (label: string): { privateKey: Uint8Array, publicKey: Uint8Array, id: Uint8Array } {
-  const privateKey = privateKeyFromEntropy(sha256(utf8(label)))
-  const publicKey = publicKeyOf(privateKey)
-  return { privateKey, publicKey, id: accountIdOf(publicKey) }
-}
+import { keyFromLabel, MEME } from '../helpers/chain-fixture.ts'
 
 describe('api: the transaction index in the chain\'s store', function () {
   this.timeout(30_000)
-  const validator = keyOf('txindex-api:validator')
-  const faucet = keyOf('txindex-api:faucet')
-  const recipient = keyOf('txindex-api:recipient')
+  const validator = keyFromLabel('txindex-api:validator')
+  const faucet = keyFromLabel('txindex-api:faucet')
+  const recipient = keyFromLabel('txindex-api:recipient')
   const config = defaultDevnetGenesis({
     genesisTime: 1_700_000_000_000n,
     slotMs: 100n,

@@ -203,6 +203,9 @@ export class Reconnector {
       e.id ??= peer
       // connection:open has set connectedAt, unless the dial found a connection already open
       if (e.connectedAt === undefined && new Set(this.components.connectedPeers()).has(id)) e.connectedAt = this.timers.now()
+      // a dial that settles late (e.g. it raced a connection the other side opened, which has
+      // since closed) must not leave the peer waiting for the next check: look again now
+      this.wake()
     }, (err: Error) => {
       e.dialing = false
       this.stats.failures++

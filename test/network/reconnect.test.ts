@@ -164,7 +164,7 @@ describe('network: reconnecting lost peers', function () {
 
   describe('real nodes on 127.0.0.1', () => {
     afterEach(stopAll)
-    const fast = { reconnect: { baseDelayMs: 100, maxDelayMs: 1_000 } }
+    const fast = { reconnect: { baseDelayMs: 100, maxDelayMs: 1_000, checkIntervalMs: 1_000 } }
 
     it('a cut connection comes back, whichever side cut it (bootstrap peer and learned peer)', async () => {
       const net = makeNet()

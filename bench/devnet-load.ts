@@ -272,6 +272,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   let watcher: InclusionWatcher | undefined
+  let mempoolSampler: NodeJS.Timeout | undefined
   try {
     // 1. the chain: genesis, validator keystores (devnet scrypt cost), funded senders
     const label = `load-${Date.now()}`
@@ -387,6 +388,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
     const pauseUntil = new Array<number>(N).fill(0)
     const backoff = new Array<number>(N).fill(0)
     let retries = 0
+    const retryCodes = new Map<string, number>()
     let stopRetrying = false
     const queues: number[][] = Array.from({ length: N }, () => [])
     const heads = new Array<number>(N).fill(0)
@@ -420,6 +422,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
           const i = part[k] as number
           if (x.error === undefined) { accepted++; acceptedBySender[i % S] = (acceptedBySender[i % S] as number) + 1 } else if (RETRY.has(x.error.code) && (attempts[i] as number) < MAX_ATTEMPTS && !stopRetrying) {
             submitted[i] = -1
+            retryCodes.set(x.error.code, (retryCodes.get(x.error.code) ?? 0) + 1)
             again.push(i)
           } else {
             refused++
@@ -446,6 +449,13 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
         postNext(j)
       })
     }
+    // each node's mempool size, sampled once a second until the drain ends (a full pool is when reorg orphans overfill it)
+    const mempoolPeak = new Array<number>(N).fill(0)
+    mempoolSampler = setInterval(() => {
+      children.forEach((c, j) => {
+        void statusOf(c).then((st) => { mempoolPeak[j] = Math.max(mempoolPeak[j] as number, Number(st?.mempool ?? 0)) }, () => {})
+      })
+    }, 1000)
     const t0 = performance.now()
     let sent = 0
     while (sent < total) {
@@ -477,6 +487,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
     const drainBy = Date.now() + DRAIN_TIMEOUT_MS
     while (Date.now() < drainBy && !want.every((id) => seen.has(id))) await sleep(200)
     const tDrained = performance.now()
+    clearInterval(mempoolSampler)
     // heads agree (bounded), then the final word from node 0's chain
     let agree = false
     let final: any[] = []
@@ -498,13 +509,18 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
       const origin = new Map<string, number>()
       for (let i = 0; i < total; i++) origin.set(ids[i] as string, (i % S) % N)
       const where = new Map<string, number>()
+      const everywhere = new Map<string, number>()
       for (const id of lostIds.slice(0, 40)) {
-        const c = children[origin.get(id) as number] as Child
-        const r = await http(agent, `${c.api}/txs/${id}`).catch(() => ({ status: 0, json: {} }))
-        const k = r.status === 200 ? String(r.json.status) : `HTTP ${r.status}`
+        const seenBy = await Promise.all(children.map(async (c) => {
+          const r = await http(agent, `${c.api}/txs/${id}`).catch(() => ({ status: 0, json: {} }))
+          return r.status === 200 ? String(r.json.status) : `HTTP ${r.status}`
+        }))
+        const k = seenBy[origin.get(id) as number] as string
         where.set(k, (where.get(k) ?? 0) + 1)
+        const all = seenBy.join('/')
+        everywhere.set(all, (everywhere.get(all) ?? 0) + 1)
       }
-      notes.push(`lost transactions, as their origin node sees them (first 40): ${JSON.stringify(Object.fromEntries(where))}; mempools at the end: ${final.map((x) => x?.mempool).join('/')}`)
+      notes.push(`lost transactions, as their origin node sees them (first 40): ${JSON.stringify(Object.fromEntries(where))}; as nodes 0…${N - 1} see them: ${JSON.stringify(Object.fromEntries(everywhere))}; mempools at the end: ${final.map((x) => x?.mempool).join('/')}`)
     }
     // and by nonces: every sender's account nonce on node 0 moved by exactly what was accepted
     let nonceGap = 0
@@ -534,6 +550,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
         imports: m('memecoin_block_import_seconds_count'),
         reorgs: m('memecoin_reorgs_total'),
         mempoolTrimmed: m('memecoin_mempool_trimmed_total'),
+        mempoolOverflows: m('memecoin_mempool_overflows_total'),
         lagP99Ms: round(1000 * m('nodejs_eventloop_lag_seconds{quantile="0.99"}'), 1),
         lagMaxMs: round(1000 * m('nodejs_eventloop_lag_max_seconds'), 1),
         penalties: m('memecoin_network_penalties_total'),
@@ -576,11 +593,13 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
       peakRssMiBMinNode: Math.round(Math.min(...rss) / 2 ** 20)
     }
     if (refusals.size > 0) notes.push(`refusals: ${JSON.stringify(Object.fromEntries(refusals))}`)
+    notes.push(`retried by refusal code: ${JSON.stringify(Object.fromEntries(retryCodes))}; peak mempool per node (1 s samples): ${mempoolPeak.join('/')}`)
     notes.push(`${N} node processes (memecoin start, LevelDB, verifier workers) + this load generator on ${(await import('node:os')).availableParallelism()} cores; latency is submit → seen in node 0's canonical chain (SSE + GET /blocks/:h?format=hex)`)
     notes.push(`slot ${slotMs} ms, f = 1/2, maxBlockTxs ${genesis.params.maxBlockTxs}, maxBlockBytes ${genesis.params.maxBlockBytes}; peak RSS per node process (VmHWM): ${rss.map((r) => Math.round(r / 2 ** 20)).join('/')} MiB; target ≥ 2,000 tx/s included, 0 lost`)
     return { name: 'devnet-load', figures, baseline: { offeredTxPerS: rate }, ratios: { includedVsOffered: round(figures.includedTxPerS / rate, 3) }, notes }
   } finally {
     watcher?.stop()
+    clearInterval(mempoolSampler)
     const forced = await stopChildren(children)
     if (forced.length > 0) notes.push(`killed after ${STOP_GRACE_MS / 1000} s grace: ${forced.join(', ')}`)
     agent.destroy()

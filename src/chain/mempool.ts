@@ -5,6 +5,13 @@
  * paying transaction evicts the cheapest run tail. No clock and no randomness: every decision
  * depends only on the calls made, so two nodes fed the same calls hold the same pool.
  *
+ * Soft and hard limits: `add` keeps the pool within `maxTxs`, `maxBytes` and `maxPerSender` (the
+ * soft limits). A reorg's orphaned transactions were accepted before, and peers with full pools
+ * refuse them again, so `onHead` keeps them even when they overfill the pool, up to
+ * MEMPOOL_OVERFLOW_FACTOR times each limit (the hard bound); only beyond it are the cheapest run
+ * tails trimmed. While the pool is above a soft limit, `add` admits no new transaction (only a
+ * same-nonce replacement, which does not add one) and evicts nothing: blocks drain the overflow.
+ *
  * Design choices (see also the report in the issue):
  * - Nonce gaps are refused (`ERR_NONCE_GAP`), not queued: a future queue is unbounded work for
  *   anyone who can sign, and wallets and gossip batches deliver a sender's transactions in order.
@@ -27,6 +34,11 @@ export const MEMPOOL_MAX_TXS = 10_000
 export const MEMPOOL_MAX_BYTES = 16 * 1024 * 1024
 /** Default maximum pending transactions of one sender. */
 export const MEMPOOL_MAX_PER_SENDER = 64
+/**
+ * The hard bound as a multiple of the soft limits (count, bytes, per sender): how far a reorg's
+ * orphans may overfill the pool before valid transactions are trimmed.
+ */
+export const MEMPOOL_OVERFLOW_FACTOR = 2
 /** Replace-by-fee: the new fee must be ≥ old fee × RBF_BUMP_NUM / RBF_BUMP_DEN (and strictly higher). */
 export const RBF_BUMP_NUM = 11n
 /** Denominator of the replace-by-fee bump (10% bump). */
@@ -239,12 +251,18 @@ class KeyedHeap<V> {
 
 /** The transaction pool of one node (see the file comment for the rules). */
 export class Mempool {
-  /** Maximum number of transactions. */
+  /** Maximum number of transactions `add` fills the pool to (soft limit). */
   readonly maxTxs: number
-  /** Maximum total wire bytes. */
+  /** Maximum total wire bytes `add` fills the pool to (soft limit). */
   readonly maxBytes: number
-  /** Maximum pending transactions per sender. */
+  /** Maximum pending transactions per sender `add` admits (soft limit). */
   readonly maxPerSender: number
+  /** Hard bound on the count: reorg orphans may fill the pool up to here (MEMPOOL_OVERFLOW_FACTOR × maxTxs). */
+  readonly overflowTxs: number
+  /** Hard bound on the bytes (MEMPOOL_OVERFLOW_FACTOR × maxBytes). */
+  readonly overflowBytes: number
+  /** Hard bound on one sender's run (MEMPOOL_OVERFLOW_FACTOR × maxPerSender). */
+  readonly overflowPerSender: number
   private readonly ctx: TxRulesContext
   private view: AccountView
   private readonly runs = new Map<string, Run>()
@@ -255,6 +273,7 @@ export class Mempool {
   private readonly evidenceSenders = new Map<string, number>()
   private totalBytes = 0
   private trimmed = 0
+  private overflows = 0
 
   constructor (init: MempoolInit) {
     this.ctx = { chainId: init.chainId, minFee: init.minFee }
@@ -263,16 +282,26 @@ export class Mempool {
     this.maxBytes = init.maxBytes ?? MEMPOOL_MAX_BYTES
     this.maxPerSender = init.maxPerSender ?? MEMPOOL_MAX_PER_SENDER
     for (const [name, v] of [['maxTxs', this.maxTxs], ['maxBytes', this.maxBytes], ['maxPerSender', this.maxPerSender]] as const) {
-      if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`mempool ${name} must be a positive integer`)
+      if (!Number.isSafeInteger(v) || v < 1 || !Number.isSafeInteger(v * MEMPOOL_OVERFLOW_FACTOR)) throw new RangeError(`mempool ${name} must be a positive integer`)
     }
+    this.overflowTxs = MEMPOOL_OVERFLOW_FACTOR * this.maxTxs
+    this.overflowBytes = MEMPOOL_OVERFLOW_FACTOR * this.maxBytes
+    this.overflowPerSender = MEMPOOL_OVERFLOW_FACTOR * this.maxPerSender
   }
 
   /**
-   * Valid pending transactions dropped after head changes to fit the limits (a reorg returned
-   * more than the pool holds; the cheapest run tails go), since creation: accepted transactions
-   * this node no longer holds, counted for operators.
+   * Valid pending transactions dropped after head changes to fit the hard bounds (a reorg
+   * returned more than even the overflow holds: the cheapest run tails go; or a sender's run
+   * beyond overflowPerSender), since creation: accepted transactions this node no longer holds,
+   * counted for operators.
    */
   get trimmedAfterHead (): number { return this.trimmed }
+
+  /** True while the pool is above `maxTxs` or `maxBytes` (reorg orphans put it there); `add` then admits only replacements. */
+  get overflowing (): boolean { return this.byId.size > this.maxTxs || this.totalBytes > this.maxBytes }
+
+  /** Head changes that took the pool from within its soft limits to above them, since creation. */
+  get overflowsAfterHead (): number { return this.overflows }
 
   /** Number of transactions held. */
   get size (): number { return this.byId.size }
@@ -351,10 +380,16 @@ export class Mempool {
     // [IGNORE] TX-9: evidence still admissible (window, not already slashed), as far as the chain tells
     if (tx.kind === 'evidence' && view.evidenceAdmissible?.(tx) === false) throw ignore('TX-9', 'ERR_BAD_EVIDENCE', 'evidence no longer admissible')
 
-    // [IGNORE] TX-11: room by count and bytes, evicting only cheaper run tails of other senders
     const needCount = old === undefined ? 1 : 0
     const needBytes = tx.bytes.length - (old?.tx.bytes.length ?? 0)
-    const plan = this.planEviction(needCount, needBytes, tx.body.fee, entry.sender)
+    const overflowing = this.overflowing
+    // [IGNORE] TX-11: above the soft limits (reorg orphans) nothing new gets in and nothing is
+    // evicted; a replacement adds no transaction and may not take the bytes past the hard bound
+    if (overflowing && (needCount > 0 || this.totalBytes + needBytes > this.overflowBytes)) {
+      throw ignore('TX-11', 'ERR_MEMPOOL_FULL', 'mempool above its limits after a reorg; only replacements are admitted until blocks drain it', { fee: tx.body.fee.toString() })
+    }
+    // [IGNORE] TX-11: room by count and bytes, evicting only cheaper run tails of other senders
+    const plan = overflowing ? [] : this.planEviction(needCount, needBytes, tx.body.fee, entry.sender)
     if (plan === undefined) throw ignore('TX-11', 'ERR_MEMPOOL_FULL', 'mempool full and the fee does not beat the cheapest evictable transaction', { fee: tx.body.fee.toString() })
 
     for (const e of plan) this.dropTail(e.sender)
@@ -433,10 +468,12 @@ export class Mempool {
 
   /**
    * A new head (after a block or a reorg): drops included and no-longer-valid transactions,
-   * re-admits orphaned ones that are still valid, then trims to the limits. Revalidates only the
-   * senders the change touches (plus `touched` and senders with pending evidence).
+   * re-admits orphaned ones that are still valid — above the soft limits if need be — then trims
+   * to the hard bounds. Revalidates only the senders the change touches (plus `touched` and
+   * senders with pending evidence).
    */
   onHead (view: AccountView, change: HeadChange): void {
+    const wasOverflowing = this.overflowing
     this.view = view
     const affected = new Map<string, Uint8Array>()
     const mark = (id: Uint8Array): void => { affected.set(toHex(id), id) }
@@ -473,14 +510,15 @@ export class Mempool {
         if (run !== undefined) affected.set(key, run.id)
       }
     }
-    for (const [key, id] of affected) this.revalidate(key, id, orphans.get(key))
-    // [IGNORE] TX-11: orphans may overfill the pool; the cheapest tails go
-    while (this.byId.size > this.maxTxs || this.totalBytes > this.maxBytes) {
+    for (const [key, id] of affected) this.trimmed += this.revalidate(key, id, orphans.get(key))
+    // [IGNORE] TX-11: orphans may overfill the pool up to the hard bound; beyond it the cheapest tails go
+    while (this.byId.size > this.overflowTxs || this.totalBytes > this.overflowBytes) {
       const top = this.tails.peek()
       if (top === undefined) break
       this.dropTail(top[0])
       this.trimmed++
     }
+    if (!wasOverflowing && this.overflowing) this.overflows++
   }
 
   private entryOf (tx: SignedTx, idHex: string): Entry {
@@ -560,12 +598,13 @@ export class Mempool {
   /**
    * Rebuilds a sender's run against the view: its held transactions plus `extra` (orphaned ones,
    * a held transaction keeps its nonce), walked from the account nonce while each still pays.
-   * Everything after the first failure is dropped (keeping the run contiguous).
+   * Everything after the first failure is dropped (keeping the run contiguous), and everything
+   * beyond overflowPerSender. Returns how many still valid transactions that cap dropped.
    */
-  private revalidate (key: string, accountId: Uint8Array, extra: SignedTx[] = []): void {
+  private revalidate (key: string, accountId: Uint8Array, extra: SignedTx[] = []): number {
     const run = this.runs.get(key)
     const old = run?.entries ?? []
-    if (old.length === 0 && extra.length === 0) return
+    if (old.length === 0 && extra.length === 0) return 0
     const view = this.view
     const base = view.nonce(accountId)
     // A run holds consecutive nonces from run.base: without extra transactions the entry of
@@ -585,24 +624,34 @@ export class Mempool {
     const spendable = view.spendable(accountId)
     const stake = view.stake(accountId)
     const kept: Entry[] = []
+    // Σ of the walk so far, and of the kept prefix (they differ only past the cap)
     let cost = 0n
     let unstake = 0n
+    let keptCost = 0n
+    let keptUnstake = 0n
+    let capped = 0
     // [IGNORE] TX-6: from the account nonce, contiguous (lower nonces are stale or included)
-    for (let n = base; kept.length < this.maxPerSender; n++) {
+    for (let n = base; ; n++) {
       const e = byNonce.get(n)
       if (e === undefined) break
       // [IGNORE] TX-7, TX-8: the run stays payable; [IGNORE] TX-9: evidence stays admissible
       if (cost + e.cost > spendable || unstake + e.unstake > stake) break
       if (e.tx.kind === 'evidence' && view.evidenceAdmissible?.(e.tx) === false) break
-      kept.push(e)
       cost += e.cost
       unstake += e.unstake
+      // [IGNORE] TX-11: held and orphaned together may exceed maxPerSender (add admits no more
+      // then), up to the hard bound; the valid ones beyond it go, and are counted
+      if (kept.length >= this.overflowPerSender) { capped++; continue }
+      kept.push(e)
+      keptCost = cost
+      keptUnstake = unstake
     }
     const keep = new Set(kept)
     for (const e of old) if (!keep.has(e)) this.unindex(e)
     for (const e of kept) if (!this.byId.has(e.idHex)) this.index(e)
     if (kept.length === 0) this.runs.delete(key)
-    else this.runs.set(key, { id: accountId, base, entries: kept, cost, unstake })
+    else this.runs.set(key, { id: accountId, base, entries: kept, cost: keptCost, unstake: keptUnstake })
     this.refreshTail(key)
+    return capped
   }
 }

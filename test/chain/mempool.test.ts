@@ -465,12 +465,12 @@ describe('chain/mempool: new heads and reorgs (onHead)', () => {
     expect(m.has(b0.id)).to.equal(false)
   })
 
-  it('drops orphaned transactions that no longer pay, and trims to the limits', () => {
+  it('drops orphaned transactions that no longer pay, and trims to the hard bound', () => {
     const v = view([[alice, { balance: 100n }], [bob, { balance: 100n }], [carol, { balance: 100n }]])
-    const m = pool(v, { maxTxs: 2 })
+    const m = pool(v, { maxTxs: 1 })
     const o = [transfer(alice, 0n, 5n, 50n), transfer(alice, 1n, 5n, 50n), transfer(bob, 0n, 1n), transfer(carol, 0n, 9n)]
     m.onHead(v, { included: [], orphaned: o })
-    // alice's second is unpayable (110 > 100); three remain valid, the cheapest (bob's) is trimmed
+    // alice's second is unpayable (110 > 100); three remain valid, the hard bound is 2: the cheapest (bob's) is trimmed
     expect(ids(m.all())).to.deep.equal(ids([o[0] as SignedTx, o[3] as SignedTx]))
     expect(m.trimmedAfterHead, 'bob\'s valid transaction was dropped for room, and counted').to.equal(1)
   })
@@ -503,6 +503,170 @@ describe('chain/mempool: new heads and reorgs (onHead)', () => {
   })
 })
 
+describe('chain/mempool: reorg orphans above the limits (soft limits, hard bound)', () => {
+  const frank = acct('frank')
+  const gina = acct('gina')
+  const everyone = [alice, bob, carol, dave, erin, frank, gina]
+  const funded = (): FakeView => view(everyone.map((a) => [a, { balance: BIG, stake: BIG }]))
+
+  /** A pool with maxTxs 3, full with alice 5, bob 6, carol 7, then a reorg returning dave 1, erin 2, frank 3. */
+  function overfilled (): { v: FakeView, m: Mempool, held: SignedTx[], orphans: SignedTx[] } {
+    const v = funded()
+    const m = pool(v, { maxTxs: 3 })
+    const held = [transfer(alice, 0n, 5n), transfer(bob, 0n, 6n), transfer(carol, 0n, 7n)]
+    for (const t of held) m.add(t)
+    expect(m.overflowing).to.equal(false)
+    const orphans = [transfer(dave, 0n, 1n), transfer(erin, 0n, 2n), transfer(frank, 0n, 3n)]
+    m.onHead(v, { included: [], orphaned: orphans })
+    return { v, m, held, orphans }
+  }
+
+  it('hard bounds are twice the limits', () => {
+    const m = pool(funded(), { maxTxs: 3, maxBytes: 1000, maxPerSender: 5 })
+    expect([m.overflowTxs, m.overflowBytes, m.overflowPerSender]).to.deep.equal([6, 2000, 10])
+  })
+
+  it('keeps valid orphans that overfill a full pool, up to twice its count limit', () => {
+    const { m, held, orphans } = overfilled()
+    expect(ids(m.all()).sort()).to.deep.equal(ids([...held, ...orphans]).sort())
+    expect(m.size).to.equal(m.overflowTxs)
+    expect(m.overflowing).to.equal(true)
+    expect(m.trimmedAfterHead).to.equal(0)
+    expect(m.overflowsAfterHead).to.equal(1)
+  })
+
+  it('beyond the hard bound trims the cheapest run tails, and counts them', () => {
+    const v = funded()
+    const m = pool(v, { maxTxs: 3 })
+    const held = [transfer(alice, 0n, 5n), transfer(bob, 0n, 6n), transfer(carol, 0n, 7n)]
+    for (const t of held) m.add(t)
+    const d0 = transfer(dave, 0n, 9n)
+    const d1 = transfer(dave, 1n, 1n)
+    const e0 = transfer(erin, 0n, 2n)
+    const f0 = transfer(frank, 0n, 4n)
+    const g0 = transfer(gina, 0n, 8n)
+    m.onHead(v, { included: [], orphaned: [d0, d1, e0, f0, g0] })
+    // 8 valid, bound 6: d1 (1) goes, exposing d0 (9); then e0 (2)
+    expect(m.size).to.equal(6)
+    expect(ids(m.pending(dave.id))).to.deep.equal(ids([d0]))
+    expect(m.has(e0.id)).to.equal(false)
+    expect(ids(m.all()).sort()).to.deep.equal(ids([...held, d0, f0, g0]).sort())
+    expect(m.trimmedAfterHead).to.equal(2)
+    expect(m.overflowing).to.equal(true)
+  })
+
+  it('while above its limits admits no new transaction and evicts nothing, whatever the fee (TX-11)', () => {
+    const { m, held, orphans } = overfilled()
+    const before = ids(m.all())
+    for (const t of [transfer(gina, 0n, 1000n), transfer(alice, 1n, 1000n)]) {
+      const e = errorOf(() => m.add(t))
+      expect(e).to.include({ rule: 'TX-11', code: 'ERR_MEMPOOL_FULL' })
+      expect(e?.details?.action).to.equal('IGNORE')
+    }
+    expect(ids(m.all())).to.deep.equal(before)
+    // other rules still answer first
+    expect(code(() => m.add(transfer(alice, 2n, 1000n)))).to.equal('ERR_NONCE_GAP')
+    expect(code(() => m.add(transfer(alice, 0n, 5n, 2n)))).to.equal('ERR_REPLACEMENT_UNDERPRICED')
+    // a same-nonce replacement adds no transaction: admitted, nothing evicted
+    const r = transfer(dave, 0n, 10n)
+    expect(m.add(r)).to.deep.equal({ replaced: orphans[0], evicted: [] })
+    expect(m.size).to.equal(6)
+    expect(m.overflowing).to.equal(true)
+  })
+
+  it('once blocks include enough, admits again, evicting only what the new transaction needs', () => {
+    const { v, m, held, orphans } = overfilled()
+    const [a0, b0, c0] = held as [SignedTx, SignedTx, SignedTx]
+    const [d0, e0, f0] = orphans as [SignedTx, SignedTx, SignedTx]
+    v.apply(a0)
+    v.apply(b0)
+    m.onHead(v, { included: [a0, b0], orphaned: [] })
+    expect(m.size).to.equal(4)
+    expect(m.overflowing).to.equal(true)
+    expect(code(() => m.add(transfer(gina, 0n, 100n)))).to.equal('ERR_MEMPOOL_FULL')
+    v.apply(c0)
+    m.onHead(v, { included: [c0], orphaned: [] })
+    expect(m.size).to.equal(3)
+    expect(m.overflowing).to.equal(false)
+    // full again, the ordinary rule: a strictly higher fee evicts the cheapest tail, one for one
+    expect(code(() => m.add(transfer(gina, 0n, 1n)))).to.equal('ERR_MEMPOOL_FULL')
+    expect(m.add(transfer(gina, 0n, 100n)).evicted).to.deep.equal([d0])
+    v.apply(e0)
+    m.onHead(v, { included: [e0], orphaned: [] })
+    expect(m.add(transfer(alice, 1n, 1n)).evicted).to.deep.equal([])
+    expect(m.size).to.equal(3)
+    expect(m.has(f0.id)).to.equal(true)
+    expect(m.trimmedAfterHead).to.equal(0)
+  })
+
+  it('the byte limit likewise: orphans up to twice maxBytes, then trimmed; no admission meanwhile', () => {
+    const s = stake(alice, 0n, 1n).bytes.length
+    const t = transfer(alice, 0n, 1n).bytes.length
+    expect(t).to.be.greaterThan(s)
+    const v = funded()
+    const m = pool(v, { maxBytes: 2 * s })
+    m.add(stake(alice, 0n, 5n))
+    m.add(stake(bob, 0n, 6n))
+    const c0 = stake(carol, 0n, 1n)
+    const d0 = stake(dave, 0n, 2n)
+    m.onHead(v, { included: [], orphaned: [c0, d0] })
+    expect(m.bytes).to.equal(4 * s)
+    expect(m.bytes).to.equal(m.overflowBytes)
+    expect(m.overflowing).to.equal(true)
+    expect(m.trimmedAfterHead).to.equal(0)
+    expect(code(() => m.add(stake(erin, 0n, 100n)))).to.equal('ERR_MEMPOOL_FULL')
+    expect(m.size).to.equal(4)
+    // a replacement may not take the bytes past the hard bound; one of the same size gets in
+    expect(code(() => m.add(transfer(alice, 0n, 10n)))).to.equal('ERR_MEMPOOL_FULL')
+    expect(m.add(stake(alice, 0n, 10n)).evicted).to.deep.equal([])
+    expect(m.bytes).to.equal(4 * s)
+    // one more orphan: beyond the bound, the cheapest tail (carol's) goes
+    const e0 = stake(erin, 0n, 3n)
+    m.onHead(v, { included: [], orphaned: [e0] })
+    expect(m.bytes).to.equal(4 * s)
+    expect(m.has(c0.id)).to.equal(false)
+    expect(m.has(e0.id)).to.equal(true)
+    expect(m.trimmedAfterHead).to.equal(1)
+    expect(m.overflowsAfterHead).to.equal(1)
+  })
+
+  it('a sender\'s held and orphaned transactions together keep up to twice maxPerSender; the rest are trimmed and counted', () => {
+    const before = funded()
+    const a = [0n, 1n, 2n, 3n, 4n, 5n].map((n) => transfer(alice, n, 2n))
+    const [a0, a1, a2, a3, a4, a5] = a as [SignedTx, SignedTx, SignedTx, SignedTx, SignedTx, SignedTx]
+    // a block includes a0, a1; alice sends a2, a3 (her limit); a reorg returns a0, a1
+    const v = before.clone()
+    const m = pool(v, { maxPerSender: 2 })
+    v.apply(a0)
+    v.apply(a1)
+    m.onHead(v, { included: [a0, a1], orphaned: [] })
+    m.add(a2)
+    m.add(a3)
+    m.onHead(before.clone(), { included: [], orphaned: [a0, a1], touched: 'all' })
+    expect(ids(m.pending(alice.id))).to.deep.equal(ids([a0, a1, a2, a3]))
+    expect(m.trimmedAfterHead).to.equal(0)
+    expect(m.overflowing, 'the per-sender bound is not the pool\'s').to.equal(false)
+    expect(code(() => m.add(a4))).to.equal('ERR_SENDER_LIMIT')
+    // a head change that revalidates her keeps the run
+    m.onHead(before.clone(), { included: [], orphaned: [], touched: 'all' })
+    expect(m.pending(alice.id)).to.have.length(4)
+
+    // three orphans and two held: five valid, the bound is four
+    const w = before.clone()
+    const m2 = pool(w, { maxPerSender: 2 })
+    for (const x of [a0, a1, a2]) w.apply(x)
+    m2.onHead(w, { included: [a0, a1, a2], orphaned: [] })
+    m2.add(a3)
+    m2.add(a4)
+    m2.onHead(before.clone(), { included: [], orphaned: [a0, a1, a2] })
+    expect(ids(m2.pending(alice.id))).to.deep.equal(ids([a0, a1, a2, a3]))
+    expect(m2.has(a4.id)).to.equal(false)
+    expect(m2.trimmedAfterHead).to.equal(1)
+    expect(code(() => m2.add(a4))).to.equal('ERR_SENDER_LIMIT')
+    expect(code(() => m2.add(a5))).to.equal('ERR_NONCE_GAP')
+  })
+})
+
 /** A deterministic PRNG: SHA-256 of a seed and a counter. */
 function prng (seed: string): (n: number) => number {
   let counter = 0n
@@ -523,8 +687,10 @@ describe('chain/mempool: randomized consistency', function () {
     const all = m.all()
     expect(m.size, label).to.equal(all.length)
     expect(m.bytes, label).to.equal(all.reduce((s, t) => s + t.bytes.length, 0))
-    expect(m.size, label).to.be.at.most(m.maxTxs)
-    expect(m.bytes, label).to.be.at.most(m.maxBytes)
+    // adds keep the soft limits, reorg orphans may fill up to the hard bound (checked around each step)
+    expect(m.size, label).to.be.at.most(m.overflowTxs)
+    expect(m.bytes, label).to.be.at.most(m.overflowBytes)
+    expect(m.overflowing, label).to.equal(m.size > m.maxTxs || m.bytes > m.maxBytes)
     const senders = new Map<string, Uint8Array>()
     for (const t of all) {
       expect(m.has(t.id), label).to.equal(true)
@@ -534,7 +700,7 @@ describe('chain/mempool: randomized consistency', function () {
     for (const id of senders.values()) {
       const run = m.pending(id)
       total += run.length
-      expect(run.length, label).to.be.within(1, m.maxPerSender)
+      expect(run.length, label).to.be.within(1, m.overflowPerSender)
       const n0 = v.nonce(id)
       expect(nonces(run), label).to.deep.equal(run.map((_, i) => n0 + BigInt(i)))
       expect(run.reduce((s, t) => s + txCost(t), 0n) <= v.spendable(id), label).to.equal(true)
@@ -543,12 +709,17 @@ describe('chain/mempool: randomized consistency', function () {
     expect(total, label).to.equal(all.length)
   }
 
-  /** An independent, naive model of eviction: repeatedly the cheapest tail (then highest id) of another sender. */
+  /**
+   * An independent, naive model of eviction: above the soft limits, nothing but a replacement
+   * within the hard bound, evicting nothing; else repeatedly the cheapest tail (then highest id)
+   * of another sender.
+   */
   function expectedEviction (m: Mempool, runs: Map<string, SignedTx[]>, size: number, bytes: number, tx: SignedTx, replaced?: SignedTx): SignedTx[] | undefined {
     const me = toHex(accountIdOf(tx.body.sender))
     const left = new Map([...runs].filter(([k, r]) => k !== me && r.length > 0).map(([k, r]) => [k, [...r]]))
     let count = size + (replaced === undefined ? 1 : 0)
     let b = bytes + tx.bytes.length - (replaced?.bytes.length ?? 0)
+    if (size > m.maxTxs || bytes > m.maxBytes) return replaced !== undefined && b <= m.overflowBytes ? [] : undefined
     const plan: SignedTx[] = []
     while (count > m.maxTxs || b > m.maxBytes) {
       let best: [string, SignedTx] | undefined
@@ -577,9 +748,17 @@ describe('chain/mempool: randomized consistency', function () {
       const counts: Record<string, number> = {}
       const count = (k: string): void => { counts[k] = (counts[k] ?? 0) + 1 }
 
+      let largest = 0
       for (let step = 0; step < 400; step++) {
         const op = rnd(100)
         const label = `${seed} step ${step}`
+        const stepSize = m.size
+        const stepTrimmed = m.trimmedAfterHead
+        /** After a head change without orphans: nothing grows and nothing valid is trimmed. */
+        const expectNoGrowth = (): void => {
+          expect(m.size, label).to.be.at.most(stepSize)
+          expect(m.trimmedAfterHead, label).to.equal(stepTrimmed)
+        }
         if (op < 70) {
           const p = people[rnd(people.length)] as Acct
           const offset = BigInt(rnd(m.pending(p.id).length + 2)) - (rnd(8) === 0 ? 1n : 0n)
@@ -590,19 +769,29 @@ describe('chain/mempool: randomized consistency', function () {
           const tx = kind < 6
             ? transfer(p, n, fee, amount, people[rnd(people.length)] as Acct)
             : kind < 8 ? stake(p, n, fee, amount) : unstake(p, n, fee, BigInt(1 + rnd(40)))
+          largest = Math.max(largest, tx.bytes.length)
           const snapshot = new Map(people.map((q) => [toHex(q.id), m.pending(q.id)]))
           const sizeBefore = m.size
           const bytesBefore = m.bytes
+          const overflowingBefore = m.overflowing
           try {
             const r = m.add(tx, { skipSignature: rnd(2) === 0 })
-            count(r.evicted.length > 0 ? 'evicted' : 'accepted')
+            count(r.evicted.length > 0 ? 'evicted' : overflowingBefore ? 'replacedWhileOverflowing' : 'accepted')
             const plan = expectedEviction(m, snapshot, sizeBefore, bytesBefore, tx, r.replaced)
             expect(plan && ids(plan), label).to.deep.equal(ids(r.evicted))
+            if (overflowingBefore) {
+              expect(m.size, label).to.equal(sizeBefore)
+            } else {
+              expect(m.size, label).to.be.at.most(m.maxTxs)
+              expect(m.bytes, label).to.be.at.most(m.maxBytes)
+            }
           } catch (err) {
             const c = (err as { code?: string }).code
             if (c === undefined) throw err
             count(c)
+            expect(m.size, label).to.equal(sizeBefore)
             if (c === 'ERR_MEMPOOL_FULL') {
+              if (overflowingBefore) count('refusedWhileOverflowing')
               const replaced = (snapshot.get(toHex(accountIdOf(tx.body.sender))) ?? []).find((t) => t.body.nonce === tx.body.nonce)
               expect(expectedEviction(m, snapshot, sizeBefore, bytesBefore, tx, replaced), label).to.equal(undefined)
             }
@@ -616,6 +805,7 @@ describe('chain/mempool: randomized consistency', function () {
           history.push({ state: v, txs })
           v = next
           m.onHead(v, { included: txs, orphaned: [] })
+          expectNoGrowth()
           count('block')
         } else if (op < 90 && history.length > 0) {
           // reorg: undo 1-3 blocks, then apply an empty or one-tx branch
@@ -632,6 +822,15 @@ describe('chain/mempool: randomized consistency', function () {
           v = next
           m.onHead(v, { included, orphaned, touched })
           count('reorg')
+          if (m.overflowing) count('overflow')
+          if (people.some((q) => m.pending(q.id).length > m.maxPerSender)) count('senderOverflow')
+          if (m.trimmedAfterHead > stepTrimmed) {
+            count('trimmed')
+            // valid transactions go only at a hard bound: a full run, or the pool at its count or bytes bound
+            const atBound = people.some((q) => m.pending(q.id).length === m.overflowPerSender) ||
+              m.size === m.overflowTxs || m.bytes > m.overflowBytes - largest
+            expect(atBound, label).to.equal(true)
+          }
         } else {
           // an account loses balance or stake in a way no transaction shows (e.g. a slash)
           const p = people[rnd(people.length)] as Acct
@@ -639,12 +838,13 @@ describe('chain/mempool: randomized consistency', function () {
           s.balance = s.balance / 2n
           s.stake = s.stake / 2n
           m.onHead(v, { included: [], orphaned: [], touched: [p.id] })
+          expectNoGrowth()
           count('drop')
         }
         checkInvariants(m, v, label)
       }
       // the run must have exercised the interesting paths
-      for (const k of ['accepted', 'evicted', 'block', 'reorg', 'drop', 'ERR_NONCE_GAP', 'ERR_INSUFFICIENT_BALANCE', 'ERR_MEMPOOL_FULL']) {
+      for (const k of ['accepted', 'evicted', 'block', 'reorg', 'drop', 'ERR_NONCE_GAP', 'ERR_INSUFFICIENT_BALANCE', 'ERR_MEMPOOL_FULL', 'overflow', 'refusedWhileOverflowing', 'senderOverflow']) {
         expect(counts[k] ?? 0, `${k} in ${JSON.stringify(counts)}`).to.be.greaterThan(0)
       }
     })

@@ -4,23 +4,36 @@
  * split point is the largest power of two below n, and the empty list hashes to SHA-256("").
  * Domain-separated leaves and nodes make second-preimage forgeries of the root impossible.
  */
-import { sha256, sha256of3 } from './hash.ts'
+import { hash } from 'node:crypto'
+import { sha256 } from './hash.ts'
 
-const LEAF = new Uint8Array([0])
-const NODE = new Uint8Array([1])
+const HASH_BYTES = 32
+/** Scratch for a node's input; inner hashes are latin1 ('binary') strings, as in smt.ts (cheaper than Buffers). */
+const node = Buffer.alloc(1 + 2 * HASH_BYTES)
+node[0] = 1
+const leaf32 = Buffer.alloc(1 + HASH_BYTES)
 
 /** RFC 6962 Merkle tree hash of `ids`. */
 export function merkleRoot (ids: readonly Uint8Array[]): Uint8Array {
   if (ids.length === 0) return sha256()
-  const EMPTY = new Uint8Array(0)
-  let level = ids.map((id) => sha256of3(LEAF, id, EMPTY))
+  let level: string[] = []
+  for (const id of ids) {
+    const leaf = id.length === HASH_BYTES ? leaf32 : Buffer.alloc(1 + id.length)
+    leaf.set(id, 1)
+    level.push(hash('sha256', leaf, 'binary'))
+  }
   // Bottom-up pairing with the odd last node promoted unchanged gives the same root as
   // RFC 6962's recursive largest-power-of-two split.
   while (level.length > 1) {
-    const next: Uint8Array[] = []
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(sha256of3(NODE, level[i] as Uint8Array, level[i + 1] as Uint8Array))
-    if (level.length % 2 === 1) next.push(level[level.length - 1] as Uint8Array)
+    const next: string[] = []
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      node.write(level[i] as string, 1, HASH_BYTES, 'binary')
+      node.write(level[i + 1] as string, 1 + HASH_BYTES, HASH_BYTES, 'binary')
+      next.push(hash('sha256', node, 'binary'))
+    }
+    if (level.length % 2 === 1) next.push(level[level.length - 1] as string)
     level = next
   }
-  return level[0] as Uint8Array
+  const root = Buffer.from(level[0] as string, 'binary')
+  return new Uint8Array(root.buffer, root.byteOffset, root.byteLength)
 }

@@ -27,9 +27,10 @@
  * hashes are cached per node and recomputed lazily only along paths changed since the last
  * `root()`, so a block touching m accounts costs O(m · log N) hashing, never a full recompute.
  */
+import { hash as nodeHash } from 'node:crypto'
 import { bytesEqual, toHex } from './bytes.ts'
 import { DecodeError } from './errors.ts'
-import { sha256, sha256of3 } from './hash.ts'
+import { sha256 } from './hash.ts'
 
 /** Length of a key (an account id) in bytes. */
 export const SMT_KEY_BYTES = 20
@@ -41,6 +42,41 @@ export const SMT_HASH_BYTES = 32
 const LEAF_TAG = new Uint8Array([0])
 const NODE_TAG = new Uint8Array([1])
 const ZERO = new Uint8Array(SMT_HASH_BYTES)
+
+/**
+ * Inside the tree, hashes are 32-character latin1 strings (one char per byte), not Uint8Arrays:
+ * a digest as a string is a plain heap object, where a digest as a Buffer carries its own
+ * backing store (≈ 2× the time per hash, and that much more for the collector). A root() after
+ * a block re-hashes thousands of nodes, so this is the import's hottest path. They are
+ * assembled in scratch buffers (hashing is synchronous: a scratch is never shared).
+ */
+// 'binary' is Node's name for latin1 in the hash API's types.
+type Hash = string
+const ZERO_HASH: Hash = '\0'.repeat(SMT_HASH_BYTES)
+const leafScratch = Buffer.alloc(1 + SMT_KEY_BYTES + SMT_HASH_BYTES)
+const innerScratch = Buffer.alloc(1 + 2 * SMT_HASH_BYTES)
+leafScratch[0] = 0
+innerScratch[0] = 1
+
+/** SHA-256(0x00 ‖ key ‖ valueHash): a leaf. */
+function leafHash (key: Uint8Array, valueHash: Hash): Hash {
+  leafScratch.set(key, 1)
+  leafScratch.write(valueHash, 1 + SMT_KEY_BYTES, SMT_HASH_BYTES, 'binary')
+  return nodeHash('sha256', leafScratch, 'binary')
+}
+
+/** SHA-256(0x01 ‖ left ‖ right): an internal node. */
+function innerHash (left: Hash, right: Hash): Hash {
+  innerScratch.write(left, 1, SMT_HASH_BYTES, 'binary')
+  innerScratch.write(right, 1 + SMT_HASH_BYTES, SMT_HASH_BYTES, 'binary')
+  return nodeHash('sha256', innerScratch, 'binary')
+}
+
+/** A hash as bytes (a fresh copy). */
+function bytesOf (h: Hash): Uint8Array {
+  const b = Buffer.from(h, 'binary')
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
 
 /** The root of the empty map (32 zero bytes); a fresh copy on each call. */
 export function emptySmtRoot (): Uint8Array {
@@ -74,7 +110,7 @@ interface Leaf {
   readonly key: Uint8Array
   value: Uint8Array
   /** Leaf hash, undefined while stale. */
-  hash: Uint8Array | undefined
+  hash: Hash | undefined
 }
 
 interface Branch {
@@ -84,9 +120,9 @@ interface Branch {
   left: Node
   right: Node
   /** Hash of this subtree as a node at depth `bit`; undefined while stale. */
-  inner: Uint8Array | undefined
+  inner: Hash | undefined
   /** Hash of this subtree seen from depth `topDepth` ≤ bit (inner hashed up past empty siblings). */
-  top: Uint8Array | undefined
+  top: Hash | undefined
   topDepth: number
   /** A key somewhere below, to read the shared prefix bits from (any key below will do). */
   sample: Uint8Array
@@ -165,7 +201,7 @@ export class SparseMerkleTree {
   /** Root hash of the map (a copy); recomputes only the hashes changed since the last call. */
   root (): Uint8Array {
     if (this.rootNode === undefined) return emptySmtRoot()
-    return this.hashAt(this.rootNode, 0).slice()
+    return bytesOf(this.hashAt(this.rootNode, 0))
   }
 
   /** All entries in ascending key order (copies). */
@@ -197,17 +233,17 @@ export class SparseMerkleTree {
       for (; depth < node.bit; depth++) {
         if (depth === diverge) {
           // Not cached: this depth is not where `node` sits, and root() would pay to undo it.
-          proof.siblings.push(this.hashAt(node, depth + 1, false).slice())
+          proof.siblings.push(bytesOf(this.hashAt(node, depth + 1, false)))
           return proof // the key's side at depth + 1 is empty
         }
         proof.siblings.push(ZERO.slice())
       }
       const goLeft = bitAt(key, node.bit) === 0
-      proof.siblings.push(this.hashAt(goLeft ? node.right : node.left, node.bit + 1).slice())
+      proof.siblings.push(bytesOf(this.hashAt(goLeft ? node.right : node.left, node.bit + 1)))
       depth = node.bit + 1
       node = goLeft ? node.left : node.right
     }
-    if (!bytesEqual(node.key, key)) proof.leaf = { key: node.key.slice(), valueHash: this.valueHash(node) }
+    if (!bytesEqual(node.key, key)) proof.leaf = { key: node.key.slice(), valueHash: bytesOf(this.valueHash(node)) }
     return proof
   }
 
@@ -286,31 +322,34 @@ export class SparseMerkleTree {
     }
   }
 
-  /** SHA-256(tag ‖ a ‖ b): a leaf (tag 0, key, value hash) or an internal node (tag 1, left, right). */
-  private hash (tag: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
+  private inner (left: Hash, right: Hash): Hash {
     this.hashes++
-    return sha256of3(tag, a, b)
+    return innerHash(left, right)
   }
 
-  private valueHash (leaf: Leaf): Uint8Array {
+  private valueHash (leaf: Leaf): Hash {
     this.hashes++
-    return sha256(leaf.value)
+    return nodeHash('sha256', leaf.value, 'binary')
   }
 
   /** Hash of `node` as the subtree rooted at depth `depth` (≤ its branch bit); cached if `keep`. */
-  private hashAt (node: Node, depth: number, keep = true): Uint8Array {
+  private hashAt (node: Node, depth: number, keep = true): Hash {
     if (node.kind === 'leaf') {
-      if (node.hash === undefined) node.hash = this.hash(LEAF_TAG, node.key, this.valueHash(node))
+      if (node.hash === undefined) {
+        const vh = this.valueHash(node)
+        this.hashes++
+        node.hash = leafHash(node.key, vh)
+      }
       return node.hash
     }
     if (node.inner === undefined) {
-      node.inner = this.hash(NODE_TAG, this.hashAt(node.left, node.bit + 1), this.hashAt(node.right, node.bit + 1))
+      node.inner = this.inner(this.hashAt(node.left, node.bit + 1), this.hashAt(node.right, node.bit + 1))
       node.top = undefined
     }
     if (node.top === undefined || node.topDepth !== depth) {
       let h = node.inner
       for (let d = node.bit - 1; d >= depth; d--) {
-        h = bitAt(node.sample, d) === 0 ? this.hash(NODE_TAG, h, ZERO) : this.hash(NODE_TAG, ZERO, h)
+        h = bitAt(node.sample, d) === 0 ? this.inner(h, ZERO_HASH) : this.inner(ZERO_HASH, h)
       }
       if (!keep) return h
       node.top = h

@@ -475,6 +475,9 @@ export class Mempool {
   onHead (view: AccountView, change: HeadChange): void {
     const wasOverflowing = this.overflowing
     this.view = view
+    // An empty pool with nothing returned has nothing to revalidate (a syncing node: no account
+    // id hashed per included transaction)
+    if (this.byId.size === 0 && change.orphaned.length === 0) return
     const affected = new Map<string, Uint8Array>()
     const mark = (id: Uint8Array): void => { affected.set(toHex(id), id) }
     const includedIds = new Set<string>()

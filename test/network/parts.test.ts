@@ -40,7 +40,7 @@ describe('network parts', () => {
     const id = await o.msgIdFn?.({ type: 'unsigned', topic: 't', data })
     expect(toHex(id as Uint8Array)).to.equal(toHex(sha256(data)))
     expect(Object.keys(o.scoreParams?.topics ?? {})).to.have.members(Object.values(topicsOf('00112233aabbccdd')))
-    expect([o.D, o.Dlo, o.Dhi]).to.deep.equal([4, 1, 8])
+    expect([o.D, o.Dlo, o.Dhi]).to.deep.equal([4, 3, 8])
   })
 
   it('score numbers: n invalid messages on one topic cost 10·n²; graylisted by the 7th whatever was banked', () => {

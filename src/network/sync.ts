@@ -263,8 +263,9 @@ export class Sync {
       if (err !== undefined) {
         const action = actionOf(err)
         if (action === 'REJECT') {
-          // an invalid block in a response penalises the sender
-          this.init.onInvalidBlock(peer, (err as Error).message)
+          // an invalid block in a response penalises the sender (not once stopped: the
+          // queued imports may settle after stop(), when the network is gone)
+          if (!this.controller.signal.aborted) this.init.onInvalidBlock(peer, (err as Error).message)
           return false
         }
         const rule = err instanceof ValidationError ? err.rule : undefined

@@ -94,7 +94,8 @@ export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const tx = loc === undefined ? undefined : found?.block.txs[loc.index]
   if (loc === undefined || found === undefined || tx === undefined || toHex(tx.id) !== idHex) {
     const st = ctx.txIndex.status()
-    throw notFound(`transaction not in the mempool nor in the indexed blocks (heights up to ${st.height}${st.catchingUp ? ', the index is catching up' : ''})`)
+    const state = st.failed ? ', the index stopped after a database failure: see the node log' : st.catchingUp ? ', the index is catching up' : ''
+    throw notFound(`transaction not in the mempool nor in the indexed blocks (heights up to ${st.height}${state})`)
   }
   const placement = await placementOf(ctx.chain, found.block.header)
   sendJson(r.res, 200, {
@@ -335,6 +336,7 @@ export function getMetrics (ctx: ApiContext, r: ApiRequest): void {
     .counter('memecoin_api_sse_dropped_total', 'Event-stream clients dropped for reading too slowly.', ctx.hub.dropped)
     .gauge('memecoin_api_tx_index_entries', 'Transactions in the transaction index (GET /txs/:id), persisted with it.', ctx.txIndex.status().entries)
     .gauge('memecoin_api_tx_index_height', 'Height of the block the transaction index reflects (the head when in step).', ctx.txIndex.status().height)
+    .gauge('memecoin_api_tx_index_failed', '1 if the transaction index stopped after a database failure (GET /txs/:id then finds only what it indexed before).', ctx.txIndex.status().failed ? 1 : 0)
   for (const [code, n] of [...ctx.responses].sort((a, b) => a[0] - b[0])) {
     w.counter('memecoin_api_responses_total', 'API responses by HTTP status.', n, `{code="${code}"}`)
   }

@@ -108,6 +108,7 @@ describe('api: the transaction index in the chain\'s store', function () {
     expect(h.body).to.deep.include({ total: 2, oldestIndexedHeight: '0', indexedHeight: head.toString() })
     expect(h.body.txs.map((x: any) => x.tx.id)).to.deep.equal([second, first])
     expect(await metric('memecoin_api_tx_index_height')).to.equal(Number(head))
+    expect(await metric('memecoin_api_tx_index_failed')).to.equal(0)
 
     // the whole node reopened: nothing to catch up
     await close()

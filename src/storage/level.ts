@@ -32,6 +32,12 @@ export class LevelStore implements Store {
     return v ?? undefined
   }
 
+  async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return []
+    const values = await this.db.getMany(keys)
+    return values.map((v) => v ?? undefined)
+  }
+
   async batch (ops: BatchOp[]): Promise<void> {
     if (ops.length === 0) return
     // A chained batch (one native WriteBatch filled op by op) is as atomic as an array batch and

@@ -18,6 +18,8 @@ export interface Store {
   close: () => Promise<void>
   /** The value at `key`, or undefined. */
   get: (key: Uint8Array) => Promise<Uint8Array | undefined>
+  /** The values at `keys`, in order (undefined where absent): one read for many keys. */
+  getMany: (keys: Uint8Array[]) => Promise<Array<Uint8Array | undefined>>
   /** Applies every op or none (a crash leaves either all or none of them). */
   batch: (ops: BatchOp[]) => Promise<void>
   /** Entries with gte ≤ key < lt, in key order (descending with `reverse`), at most `limit` of them. */
@@ -33,6 +35,10 @@ export class MemoryStore implements Store {
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.map.get(Buffer.from(key).toString('hex'))?.value
+  }
+
+  async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    return keys.map((key) => this.map.get(Buffer.from(key).toString('hex'))?.value)
   }
 
   async batch (ops: BatchOp[]): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * Store range reads, the same on both implementations: key order, `reverse` (descending from the
- * end of the range) and `limit`, range bounds gte ≤ key < lt.
+ * Store reads, the same on both implementations: ranges in key order, `reverse` (descending from
+ * the end of the range) and `limit`, range bounds gte ≤ key < lt; getMany.
  */
 import { expect } from 'chai'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -28,6 +28,20 @@ function rangeTests (make: () => Promise<{ store: Store, done: () => Promise<voi
       expect(await keys(store, { ...r, limit: 1 })).to.deep.equal(['0100'])
       expect(await keys(store, { ...r, limit: 0 })).to.deep.equal([])
       expect(await keys(store, { gte: Uint8Array.of(1, 1), lt: Uint8Array.of(1, 2), reverse: true })).to.deep.equal(['0101'])
+    } finally {
+      await done()
+    }
+  })
+
+  it('getMany: values in key order given, undefined where absent; a batch of puts and dels is seen whole', async () => {
+    const { store, done } = await make()
+    try {
+      const k = (h: string): Uint8Array => Buffer.from(h, 'hex')
+      await store.batch([{ type: 'put', key: k('0a'), value: Uint8Array.of(1) }, { type: 'put', key: k('0b'), value: Uint8Array.of(2) }])
+      await store.batch([{ type: 'del', key: k('0a') }, { type: 'put', key: k('0c'), value: Uint8Array.of(3, 4) }])
+      const got = await store.getMany([k('0c'), k('0a'), k('0b'), k('ff')])
+      expect(got.map((v) => v === undefined ? undefined : toHex(v))).to.deep.equal(['0304', undefined, '02', undefined])
+      expect(await store.getMany([])).to.deep.equal([])
     } finally {
       await done()
     }

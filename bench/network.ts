@@ -153,20 +153,27 @@ function meshSize (ps: GossipSub, topic: string): number {
   return mesh instanceof Map ? mesh.get(topic)?.size ?? 0 : ps.getSubscribers(topic).length
 }
 
-/** Native verifies per second on one core (over real transaction signatures). */
-function verifiesPerSecond (net: BenchNet, n: number): number {
+/**
+ * Native verifies per second on one core (over real transaction signatures): the best of
+ * `rounds` runs of `n`, so a scheduling hiccup does not lower the bound a figure is compared to.
+ */
+function verifiesPerSecond (net: BenchNet, n: number, rounds = 3): number {
   const s = net.senders[0] as Sender
   const items = Array.from({ length: 256 }, (_, i) => {
     const body = encodeTxBody({ chainId: net.genesis.params.chainId, nonce: BigInt(i), fee: 1000n, sender: s.publicKey, transfer: { to: s.id, amount: 1n } })
     const digest = signingDigest(TX_DOMAIN, body)
     return { digest, sig: nativeSign?.(digest, s.privateKey) ?? signTx({ chainId: net.genesis.params.chainId, nonce: BigInt(i), fee: 1000n, transfer: { to: s.id, amount: 1n } }, s.privateKey).bytes.subarray(-64) }
   })
-  const t0 = performance.now()
-  for (let i = 0; i < n; i++) {
-    const it = items[i % items.length] as { digest: Uint8Array, sig: Uint8Array }
-    if (!defaultVerifier.verify(it.sig, it.digest, s.publicKey)) throw new Error('verify failed')
+  let best = 0
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) {
+      const it = items[i % items.length] as { digest: Uint8Array, sig: Uint8Array }
+      if (!defaultVerifier.verify(it.sig, it.digest, s.publicKey)) throw new Error('verify failed')
+    }
+    best = Math.max(best, n / ((performance.now() - t0) / 1000))
   }
-  return n / ((performance.now() - t0) / 1000)
+  return best
 }
 
 // ------------------------------------------------------------------ 1. gossip propagation
@@ -441,7 +448,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     }
     const baseline = { nativeVerifiesPerS: Math.round(verifies), cores, verifyBoundBlocksPerS: round(bound), verifyBoundTxPerS: Math.round(verifies * cores) }
     notes.push('time from starting the fresh node (dial, status handshake) to its head at the last block; both nodes on LevelDB in one process')
-    notes.push('verify bound = one-core native verifies/s × cores: what verifying every tx signature on all cores would allow; import verifies in the worker pool (the importing thread helping) while it applies the block, and sync queues up to 8 blocks ahead')
+    notes.push('verify bound = one-core native verifies/s (best of 3 runs of 20,000, before the build) × cores: what verifying every tx signature on all cores would allow; import verifies in the worker pool (the importing thread helping) while it applies the block, and sync queues up to 8 blocks ahead')
     notes.push('target ≥ 70% of the verify-bound tx/s')
     return { name: 'sync', figures, baseline, ratios: { txPerSVsVerifyBound: round(figures.txPerS / baseline.verifyBoundTxPerS, 3) }, notes }
   } finally {

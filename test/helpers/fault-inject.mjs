@@ -34,7 +34,21 @@ const crash = process.env.MEMECOIN_TEST_CRASH_AFTER_SIGN === '1'
 const drop = process.env.MEMECOIN_TEST_DROP_SIGNED === '1'
 if (crash || drop) {
   const batch = ClassicLevel.prototype.batch
-  ClassicLevel.prototype.batch = function (ops, ...rest) {
+  ClassicLevel.prototype.batch = function (...args) {
+    if (args.length > 0) return arrayBatch.call(this, ...args)
+    // the chained form (LevelStore.batch): collect its operations, then write them as one array
+    // batch through the same faults (as atomic as the native chained batch)
+    const db = this
+    const ops = []
+    const chained = {
+      put (key, value) { ops.push({ type: 'put', key, value }); return chained },
+      del (key) { ops.push({ type: 'del', key }); return chained },
+      async close () {},
+      write (options) { return arrayBatch.call(db, ops, options) }
+    }
+    return chained
+  }
+  function arrayBatch (ops, ...rest) {
     if (!Array.isArray(ops)) return batch.call(this, ops, ...rest)
     const slot = ops.map(signedSlotOf).find((s) => s !== undefined)
     if (slot === undefined) return batch.call(this, ops, ...rest)

@@ -25,6 +25,12 @@ import type { SigCache } from './sig-cache.ts'
 
 /** Defaults for the bounded pools of the block tree. */
 export const DEFAULT_MAX_ORPHANS = 256
+/**
+ * Transactions the orphan pool may hold, in full blocks of the chain's `maxBlockTxs`. A decoded
+ * transaction takes ≈ 1.1 KB of heap, and an orphan needs only a valid header signature (any
+ * key): 256 full orphans would have been ≈ 2.8 GB. Parents missed for a few blocks fit.
+ */
+export const DEFAULT_MAX_ORPHAN_BLOCKS_OF_TXS = 4
 export const DEFAULT_MAX_SIDE_BLOCKS = 4096
 export const DEFAULT_MAX_EVIDENCE = 256
 export const DEFAULT_MAX_INVALID = 4096
@@ -96,6 +102,8 @@ export interface ChainInit {
   /** Unix time in ms; the chain never reads a clock of its own. */
   now: () => bigint
   maxOrphans?: number
+  /** Transactions the orphan pool may hold in all (default DEFAULT_MAX_ORPHAN_BLOCKS_OF_TXS × maxBlockTxs). */
+  maxOrphanTxs?: number
   maxSideBlocks?: number
   /**
    * Canonical blocks kept in memory below the settled height (default: all). A node with a
@@ -170,6 +178,8 @@ export class Chain {
   private readonly listeners: Array<(c: HeadChange) => void> = []
   private readonly now: () => bigint
   private readonly maxOrphans: number
+  private readonly maxOrphanTxs: number
+  private orphanTxs = 0
   private readonly maxSideBlocks: number
   private readonly keepSettledBlocks: number
   private readonly sigCache: SigCache | undefined
@@ -188,6 +198,7 @@ export class Chain {
     this.params = init.params
     this.now = init.now
     this.maxOrphans = init.maxOrphans ?? DEFAULT_MAX_ORPHANS
+    this.maxOrphanTxs = init.maxOrphanTxs ?? DEFAULT_MAX_ORPHAN_BLOCKS_OF_TXS * Number(init.params.maxBlockTxs)
     this.maxSideBlocks = init.maxSideBlocks ?? DEFAULT_MAX_SIDE_BLOCKS
     this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
     this.sigCache = init.sigCache
@@ -609,12 +620,18 @@ export class Chain {
     }
   }
 
+  /** Keeps an orphan, evicting the oldest while the pool is over its count or transaction bound. */
   private addOrphan (hex: string, block: Block): void {
-    if (this.orphans.size >= this.maxOrphans) {
-      const oldest = this.orphans.keys().next().value as string
-      this.orphans.delete(oldest)
+    while (this.orphans.size > 0 && (this.orphans.size >= this.maxOrphans || this.orphanTxs + block.txs.length > this.maxOrphanTxs)) {
+      const [oldest, b] = this.orphans.entries().next().value as [string, Block]
+      this.deleteOrphan(oldest, b)
     }
     this.orphans.set(hex, block)
+    this.orphanTxs += block.txs.length
+  }
+
+  private deleteOrphan (hex: string, block: Block): void {
+    if (this.orphans.delete(hex)) this.orphanTxs -= block.txs.length
   }
 
   /** Imports waiting orphans that descend from `node` (bounded by the pool size). */
@@ -625,7 +642,7 @@ export class Chain {
       const parent = queue.shift() as BlockNode
       for (const [hex, b] of [...this.orphans]) {
         if (!bytesEqual(b.header.header.parentHash, parent.hash)) continue
-        this.orphans.delete(hex)
+        this.deleteOrphan(hex, b)
         try {
           const live = this.nodes.get(parent.hex) ?? parent
           const r = this.importWithParent(b, live)

@@ -610,6 +610,38 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(chain.head.hex).to.equal(hexOf(b4))
       expect(chain.orphanCount).to.equal(0)
     })
+
+    it('the orphan pool is bounded by the transactions it holds (oldest evicted first), and its count follows adoption', () => {
+      const fx = makeFixture()
+      const src = fx.newChain()
+      const [b1] = extend(fx, src, 1) as [Block]
+      // b2 carries 2 transfers, b3 1, b4 2: a budget of 3 transactions cannot hold all three
+      const to = fx.outsider.id
+      const b2 = nextBlock(fx, src, { txs: [transfer(fx, src, fx.faucet, to, 1n), transfer(fx, src, fx.faucet, to, 1n, { nonce: 1n })] })
+      src.importBlock(b2)
+      const b3 = nextBlock(fx, src, { txs: [transfer(fx, src, fx.faucet, to, 1n)] })
+      src.importBlock(b3)
+      const b4 = nextBlock(fx, src, { txs: [transfer(fx, src, fx.faucet, to, 1n), transfer(fx, src, fx.faucet, to, 1n, { nonce: 4n })] })
+      src.importBlock(b4)
+      expect([b2, b3, b4].map((b) => b.txs.length)).to.deep.equal([2, 1, 2])
+
+      const chain = fx.newChain({ maxOrphanTxs: 3 })
+      refused(() => chain.importBlock(b2), 'B-5', 'ERR_UNKNOWN_PARENT')
+      refused(() => chain.importBlock(b3), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(chain.orphanCount).to.equal(2)
+      // b4's 2 transactions do not fit beside 3: b2 (oldest) goes, b3 stays (1 + 2 = 3)
+      refused(() => chain.importBlock(b4), 'B-5', 'ERR_UNKNOWN_PARENT')
+      expect(chain.orphanCount).to.equal(2)
+      expect(chain.hasSeen(b2.header.hash), 'oldest evicted').to.equal(false)
+      expect(chain.hasSeen(b3.header.hash)).to.equal(true)
+      expect(chain.hasSeen(b4.header.hash)).to.equal(true)
+      // adopting empties the pool, and its budget is free again: the whole chain imports in order
+      chain.importBlock(b1)
+      expect(chain.importBlock(b2).adopted).to.equal(2)
+      expect(chain.orphanCount).to.equal(0)
+      expect(chain.head.hex).to.equal(hexOf(b4))
+      refused(() => fx.newChain({ maxOrphanTxs: 3 }).importBlock(b4), 'B-5', 'ERR_UNKNOWN_PARENT')
+    })
   })
 
   describe('equivocation', () => {

@@ -560,6 +560,11 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
         txIgnores: m('memecoin_gossip_messages_total{topic="tx",result="ignore"}'),
         blockRejects: m('memecoin_gossip_messages_total{topic="block",result="reject"}') + m('memecoin_gossip_block_imports_after_relay_total{result="reject"}'),
         syncRequests: m('memecoin_sync_range_requests_total') + m('memecoin_sync_hash_requests_total'),
+        // memory at the end (the peak is VmHWM, below): V8 heap used / reserved, external, RSS
+        heapUsedMiB: round(m('nodejs_heap_size_used_bytes') / 2 ** 20, 0),
+        heapTotalMiB: round(m('nodejs_heap_size_total_bytes') / 2 ** 20, 0),
+        externalMiB: round(m('nodejs_external_memory_bytes') / 2 ** 20, 0),
+        rssMiB: round(m('process_resident_memory_bytes') / 2 ** 20, 0),
         produced: (log.match(/"msg":"produced block"/g) ?? []).length,
         productionFailed: (log.match(/"msg":"block production failed"/g) ?? []).length
       }

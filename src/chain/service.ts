@@ -376,8 +376,10 @@ export class ChainService {
     this.emit('head', merged)
     // Transactions of undone blocks that went back to the mempool are announced again: peers that
     // saw them only inside the losing branch may have dropped them (their validators must include
-    // them on the winning chain).
+    // them on the winning chain). Their signatures verified when those blocks were imported, so
+    // they are pending with a verdict like any other (a block including them again skips them).
     const back = merged.orphaned.filter((tx) => this.mempool.has(tx.id))
+    for (const tx of back) this.sigCache.add(tx)
     if (back.length > 0) this.emit('txs', { txs: back, source: { local: true } })
   }
 

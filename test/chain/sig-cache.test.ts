@@ -100,6 +100,8 @@ describe('chain/sig-cache: verdicts live as long as the transaction is pending',
       expect(a.mempool.has(t1.id)).to.equal(true)
       expect(a.mempool.has(t0.id)).to.equal(false)
       expect(a.sigCache.peek(t0)).to.equal(false)
+      // t1 went back to the mempool with the verdict its block's import established
+      expect(a.sigCache.peek(t1)).to.equal(true)
       expect(a.sigCache.size).to.be.at.most(a.mempool.size)
       // and A's next block carries t1 onto the common chain
       const before = a.chain.head.height

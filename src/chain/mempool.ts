@@ -9,8 +9,9 @@
  * soft limits). A reorg's orphaned transactions were accepted before, and peers with full pools
  * refuse them again, so `onHead` keeps them even when they overfill the pool, up to
  * MEMPOOL_OVERFLOW_FACTOR times each limit (the hard bound); only beyond it are the cheapest run
- * tails trimmed. While the pool is above a soft limit, `add` admits no new transaction (only a
- * same-nonce replacement, which does not add one) and evicts nothing: blocks drain the overflow.
+ * tails trimmed. While the pool is above a soft limit it may not grow in that dimension: a new
+ * transaction gets in only by evicting cheaper run tails worth its own room, and a same-nonce
+ * replacement (which adds no transaction) evicts nothing. Blocks drain the overflow.
  *
  * Design choices (see also the report in the issue):
  * - Nonce gaps are refused (`ERR_NONCE_GAP`), not queued: a future queue is unbounded work for
@@ -383,13 +384,21 @@ export class Mempool {
     const needCount = old === undefined ? 1 : 0
     const needBytes = tx.bytes.length - (old?.tx.bytes.length ?? 0)
     const overflowing = this.overflowing
-    // [IGNORE] TX-11: above the soft limits (reorg orphans) nothing new gets in and nothing is
-    // evicted; a replacement adds no transaction and may not take the bytes past the hard bound
-    if (overflowing && (needCount > 0 || this.totalBytes + needBytes > this.overflowBytes)) {
-      throw ignore('TX-11', 'ERR_MEMPOOL_FULL', 'mempool above its limits after a reorg; only replacements are admitted until blocks drain it', { fee: tx.body.fee.toString() })
+    let plan: Entry[] | undefined
+    if (overflowing && needCount === 0) {
+      // [IGNORE] TX-11: above the soft limits (reorg orphans) a replacement adds no transaction
+      // and evicts nothing; it may not take the bytes past the hard bound
+      if (this.totalBytes + needBytes > this.overflowBytes) {
+        throw ignore('TX-11', 'ERR_MEMPOOL_FULL', 'mempool above its limits after a reorg; the replacement would pass its hard bound', { fee: tx.body.fee.toString() })
+      }
+      plan = []
+    } else {
+      // [IGNORE] TX-11: room by count and bytes, evicting only cheaper run tails of other senders;
+      // above a soft limit (reorg orphans) the pool may not grow past its current level in that
+      // dimension, so a new transaction evicts its own room there (the fee market still works
+      // while blocks drain the overflow)
+      plan = this.planEviction(needCount, needBytes, tx.body.fee, entry.sender, Math.max(this.maxTxs, this.byId.size), Math.max(this.maxBytes, this.totalBytes))
     }
-    // [IGNORE] TX-11: room by count and bytes, evicting only cheaper run tails of other senders
-    const plan = overflowing ? [] : this.planEviction(needCount, needBytes, tx.body.fee, entry.sender)
     if (plan === undefined) throw ignore('TX-11', 'ERR_MEMPOOL_FULL', 'mempool full and the fee does not beat the cheapest evictable transaction', { fee: tx.body.fee.toString() })
 
     for (const e of plan) this.dropTail(e.sender)
@@ -567,19 +576,20 @@ export class Mempool {
 
   /**
    * The run tails to evict, cheapest first, so that `needCount` more transactions and
-   * `needBytes` more bytes fit; each must pay less than `fee`, none may be `exclude`'s.
+   * `needBytes` more bytes fit within `maxTxs` and `maxBytes` (the soft limits, or the current
+   * level where the pool is above one); each must pay less than `fee`, none may be `exclude`'s.
    * Undefined if that is impossible. Leaves the pool unchanged.
    */
-  private planEviction (needCount: number, needBytes: number, fee: bigint, exclude: string): Entry[] | undefined {
+  private planEviction (needCount: number, needBytes: number, fee: bigint, exclude: string, maxTxs = this.maxTxs, maxBytes = this.maxBytes): Entry[] | undefined {
     const plan: Entry[] = []
     let count = this.byId.size + needCount
     let bytes = this.totalBytes + needBytes
-    if (count <= this.maxTxs && bytes <= this.maxBytes) return plan
+    if (count <= maxTxs && bytes <= maxBytes) return plan
     // Simulate on the tails heap (popping a tail exposes the entry before it), then restore it.
     const depth = new Map<string, number>()
     this.tails.delete(exclude)
     let ok = true
-    while (count > this.maxTxs || bytes > this.maxBytes) {
+    while (count > maxTxs || bytes > maxBytes) {
       const top = this.tails.peek()
       if (top === undefined || top[1].tx.body.fee >= fee) { ok = false; break }
       const [key, e] = top

@@ -555,22 +555,28 @@ describe('chain/mempool: reorg orphans above the limits (soft limits, hard bound
     expect(m.overflowing).to.equal(true)
   })
 
-  it('while above its limits admits no new transaction and evicts nothing, whatever the fee (TX-11)', () => {
+  it('while above its limits never grows: a new transaction must evict its own room from cheaper tails (TX-11)', () => {
     const { m, held, orphans } = overfilled()
+    const [d0, e0] = orphans as [SignedTx, SignedTx, SignedTx]
+    const size = m.size
+    // no cheaper tail to take the place of: refused, nothing changes (dave's 1 is the cheapest)
     const before = ids(m.all())
-    for (const t of [transfer(gina, 0n, 1000n), transfer(alice, 1n, 1000n)]) {
-      const e = errorOf(() => m.add(t))
-      expect(e).to.include({ rule: 'TX-11', code: 'ERR_MEMPOOL_FULL' })
-      expect(e?.details?.action).to.equal('IGNORE')
-    }
+    const e = errorOf(() => m.add(transfer(gina, 0n, 1n)))
+    expect(e).to.include({ rule: 'TX-11', code: 'ERR_MEMPOOL_FULL' })
+    expect(e?.details?.action).to.equal('IGNORE')
     expect(ids(m.all())).to.deep.equal(before)
+    // a higher fee gets in one for one, the cheapest tail going: the pool stays at its size
+    expect(m.add(transfer(gina, 0n, 1000n)).evicted).to.deep.equal([d0])
+    expect(m.add(transfer(alice, 1n, 1000n)).evicted).to.deep.equal([e0])
+    expect(m.size).to.equal(size)
+    expect(m.overflowing).to.equal(true)
     // other rules still answer first
-    expect(code(() => m.add(transfer(alice, 2n, 1000n)))).to.equal('ERR_NONCE_GAP')
-    expect(code(() => m.add(transfer(alice, 0n, 5n, 2n)))).to.equal('ERR_REPLACEMENT_UNDERPRICED')
+    expect(code(() => m.add(transfer(alice, 3n, 1000n)))).to.equal('ERR_NONCE_GAP')
+    expect(code(() => m.add(transfer(bob, 0n, 6n, 2n)))).to.equal('ERR_REPLACEMENT_UNDERPRICED')
     // a same-nonce replacement adds no transaction: admitted, nothing evicted
-    const r = transfer(dave, 0n, 10n)
-    expect(m.add(r)).to.deep.equal({ replaced: orphans[0], evicted: [] })
-    expect(m.size).to.equal(6)
+    const r = transfer(bob, 0n, 10n)
+    expect(m.add(r)).to.deep.equal({ replaced: held[1], evicted: [] })
+    expect(m.size).to.equal(size)
     expect(m.overflowing).to.equal(true)
   })
 
@@ -583,7 +589,8 @@ describe('chain/mempool: reorg orphans above the limits (soft limits, hard bound
     m.onHead(v, { included: [a0, b0], orphaned: [] })
     expect(m.size).to.equal(4)
     expect(m.overflowing).to.equal(true)
-    expect(code(() => m.add(transfer(gina, 0n, 100n)))).to.equal('ERR_MEMPOOL_FULL')
+    // still above the limits: nothing cheaper than dave's 1 to evict for gina's 1
+    expect(code(() => m.add(transfer(gina, 0n, 1n)))).to.equal('ERR_MEMPOOL_FULL')
     v.apply(c0)
     m.onHead(v, { included: [c0], orphaned: [] })
     expect(m.size).to.equal(3)
@@ -599,7 +606,7 @@ describe('chain/mempool: reorg orphans above the limits (soft limits, hard bound
     expect(m.trimmedAfterHead).to.equal(0)
   })
 
-  it('the byte limit likewise: orphans up to twice maxBytes, then trimmed; no admission meanwhile', () => {
+  it('the byte limit likewise: orphans up to twice maxBytes, then trimmed; no growth meanwhile', () => {
     const s = stake(alice, 0n, 1n).bytes.length
     const t = transfer(alice, 0n, 1n).bytes.length
     expect(t).to.be.greaterThan(s)
@@ -614,7 +621,8 @@ describe('chain/mempool: reorg orphans above the limits (soft limits, hard bound
     expect(m.bytes).to.equal(m.overflowBytes)
     expect(m.overflowing).to.equal(true)
     expect(m.trimmedAfterHead).to.equal(0)
-    expect(code(() => m.add(stake(erin, 0n, 100n)))).to.equal('ERR_MEMPOOL_FULL')
+    // nothing cheaper than carol's 1 to make room for erin's 1
+    expect(code(() => m.add(stake(erin, 0n, 1n)))).to.equal('ERR_MEMPOOL_FULL')
     expect(m.size).to.equal(4)
     // a replacement may not take the bytes past the hard bound; one of the same size gets in
     expect(code(() => m.add(transfer(alice, 0n, 10n)))).to.equal('ERR_MEMPOOL_FULL')
@@ -719,9 +727,12 @@ describe('chain/mempool: randomized consistency', function () {
     const left = new Map([...runs].filter(([k, r]) => k !== me && r.length > 0).map(([k, r]) => [k, [...r]]))
     let count = size + (replaced === undefined ? 1 : 0)
     let b = bytes + tx.bytes.length - (replaced?.bytes.length ?? 0)
-    if (size > m.maxTxs || bytes > m.maxBytes) return replaced !== undefined && b <= m.overflowBytes ? [] : undefined
+    const overflowing = size > m.maxTxs || bytes > m.maxBytes
+    if (overflowing && replaced !== undefined) return b <= m.overflowBytes ? [] : undefined
+    // above a soft limit the pool may not grow past its current level in that dimension
+    const [maxTxs, maxBytes] = [Math.max(size, m.maxTxs), Math.max(bytes, m.maxBytes)]
     const plan: SignedTx[] = []
-    while (count > m.maxTxs || b > m.maxBytes) {
+    while (count > maxTxs || b > maxBytes) {
       let best: [string, SignedTx] | undefined
       for (const [k, r] of left) {
         const t = r[r.length - 1]
@@ -776,11 +787,14 @@ describe('chain/mempool: randomized consistency', function () {
           const overflowingBefore = m.overflowing
           try {
             const r = m.add(tx, { skipSignature: rnd(2) === 0 })
-            count(r.evicted.length > 0 ? 'evicted' : overflowingBefore ? 'replacedWhileOverflowing' : 'accepted')
+            count(overflowingBefore ? (r.replaced !== undefined ? 'replacedWhileOverflowing' : 'evictedWhileOverflowing') : r.evicted.length > 0 ? 'evicted' : 'accepted')
             const plan = expectedEviction(m, snapshot, sizeBefore, bytesBefore, tx, r.replaced)
             expect(plan && ids(plan), label).to.deep.equal(ids(r.evicted))
             if (overflowingBefore) {
-              expect(m.size, label).to.equal(sizeBefore)
+              // it does not grow where it is above a limit: a replacement keeps the count, a new
+              // transaction evicted its room
+              expect(m.size, label).to.be.at.most(Math.max(sizeBefore, m.maxTxs))
+              if (r.replaced === undefined) expect(m.bytes, label).to.be.at.most(Math.max(bytesBefore, m.maxBytes))
             } else {
               expect(m.size, label).to.be.at.most(m.maxTxs)
               expect(m.bytes, label).to.be.at.most(m.maxBytes)

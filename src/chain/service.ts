@@ -171,6 +171,12 @@ export class ChainService {
   private lastSigned: bigint | undefined
   /** Head changes of the chain not yet written (one import may make several: adopted orphans). */
   private readonly unpersisted: HeadChange[] = []
+  /**
+   * The canonical blocks of the head change being written, readable until the store has them:
+   * an import that adopts a burst of orphans longer than the kept window (k + KEEP_SETTLED_BLOCKS)
+   * prunes the first of them from memory before its write completes.
+   */
+  private writing: { byHash: Map<string, BlockNode>, byHeight: Map<bigint, BlockNode> } | undefined
   private queue: Promise<unknown> = Promise.resolve()
   /** Stake snapshots already in the store (bounded: one new id per distinct stake distribution). */
   private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
@@ -358,6 +364,12 @@ export class ChainService {
   private async persistChanges (): Promise<void> {
     if (this.unpersisted.length === 0) return
     const merged = mergeHeadChanges(this.unpersisted.splice(0))
+    const writing = { byHash: new Map<string, BlockNode>(), byHeight: new Map<bigint, BlockNode>() }
+    for (const n of merged.applied) {
+      writing.byHash.set(n.hex, n)
+      writing.byHeight.set(n.height, n)
+    }
+    this.writing = writing
     try {
       await this.store.batch(headChangeOps(this.chain, merged, this.writtenSnapshots))
     } catch (err) {
@@ -365,6 +377,8 @@ export class ChainService {
       this.closed = true
       this.log('error', 'database write failed; chain service stopped', { error: (err as Error).message })
       throw new MemecoinError('ERR_STORE_WRITE', `database write failed: ${(err as Error).message}`)
+    } finally {
+      this.writing = undefined
     }
     if (merged.undone.length > 0) {
       this.counters.reorgs++
@@ -531,13 +545,13 @@ export class ChainService {
 
   /** Block bytes by hash: in memory (any branch) or stored. */
   async blockByHash (hash: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.chain.getNode(hash)?.block?.bytes ?? await storedBlock(this.store, hash)
+    return this.chain.getNode(hash)?.block?.bytes ?? this.writing?.byHash.get(toHex(hash))?.block?.bytes ?? await storedBlock(this.store, hash)
   }
 
   /** Canonical block bytes at `height`: in memory or stored. */
   async blockAt (height: bigint): Promise<Uint8Array | undefined> {
     if (height < 1n || height > this.chain.head.height) return undefined
-    const mem = this.chain.blockAt(height)
+    const mem = this.chain.blockAt(height) ?? this.writing?.byHeight.get(height)
     if (mem !== undefined) return mem.block?.bytes
     const hash = await storedCanonicalHash(this.store, height)
     return hash === undefined ? undefined : await storedBlock(this.store, hash)

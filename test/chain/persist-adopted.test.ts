@@ -7,8 +7,9 @@
  */
 import { expect } from 'chai'
 import { toHex } from '../../src/core/bytes.ts'
-import { ChainService } from '../../src/chain/service.ts'
-import { MemoryStore } from '../../src/storage/store.ts'
+import { ChainService, KEEP_SETTLED_BLOCKS } from '../../src/chain/service.ts'
+import { MemoryStore, type BatchOp } from '../../src/storage/store.ts'
+import { decodeBlock } from '../../src/wire/block.ts'
 import { testDevnet } from '../helpers/devnet.ts'
 
 describe('chain/service: head changes through adopted orphans are persisted', function () {
@@ -42,4 +43,45 @@ describe('chain/service: head changes through adopted orphans are persisted', fu
       expect(await reopened.blocksByRange(1n, 64)).to.deep.equal(blocks)
     })
   }
+
+  it('blocks an adopted burst pruned from memory stay readable while their write is in flight', async () => {
+    const k = 4n
+    const net = testDevnet(1, { label: 'adopt-burst', k })
+    const src = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const n = Number(k) + KEEP_SETTLED_BLOCKS + 8
+    for (let slot = 1n; slot < 400n && src.chain.head.height < BigInt(n); slot++) { net.clock.toSlot(slot); await src.produce(slot) }
+    const blocks = await src.blocksByRange(1n, n)
+    expect(blocks.length).to.equal(n)
+    // a store whose next write waits for the test
+    let release = (): void => {}
+    let entered = (): void => {}
+    const writeStarted = new Promise<void>((resolve) => { entered = resolve })
+    class GatedStore extends MemoryStore {
+      gated = false
+      override async batch (ops: BatchOp[]): Promise<void> {
+        if (this.gated) {
+          this.gated = false
+          entered()
+          await new Promise<void>((resolve) => { release = resolve })
+        }
+        await super.batch(ops)
+      }
+    }
+    const store = new GatedStore()
+    const a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+    for (const bytes of blocks.slice(1)) await a.importBlock(bytes).catch((err: { rule?: string }) => { expect(err.rule).to.equal('B-5') })
+    store.gated = true
+    const imported = a.importBlock(blocks[0] as Uint8Array)
+    await writeStarted
+    // the burst moved the head n blocks at once: the first ones left memory before the write
+    expect(a.chain.head.height).to.equal(BigInt(n))
+    expect(a.chain.blockAt(1n), 'pruned from memory').to.equal(undefined)
+    const during = await a.blocksByRange(1n, n)
+    const first = await a.blockByHash(decodeBlock(blocks[0] as Uint8Array, net.params).header.hash)
+    release()
+    expect((await imported).adopted).to.equal(n - 1)
+    expect(during).to.deep.equal(blocks)
+    expect(first).to.deep.equal(blocks[0])
+    expect(await a.blocksByRange(1n, n)).to.deep.equal(blocks)
+  })
 })

@@ -11,11 +11,12 @@
  * previous hex key plus a signature copy cost ≈ 400 bytes). An entry is useless once its
  * transaction is in an imported canonical block, so the chain service `forget`s the included
  * transactions of every head change: the cache then tracks the mempool (plus transactions a
- * block import verified ahead of time), not the length of the chain. A reorg that returns
- * transactions to the mempool needs no entry (the mempool re-admits them without a signature
- * check: they passed TX-3 in a valid block), and a block that includes them again simply misses
- * and verifies them — a cost, never a wrong verdict. The bound is a backstop for entries of
- * transactions that never reach a block (refused by the mempool, evicted from it).
+ * block import verified ahead of time), not the length of the chain. Transactions a reorg
+ * returns to the mempool get an entry again (they passed TX-3 in a valid block: the mempool
+ * re-admits them without a check, and a block including them again skips them). The bound is a
+ * backstop for entries of transactions that never reach a block (refused by the mempool,
+ * evicted from it); it equals the mempool's hard bound, so an overfilled pool can push out
+ * verdicts — a cost (verified again at import), never a wrong verdict.
  */
 import type { SignedTx } from '../core/types.ts'
 

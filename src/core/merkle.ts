@@ -34,6 +34,9 @@ export function merkleRoot (ids: readonly Uint8Array[]): Uint8Array {
     if (level.length % 2 === 1) next.push(level[level.length - 1] as string)
     level = next
   }
-  const root = Buffer.from(level[0] as string, 'binary')
-  return new Uint8Array(root.buffer, root.byteOffset, root.byteLength)
+  // in an array of its own (Buffer.from would share Node's 8 KiB pool)
+  const root = level[0] as string
+  const out = new Uint8Array(root.length)
+  for (let i = 0; i < root.length; i++) out[i] = root.charCodeAt(i)
+  return out
 }

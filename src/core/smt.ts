@@ -72,10 +72,11 @@ function innerHash (left: Hash, right: Hash): Hash {
   return nodeHash('sha256', innerScratch, 'binary')
 }
 
-/** A hash as bytes (a fresh copy). */
+/** A hash as bytes, in an array of its own (Buffer.from would share Node's 8 KiB pool). */
 function bytesOf (h: Hash): Uint8Array {
-  const b = Buffer.from(h, 'binary')
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  const out = new Uint8Array(h.length)
+  for (let i = 0; i < h.length; i++) out[i] = h.charCodeAt(i)
+  return out
 }
 
 /** The root of the empty map (32 zero bytes); a fresh copy on each call. */

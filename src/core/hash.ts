@@ -41,3 +41,33 @@ export function sha256of3 (a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Ar
   scratch.set(c, a.length + b.length)
   return digest(scratch.subarray(0, n))
 }
+
+/**
+ * SHA-256 digests as 32-character latin1 strings (one char per byte; 'binary' is Node's name for
+ * latin1 in the hash API's types), for trees that hash thousands of nodes per block (the state
+ * tree, the tx root): a digest as a string is a plain heap object, where a digest as a Buffer
+ * carries its own backing store (≈ 0.28 vs 0.60 µs per node hash, and less for the collector).
+ */
+export type BinaryDigest = string
+
+/** SHA-256 of `input` as a BinaryDigest. */
+export function sha256Binary (input: Uint8Array): BinaryDigest {
+  return hash('sha256', input, 'binary')
+}
+
+const pairScratch = Buffer.alloc(65)
+pairScratch[0] = 1
+
+/** SHA-256(0x01 ‖ left ‖ right) of two 32-byte digests: the inner node of both the tx root (RFC 6962) and the state tree. */
+export function sha256InnerNode (left: BinaryDigest, right: BinaryDigest): BinaryDigest {
+  pairScratch.write(left, 1, 32, 'binary')
+  pairScratch.write(right, 33, 32, 'binary')
+  return hash('sha256', pairScratch, 'binary')
+}
+
+/** A BinaryDigest as bytes, in an array of its own (Buffer.from would share Node's 8 KiB pool). */
+export function bytesOfDigest (h: BinaryDigest): Uint8Array {
+  const out = new Uint8Array(h.length)
+  for (let i = 0; i < h.length; i++) out[i] = h.charCodeAt(i)
+  return out
+}

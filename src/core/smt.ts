@@ -27,10 +27,9 @@
  * hashes are cached per node and recomputed lazily only along paths changed since the last
  * `root()`, so a block touching m accounts costs O(m · log N) hashing, never a full recompute.
  */
-import { hash as nodeHash } from 'node:crypto'
 import { bytesEqual, toHex } from './bytes.ts'
 import { DecodeError } from './errors.ts'
-import { sha256 } from './hash.ts'
+import { bytesOfDigest as bytesOf, sha256, sha256Binary, sha256InnerNode as innerHash, type BinaryDigest } from './hash.ts'
 
 /** Length of a key (an account id) in bytes. */
 export const SMT_KEY_BYTES = 20
@@ -44,39 +43,20 @@ const NODE_TAG = new Uint8Array([1])
 const ZERO = new Uint8Array(SMT_HASH_BYTES)
 
 /**
- * Inside the tree, hashes are 32-character latin1 strings (one char per byte), not Uint8Arrays:
- * a digest as a string is a plain heap object, where a digest as a Buffer carries its own
- * backing store (≈ 2× the time per hash, and that much more for the collector). A root() after
- * a block re-hashes thousands of nodes, so this is the import's hottest path. They are
- * assembled in scratch buffers (hashing is synchronous: a scratch is never shared).
+ * Inside the tree, hashes are BinaryDigest strings (src/core/hash.ts), not Uint8Arrays: a root()
+ * after a block re-hashes thousands of nodes, the import's hottest path. Leaf inputs are
+ * assembled in a scratch buffer (hashing is synchronous: it is never shared).
  */
-// 'binary' is Node's name for latin1 in the hash API's types.
-type Hash = string
+type Hash = BinaryDigest
 const ZERO_HASH: Hash = '\0'.repeat(SMT_HASH_BYTES)
 const leafScratch = Buffer.alloc(1 + SMT_KEY_BYTES + SMT_HASH_BYTES)
-const innerScratch = Buffer.alloc(1 + 2 * SMT_HASH_BYTES)
 leafScratch[0] = 0
-innerScratch[0] = 1
 
 /** SHA-256(0x00 ‖ key ‖ valueHash): a leaf. */
 function leafHash (key: Uint8Array, valueHash: Hash): Hash {
   leafScratch.set(key, 1)
   leafScratch.write(valueHash, 1 + SMT_KEY_BYTES, SMT_HASH_BYTES, 'binary')
-  return nodeHash('sha256', leafScratch, 'binary')
-}
-
-/** SHA-256(0x01 ‖ left ‖ right): an internal node. */
-function innerHash (left: Hash, right: Hash): Hash {
-  innerScratch.write(left, 1, SMT_HASH_BYTES, 'binary')
-  innerScratch.write(right, 1 + SMT_HASH_BYTES, SMT_HASH_BYTES, 'binary')
-  return nodeHash('sha256', innerScratch, 'binary')
-}
-
-/** A hash as bytes, in an array of its own (Buffer.from would share Node's 8 KiB pool). */
-function bytesOf (h: Hash): Uint8Array {
-  const out = new Uint8Array(h.length)
-  for (let i = 0; i < h.length; i++) out[i] = h.charCodeAt(i)
-  return out
+  return sha256Binary(leafScratch)
 }
 
 /** The root of the empty map (32 zero bytes); a fresh copy on each call. */
@@ -330,7 +310,7 @@ export class SparseMerkleTree {
 
   private valueHash (leaf: Leaf): Hash {
     this.hashes++
-    return nodeHash('sha256', leaf.value, 'binary')
+    return sha256Binary(leaf.value)
   }
 
   /** Hash of `node` as the subtree rooted at depth `depth` (≤ its branch bit); cached if `keep`. */

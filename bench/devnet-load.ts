@@ -34,15 +34,8 @@ import { decodeMessage } from '../src/wire/codec.ts'
 import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../src/wire/limits.ts'
 import { Block as BlockMessage } from '../src/wire/memecoin.ts'
 import { encodeTx, encodeTxBody, signTx } from '../src/wire/tx.ts'
+import type { BenchResult } from './result.ts'
 
-/** One benchmark's result (the shape of bench/network.ts's BenchResult). */
-export interface LoadResult {
-  name: string
-  figures: Record<string, number>
-  baseline: Record<string, number>
-  ratios: Record<string, number>
-  notes: string[]
-}
 
 /** Options of `runDevnetLoad`. */
 export interface DevnetLoadProcOptions {
@@ -254,7 +247,7 @@ function txIdsOf (bytes: Uint8Array): string[] {
 }
 
 /** Runs the benchmark (see the file comment). Baseline: the offered rate. */
-export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<LoadResult> {
+export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<BenchResult> {
   const N = opts.nodes ?? 4
   const D = opts.seconds ?? 60
   const rate = opts.rate ?? 2500

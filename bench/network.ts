@@ -40,15 +40,9 @@ import { LevelStore } from '../src/storage/level.ts'
 import { MemoryStore } from '../src/storage/store.ts'
 import { signTx, encodeTx, encodeTxBody } from '../src/wire/tx.ts'
 import { runDevnetLoad, type DevnetLoadProcOptions } from './devnet-load.ts'
+import type { BenchResult } from './result.ts'
 
-/** One benchmark's result: figures, the same-run baseline, ours/baseline ratios, notes. */
-export interface BenchResult {
-  name: string
-  figures: Record<string, number>
-  baseline: Record<string, number>
-  ratios: Record<string, number>
-  notes: string[]
-}
+export type { BenchResult } from './result.ts'
 
 const MEME = 10n ** 8n
 const LOOPBACK = '/ip4/127.0.0.1/tcp/0'

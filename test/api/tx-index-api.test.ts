@@ -10,28 +10,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressOf } from '../../src/core/address.ts'
 import { toHex } from '../../src/core/bytes.ts'
-import { defaultDevnetGenesis } from '../../src/core/genesis.ts'
 import type { Block } from '../../src/core/types.ts'
 import { ChainService } from '../../src/chain/service.ts'
 import { LevelStore } from '../../src/storage/level.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
-import { chainParamsOf } from '../../src/wire/genesis.ts'
 import { createApiServer, type ApiServer } from '../../src/api/index.ts'
+import type { ValidatorKey } from '../../src/chain/producer.ts'
 import { keyFromLabel, MEME } from '../helpers/chain-fixture.ts'
+import { testDevnet } from '../helpers/devnet.ts'
 
 describe('api: the transaction index in the chain\'s store', function () {
   this.timeout(30_000)
-  const validator = keyFromLabel('txindex-api:validator')
-  const faucet = keyFromLabel('txindex-api:faucet')
+  const { config, params, validators, faucet } = testDevnet(1, { label: 'txindex-api', slotMs: 100n })
+  const validator = validators[0] as ValidatorKey
   const recipient = keyFromLabel('txindex-api:recipient')
-  const config = defaultDevnetGenesis({
-    genesisTime: 1_700_000_000_000n,
-    slotMs: 100n,
-    chainName: 'txindex-api',
-    validators: [{ id: validator.id, stake: 1000n * MEME, balance: 0n }],
-    faucet: { id: faucet.id, balance: 1_000_000n * MEME }
-  })
-  const params = chainParamsOf(config)
   let t = config.genesisTime
   let slot = 0n
   let dir: string
@@ -42,7 +34,7 @@ describe('api: the transaction index in the chain\'s store', function () {
   const open = async (): Promise<void> => {
     store = new LevelStore(join(dir, 'db'))
     await store.open()
-    svc = await ChainService.open({ params, allocations: config.accounts, store, now: () => t, validator: { privateKey: validator.privateKey, publicKey: validator.publicKey } })
+    svc = await ChainService.open({ params, allocations: config.accounts, store, now: () => t, validator })
     api = createApiServer({ chain: svc, store, port: 0 })
     await api.start()
   }

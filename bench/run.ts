@@ -48,7 +48,7 @@ let failed = false
 if (only.includes('core')) {
   try {
     const { rows, info } = await runCoreBench(coreOpts, progress)
-    out(`== core${quick ? ' (--quick: scaled down)' : ''} · ${String(info.cores)} cores · ${String(info.txs)} transfers, batches of ${String(info.batch)}, ${String(info.blocks)} blocks of ${String(info.blockTxs)}`)
+    out(`== core${quick ? ' (--quick: scaled down)' : ''} · ${String(info.cores)} cores · ${String(info.txs)} transfers in ${String(info.blocks)} blocks of ${String(info.blockTxs)}; mempool: ${String(info.mempoolTxs)} in batches of ${String(info.batch)}, then their ${String(info.mempoolBlocks)} blocks`)
     for (const r of rows) out(fmtRow(r))
     results.push({ name: 'core', ...info, results: rows.map((r) => ({ ...r, value: Number(r.value.toFixed(4)), ...(r.ratio !== undefined ? { ratio: Number(r.ratio.toFixed(4)) } : {}) })) })
   } catch (err) {

@@ -22,7 +22,7 @@
  *   enters a block (`select` re-checks against the view).
  * - Fees are compared as absolute amounts (the protocol's `minFee` is flat, not per byte).
  */
-import { accountIdOf } from '../core/address.ts'
+import { accountIdOf, senderIdOf } from '../core/address.ts'
 import { toHex } from '../core/bytes.ts'
 import { ValidationError } from '../core/errors.ts'
 import { checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
@@ -496,7 +496,7 @@ export class Mempool {
       // a held transaction's entry knows its sender (no SHA-256 of the key per transaction)
       const held = this.byId.get(idHex)
       if (held !== undefined) affected.set(held.sender, held.accountId)
-      else mark(accountIdOf(tx.body.sender))
+      else mark(senderIdOf(tx))
       // A slash lowers the offender's stake (and maybe balance): its pending run must be rechecked.
       if (tx.evidence !== undefined) mark(accountIdOf(tx.evidence.a.header.proposer))
     }
@@ -504,7 +504,7 @@ export class Mempool {
     for (const tx of change.orphaned) {
       // [IGNORE] TX-10: already in the chain again
       if (includedIds.has(toHex(tx.id))) continue
-      const id = accountIdOf(tx.body.sender)
+      const id = senderIdOf(tx)
       const key = toHex(id)
       mark(id)
       const list = orphans.get(key)
@@ -534,7 +534,7 @@ export class Mempool {
   }
 
   private entryOf (tx: SignedTx, idHex: string): Entry {
-    const accountId = accountIdOf(tx.body.sender)
+    const accountId = senderIdOf(tx)
     return { tx, idHex, sender: toHex(accountId), accountId, fee: tx.body.fee, cost: txCost(tx), unstake: tx.body.unstake?.amount ?? 0n }
   }
 

@@ -20,7 +20,7 @@
  * An account's transactions are those it sent, received (transfer), or that slashed it
  * (evidence); its history is a reverse range scan of P 0x02 ‖ account.
  */
-import { ACCOUNT_ID_BYTES, accountIdOf } from '../core/address.ts'
+import { ACCOUNT_ID_BYTES, accountIdOf, senderIdOf } from '../core/address.ts'
 import { bytesEqual, bytesToBigInt, concatBytes, toHex, u64be } from '../core/bytes.ts'
 import { MemecoinError } from '../core/errors.ts'
 import type { Block, SignedTx } from '../core/types.ts'
@@ -115,7 +115,7 @@ export function accountIdsOf (tx: SignedTx): Uint8Array[] {
   const add = (id: Uint8Array): void => {
     if (id.length === ACCOUNT_ID_BYTES && !ids.some((x) => bytesEqual(x, id))) ids.push(id)
   }
-  add(accountIdOf(tx.body.sender))
+  add(senderIdOf(tx))
   if (tx.body.transfer !== undefined) add(tx.body.transfer.to)
   if (tx.evidence !== undefined) add(accountIdOf(tx.evidence.a.header.proposer))
   return ids

@@ -16,7 +16,7 @@
  *   B-12 ERR_INVALID_TX: details {index, txId, rule, code} of the first failing transaction;
  *        ERR_OVERFLOW: the proposer's credit would overflow.
  */
-import { accountIdOf } from './address.ts'
+import { accountIdOf, senderIdOf } from './address.ts'
 import { bytesEqual, toHex } from './bytes.ts'
 import { ValidationError } from './errors.ts'
 import { type AccountState, type Journal, type Ledger, type UndoRecord, MAX_U64, MAX_UNBONDING_ENTRIES } from './ledger.ts'
@@ -156,7 +156,7 @@ function addUnbonding (acc: AccountState, amount: bigint, releaseEpoch: bigint):
 export function applyTx (ledger: Ledger, tx: SignedTx, ctx: BlockContext, journal: Journal): TxEffect {
   const b = tx.body
   const t = new Touched(ledger, ctx.epoch)
-  const sender = t.load(accountIdOf(b.sender))
+  const sender = t.load(senderIdOf(tx))
   // Load every touched account up front so matured unbonding is released before any check.
   const recipient = b.transfer !== undefined ? t.load(b.transfer.to) : undefined
   const offenderAcc = b.evidence !== undefined && tx.evidence !== undefined ? t.load(accountIdOf(tx.evidence.a.header.proposer)) : undefined

@@ -1,12 +1,13 @@
 import { expect } from 'chai'
 import { bech32, bech32m } from '@scure/base'
 import {
-  ACCOUNT_ID_BYTES, ADDRESS_LENGTH, ADDRESS_PREFIX, accountIdOf, addressOf, decodeAddress, encodeAddress, isAddress
+  ACCOUNT_ID_BYTES, ADDRESS_LENGTH, ADDRESS_PREFIX, accountIdOf, addressOf, decodeAddress, encodeAddress, isAddress, senderIdOf
 } from '../../src/core/address.ts'
 import { publicKeyOf } from '../../src/core/secp256k1.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { toHex, u64be } from '../../src/core/bytes.ts'
 import { DecodeError } from '../../src/core/errors.ts'
+import { decodeTx, signTx } from '../../src/wire/tx.ts'
 
 /** The bech32 data alphabet (BIP 173). */
 const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
@@ -149,5 +150,19 @@ describe('address', () => {
       expect(codeOf(() => decodeAddress(g as string)), String(g)).to.equal('ERR_ADDRESS_FORMAT')
       expect(isAddress(g as string)).to.equal(false)
     }
+  })
+
+  it('senderIdOf is the account id of the sender key, hashed once per decoded transaction', () => {
+    const key = sha256(Uint8Array.of(0x62))
+    const bytes = signTx({ chainId: new Uint8Array(8), nonce: 0n, fee: 1n, transfer: { to: id, amount: 5n } }, key).bytes
+    const tx = decodeTx(bytes)
+    const first = senderIdOf(tx)
+    expect(toHex(first)).to.equal(toHex(accountIdOf(publicKeyOf(key))))
+    // the same array again: remembered, not re-hashed
+    expect(senderIdOf(tx)).to.equal(first)
+    // another decoding of the same bytes is another object, with an equal id
+    const again = senderIdOf(decodeTx(bytes))
+    expect(again).to.not.equal(first)
+    expect(toHex(again)).to.equal(toHex(first))
   })
 })

@@ -377,6 +377,8 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
     const submitted = new Float64Array(total).fill(-1)
     const firstTry = new Float64Array(total).fill(-1)
     const attempts = new Uint8Array(total)
+    // 1 while a transaction's last post ended without an answer (a reset connection): the node may have admitted it
+    const fateUnknown = new Uint8Array(total)
     const retryQ: number[][] = Array.from({ length: N }, () => [])
     const pauseUntil = new Array<number>(N).fill(0)
     const backoff = new Array<number>(N).fill(0)
@@ -388,6 +390,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
     const busy = new Array<boolean>(N).fill(false)
     const acceptedBySender = new Array<number>(S).fill(0)
     const refusals = new Map<string, number>()
+    const transportErrors = new Map<string, number>()
     let accepted = 0
     let refused = 0
     let posts = 0
@@ -413,7 +416,10 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
         if (results === undefined) throw new Error(`POST /txs/batch ${r.status}: ${JSON.stringify(r.json?.error)}`)
         results.forEach((x, k) => {
           const i = part[k] as number
-          if (x.error === undefined) { accepted++; acceptedBySender[i % S] = (acceptedBySender[i % S] as number) + 1 } else if (RETRY.has(x.error.code) && (attempts[i] as number) < MAX_ATTEMPTS && !stopRetrying) {
+          // a post whose answer was lost may have been admitted: "already known" or "nonce too low" (included meanwhile) then means accepted
+          const admittedBefore = fateUnknown[i] === 1 && x.error !== undefined && (x.error.code === 'ERR_KNOWN_TX' || x.error.code === 'ERR_NONCE_TOO_LOW')
+          fateUnknown[i] = 0
+          if (x.error === undefined || admittedBefore) { accepted++; acceptedBySender[i % S] = (acceptedBySender[i % S] as number) + 1 } else if (RETRY.has(x.error.code) && (attempts[i] as number) < MAX_ATTEMPTS && !stopRetrying) {
             submitted[i] = -1
             retryCodes.set(x.error.code, (retryCodes.get(x.error.code) ?? 0) + 1)
             again.push(i)
@@ -424,9 +430,18 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
           }
         })
       }).catch((err: Error) => {
+        const m = err.message.slice(0, 60)
+        if (!stopRetrying && err.message.startsWith('POST /txs/batch ') === false) {
+          // no answer (a reset or timed-out connection): post them again, as a wallet would; resubmitting is idempotent
+          transportErrors.set(m, (transportErrors.get(m) ?? 0) + 1)
+          for (const i of part) {
+            submitted[i] = -1
+            if ((attempts[i] as number) < MAX_ATTEMPTS) { fateUnknown[i] = 1; again.push(i) } else { refused++; refusals.set(m, (refusals.get(m) ?? 0) + 1) }
+          }
+          return
+        }
         refused += part.length
         for (const i of part) submitted[i] = -1
-        const m = err.message.slice(0, 60)
         refusals.set(m, (refusals.get(m) ?? 0) + part.length)
       }).finally(() => {
         if (again.length > 0) {
@@ -591,6 +606,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
       peakRssMiBMinNode: Math.round(Math.min(...rss) / 2 ** 20)
     }
     if (refusals.size > 0) notes.push(`refusals: ${JSON.stringify(Object.fromEntries(refusals))}`)
+    if (transportErrors.size > 0) notes.push(`posts without an answer, posted again: ${JSON.stringify(Object.fromEntries(transportErrors))}`)
     notes.push(`retried by refusal code: ${JSON.stringify(Object.fromEntries(retryCodes))}; peak mempool per node (1 s samples): ${mempoolPeak.join('/')}`)
     notes.push(`${N} node processes (memecoin start, LevelDB, verifier workers) + this load generator on ${(await import('node:os')).availableParallelism()} cores; latency is submit → seen in node 0's canonical chain (SSE + GET /blocks/:h?format=hex)`)
     notes.push(`slot ${slotMs} ms, f = 1/2, maxBlockTxs ${genesis.params.maxBlockTxs}, maxBlockBytes ${genesis.params.maxBlockBytes}; peak RSS per node process (VmHWM): ${rss.map((r) => Math.round(r / 2 ** 20)).join('/')} MiB; target ≥ 2,000 tx/s included, 0 lost`)

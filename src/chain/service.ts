@@ -54,6 +54,11 @@ export const MAX_RELAY_PROPOSALS = 4096
 export interface RelayCheck { block: Block, verdict: 'relay' | 'equivocation' | 'import' }
 
 const IGNORE_RULES = new Set(['B-3', 'B-4', 'B-5', 'B-13', 'B-14', 'TX-10', 'TX-11'])
+/**
+ * Mempool refusals for room or order only (TX-6 gap, TX-11): raised after the signature check,
+ * for transactions likely to come back; their verdicts stay in the signature cache's second tier.
+ */
+const ROOMLESS = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT', 'ERR_NONCE_GAP'])
 
 /**
  * REJECT only for what is provably bad (malformed, wrong chain, bad signature or VRF, invalid
@@ -335,9 +340,11 @@ export class ChainService {
   }
 
   private async importTimed (block: Block, source: Source): Promise<ImportResult> {
-    // Verdicts of a block's transactions are spent once it is refused or kept off the canonical
-    // chain (only pending transactions keep theirs), so the cache tracks the mempool
-    // (src/chain/sig-cache.ts); a canonical block's are forgotten with its head change.
+    // Verdicts of a refused block's transactions are spent (only pending transactions keep
+    // theirs). A block kept off the canonical chain spends nothing: its transactions are mostly
+    // those of the competing canonical block, whose verdicts the cache's second tier holds for
+    // the reorg that may yet choose this branch (src/chain/sig-cache.ts). A canonical block's
+    // verdicts move to that tier with its head change.
     const spend = (): void => { this.sigCache.forget(block.txs.filter((tx) => !this.mempool.has(tx.id))) }
     let result: ImportResult
     try {
@@ -349,7 +356,6 @@ export class ChainService {
     } finally {
       this.reportEquivocations()
     }
-    if (this.chain.blockAt(result.node.height)?.hex !== result.node.hex) spend()
     await this.persistChanges()
     this.counters.blocksImported += 1 + result.adopted
     this.emit('block', { block, node: result.node, relay: result.equivocation === undefined, source })
@@ -385,8 +391,11 @@ export class ChainService {
       this.counters.maxReorgDepth = Math.max(this.counters.maxReorgDepth, merged.undone.length)
       this.log('info', 'reorg', { depth: merged.undone.length, head: merged.head.hex.slice(0, 16), height: merged.head.height.toString() })
     }
-    // included transactions' verdicts are spent: the cache tracks the mempool, not the chain
-    this.sigCache.forget(merged.included)
+    // Included transactions are no longer pending: their verdicts leave the first tier (which
+    // tracks the mempool) for the bounded second one, where a competing branch carrying the same
+    // transactions finds them if a reorg applies it. A loaded devnet verified every transaction
+    // of a reorg's winning blocks again on the importing thread without this.
+    for (const tx of merged.included) this.sigCache.remember(tx)
     this.emit('head', merged)
     // Transactions of undone blocks that went back to the mempool are announced again: peers that
     // saw them only inside the losing branch may have dropped them (their validators must include
@@ -408,6 +417,7 @@ export class ChainService {
       await verified
       const out: TxOutcome[] = []
       const accepted: SignedTx[] = []
+      const roomless: SignedTx[] = []
       for (const d of decoded) {
         try {
           if ('err' in d) throw d.err
@@ -420,11 +430,15 @@ export class ChainService {
           out.push({ ok: true, id: tx.id })
         } catch (err) {
           const e = err instanceof MemecoinError ? err : new MemecoinError('ERR_INTERNAL', (err as Error).message)
+          // refused for room or order after its signature passed (TX-3 comes first): it comes back
+          if (ROOMLESS.has(e.code)) roomless.push(d as SignedTx)
           out.push({ ok: false, error: e, action: actionOf(err) })
         }
       }
-      // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway)
+      // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway),
+      // but one refused for room or order only keeps it in the cache's bounded second tier
       this.sigCache.forget(decoded.filter((d): d is SignedTx => !('err' in d) && !this.mempool.has(d.id)))
+      for (const tx of roomless) if (!this.mempool.has(tx.id)) this.sigCache.remember(tx)
       this.counters.txsAccepted += accepted.length
       if (accepted.length > 0) this.emit('txs', { txs: accepted, source })
       return out

@@ -8,23 +8,35 @@
  *
  * Memory (found by the soak): an entry is one flat binary (latin1) string of id ‖ signature
  * (96 characters, ≈ 130 bytes with the Set slot) — no per-entry Uint8Array/ArrayBuffer (the
- * previous hex key plus a signature copy cost ≈ 400 bytes). An entry is useless once its
- * transaction is in an imported canonical block, so the chain service `forget`s the included
- * transactions of every head change: the cache then tracks the mempool (plus transactions a
- * block import verified ahead of time), not the length of the chain. Transactions a reorg
+ * previous hex key plus a signature copy cost ≈ 400 bytes). Once its transaction is in an
+ * imported canonical block an entry leaves the first tier (the chain service moves the included
+ * transactions of every head change to the second, bounded tier below): the first tier then
+ * tracks the mempool (plus transactions a block import verified ahead of time), and neither
+ * grows with the length of the chain. Transactions a reorg
  * returns to the mempool get an entry again (they passed TX-3 in a valid block: the mempool
  * re-admits them without a check, and a block including them again skips them). The bound is a
- * backstop for entries of transactions that never reach a block (refused by the mempool,
- * evicted from it); it equals the mempool's hard bound, so an overfilled pool can push out
- * verdicts — a cost (verified again at import), never a wrong verdict.
+ * backstop for entries of transactions that never reach a block (evicted from the mempool); it
+ * equals the mempool's hard bound, so an overfilled pool can push out verdicts — a cost
+ * (verified again at import), never a wrong verdict.
+ *
+ * A second, separately bounded tier (`remember`) holds verdicts of transactions that are no
+ * longer pending but likely to be seen again: those included by the last head changes (a
+ * competing block carries mostly the same transactions, and a reorg applies it) and those the
+ * mempool refused for room or order only (full pool, sender limit, nonce gap: they come back in
+ * a peer's block, or posted again by their wallet). A loaded 4-node devnet verified the
+ * transactions of every reorg's winning blocks again, synchronously on the importing thread,
+ * without it. Its own bound keeps a flood of such transactions from pushing out the verdicts of
+ * pending ones.
  */
 import type { SignedTx } from '../core/types.ts'
 
 /** Default bound: twice the mempool's default capacity (MEMPOOL_MAX_TXS), ≈ 2.6 MB when full. */
 export const SIG_CACHE_MAX_ENTRIES = 20_000
+/** Default bound of the second tier (`remember`): two full blocks (maxBlockTxs 10,000), ≈ 2.6 MB when full. */
+export const SIG_CACHE_MAX_REMEMBERED = 20_000
 
-/** Lookup counters (hit rate = hits / (hits + misses)). */
-export interface SigCacheStats { hits: number, misses: number, inserts: number, evictions: number, size: number }
+/** Lookup counters (hit rate = hits / (hits + misses)); `size` counts both tiers, `remembered` the second. */
+export interface SigCacheStats { hits: number, misses: number, inserts: number, evictions: number, size: number, remembered: number }
 
 /** id ‖ signature as one flat one-byte string. */
 function keyOf (tx: SignedTx): string {
@@ -37,33 +49,39 @@ function keyOf (tx: SignedTx): string {
 /** A bounded LRU set of transactions whose signature verified. */
 export class SigCache {
   private readonly m = new Set<string>()
+  /** The second tier (see the file comment), in recency order. */
+  private readonly recent = new Set<string>()
   private readonly counts = { hits: 0, misses: 0, inserts: 0, evictions: 0 }
 
-  constructor (readonly maxEntries: number = SIG_CACHE_MAX_ENTRIES) {
+  constructor (readonly maxEntries: number = SIG_CACHE_MAX_ENTRIES, readonly maxRemembered: number = SIG_CACHE_MAX_REMEMBERED) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError('sig cache size must be a positive integer')
+    if (!Number.isSafeInteger(maxRemembered) || maxRemembered < 0) throw new RangeError('sig cache remembered bound must be a non-negative integer')
   }
 
   /** True iff `tx`'s signature is known to verify (counts a hit or a miss, refreshes recency): block import uses this. */
   has (tx: SignedTx): boolean {
     const key = keyOf(tx)
-    if (!this.m.has(key)) {
+    const tier = this.m.has(key) ? this.m : this.recent.has(key) ? this.recent : undefined
+    if (tier === undefined) {
       this.counts.misses++
       return false
     }
-    this.m.delete(key)
-    this.m.add(key)
+    tier.delete(key)
+    tier.add(key)
     this.counts.hits++
     return true
   }
 
-  /** True iff `tx` is held, without touching counters or recency. */
+  /** True iff `tx` is held (either tier), without touching counters or recency. */
   peek (tx: SignedTx): boolean {
-    return this.m.has(keyOf(tx))
+    const key = keyOf(tx)
+    return this.m.has(key) || this.recent.has(key)
   }
 
   /** Records that `tx`'s signature verified; evicts the least recently used beyond the bound. */
   add (tx: SignedTx): void {
     const key = keyOf(tx)
+    this.recent.delete(key)
     if (this.m.has(key)) this.m.delete(key)
     else this.counts.inserts++
     this.m.add(key)
@@ -74,16 +92,37 @@ export class SigCache {
     }
   }
 
-  /** Drops the entries of `txs` (their verdict is no longer needed: they are in the chain). */
-  forget (txs: Iterable<SignedTx>): void {
-    for (const tx of txs) this.m.delete(keyOf(tx))
+  /**
+   * Keeps the verdict of `tx`, whose signature is known valid but which is not pending (included
+   * in a block, or refused by the mempool for room or order only), in the second tier (its own
+   * bound; the least recently used goes first).
+   */
+  remember (tx: SignedTx): void {
+    if (this.maxRemembered === 0) return
+    const key = keyOf(tx)
+    this.m.delete(key)
+    this.recent.delete(key)
+    this.recent.add(key)
+    if (this.recent.size > this.maxRemembered) {
+      this.recent.delete(this.recent.values().next().value as string)
+      this.counts.evictions++
+    }
   }
 
-  /** Number of entries held. */
-  get size (): number { return this.m.size }
+  /** Drops the entries of `txs` from both tiers (their verdict is no longer needed: they are in the chain). */
+  forget (txs: Iterable<SignedTx>): void {
+    for (const tx of txs) {
+      const key = keyOf(tx)
+      this.m.delete(key)
+      this.recent.delete(key)
+    }
+  }
+
+  /** Number of entries held, both tiers. */
+  get size (): number { return this.m.size + this.recent.size }
 
   /** Counters since creation (or the last `resetStats`). */
-  stats (): SigCacheStats { return { ...this.counts, size: this.m.size } }
+  stats (): SigCacheStats { return { ...this.counts, size: this.size, remembered: this.recent.size } }
 
   /** hits / (hits + misses), 0 before any lookup. */
   hitRate (): number {

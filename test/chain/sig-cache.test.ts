@@ -1,8 +1,9 @@
 /**
  * The verified-signature cache is bounded by what is pending, not by the chain's length: the
  * service forgets the verdicts of included transactions, of side-branch blocks' transactions that
- * are not pending, and of refused transactions; a reorg stays correct (the transactions of the
- * winning branch are verified again, the orphaned ones go back to the mempool).
+ * are not pending, and of refused transactions, except those refused for room or order only,
+ * which a second, separately bounded tier remembers; a reorg stays correct (the transactions of
+ * the winning branch are verified again, the orphaned ones go back to the mempool).
  */
 import { expect } from 'chai'
 import { accountIdOf } from '../../src/core/address.ts'
@@ -43,7 +44,7 @@ async function produceUntil (svc: ChainService, net: Net, slot: bigint, done: ()
   return slot
 }
 
-describe('chain/sig-cache: verdicts live as long as the transaction is pending', () => {
+describe('chain/sig-cache: first-tier verdicts live as long as the transaction is pending; the second tier is bounded', () => {
   it('keys on id and signature, and forget drops entries without touching the counters', () => {
     const net = testDevnet(1, { label: 'sc-unit' })
     const [a, b] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
@@ -54,19 +55,53 @@ describe('chain/sig-cache: verdicts live as long as the transaction is pending',
     cache.forget([a])
     expect(cache.peek(a)).to.equal(false)
     expect(cache.peek(b)).to.equal(true)
-    expect(cache.stats()).to.deep.equal({ hits: 0, misses: 0, inserts: 2, evictions: 0, size: 1 })
+    expect(cache.stats()).to.deep.equal({ hits: 0, misses: 0, inserts: 2, evictions: 0, size: 1, remembered: 0 })
     expect(() => new SigCache(0)).to.throw(RangeError)
+    expect(() => new SigCache(1, -1)).to.throw(RangeError)
   })
 
-  it('a refused transaction leaves no entry; a pending one keeps its entry', async () => {
+  it('the second tier has its own bound and never pushes out the pending verdicts', () => {
+    const net = testDevnet(1, { label: 'sc-tiers' })
+    const [a, b, c, d, e] = transfers(net, [0n, 1n, 2n, 3n, 4n]) as [SignedTx, SignedTx, SignedTx, SignedTx, SignedTx]
+    const cache = new SigCache(2, 2)
+    cache.add(a)
+    cache.add(b)
+    cache.remember(c)
+    cache.remember(d)
+    cache.remember(e)
+    // c, the least recently remembered, went; a and b (pending) are untouched
+    expect([a, b, c, d, e].map((t) => cache.peek(t))).to.deep.equal([true, true, false, true, true])
+    expect(cache.stats()).to.include({ size: 4, remembered: 2, evictions: 1 })
+    // a remembered verdict is a hit for block import
+    expect(cache.has(d)).to.equal(true)
+    expect(cache.stats().hits).to.equal(1)
+    // admitted later, it moves to the first tier (whose bound then evicts its oldest, a)
+    cache.add(d)
+    expect(cache.stats()).to.include({ size: 3, remembered: 1 })
+    expect(cache.peek(a)).to.equal(false)
+    // forget drops either tier
+    cache.forget([d, e])
+    expect(cache.peek(d) || cache.peek(e)).to.equal(false)
+    expect(cache.stats()).to.include({ size: 1, remembered: 0 })
+    // a bound of 0 remembers nothing
+    const none = new SigCache(2, 0)
+    none.remember(a)
+    expect(none.size).to.equal(0)
+  })
+
+  it('a refused transaction leaves no entry unless refused for room or order; a pending one keeps its entry', async () => {
     const net = testDevnet(1, { label: 'sc-refused' })
     const svc = await open(net)
     try {
       const [ok, gap] = transfers(net, [0n, 5n]) as [SignedTx, SignedTx]
-      const out = await svc.addTransactions([ok, gap])
-      expect(out.map((o) => o.ok)).to.deep.equal([true, false])
-      expect(svc.sigCache.size).to.equal(1)
-      expect(svc.sigCache.peek(ok)).to.equal(true)
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      // more than the faucet holds: TX-7, refused for the sender's state, not for room
+      const poor = decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 1n, fee: 1000n, to, amount: 10n ** 19n }).bytes)
+      const out = await svc.addTransactions([ok, gap, poor])
+      expect(out.map((o) => o.ok)).to.deep.equal([true, false, false])
+      expect(out.map((o) => o.ok ? '' : o.error.code)).to.deep.equal(['', 'ERR_NONCE_GAP', 'ERR_INSUFFICIENT_BALANCE'])
+      expect([ok, gap, poor].map((t) => svc.sigCache.peek(t))).to.deep.equal([true, true, false])
+      expect(svc.sigCache.stats()).to.include({ size: 2, remembered: 1 })
       // the same transaction again (ERR_KNOWN_TX): still pending, still cached
       await svc.addTransactions([ok])
       expect(svc.sigCache.peek(ok)).to.equal(true)
@@ -75,7 +110,30 @@ describe('chain/sig-cache: verdicts live as long as the transaction is pending',
     }
   })
 
-  it('after a reorg the winning branch is verified again, orphaned transactions are pending again, and the cache holds only pending ones', async () => {
+  it('a transaction refused for a nonce gap is not verified again when a block brings it', async () => {
+    const net = testDevnet(1, { label: 'sc-remembered' })
+    const producer = await open(net, 0)
+    const follower = await open(net)
+    try {
+      const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
+      expect((await producer.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
+      // the follower sees t1 first (gossip gives no order across messages): a gap, remembered
+      expect((await follower.addTransactions([t1]))[0]?.ok).to.equal(false)
+      expect(follower.sigCache.peek(t1)).to.equal(true)
+      await produceUntil(producer, net, 0n, () => producer.chain.head.height >= 1n)
+      follower.sigCache.resetStats()
+      for (const bytes of await producer.blocksByRange(1n, 64)) await follower.importBlock(bytes)
+      expect(follower.chain.head.hex).to.equal(producer.chain.head.hex)
+      // t1's verdict was used (a hit); t0 was verified (a miss); both are included, so no longer
+      // in the first tier (which tracks the mempool), and remembered in the second
+      expect(follower.sigCache.stats()).to.include({ hits: 1, misses: 1, size: 2, remembered: 2 })
+    } finally {
+      await follower.close()
+      await producer.close()
+    }
+  })
+
+  it('after a reorg the winning branch uses the remembered verdicts, orphaned transactions are pending again, and the first tier holds only pending ones', async () => {
     const net = testDevnet(2, { label: 'sc-reorg', k: 10n })
     const a = await open(net, 0)
     const b = await open(net, 1)
@@ -83,33 +141,38 @@ describe('chain/sig-cache: verdicts live as long as the transaction is pending',
       const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
       expect((await a.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
       expect((await b.addTransactions([t0])).every((o) => o.ok)).to.equal(true)
-      // A includes both alone; its cache is empty afterwards (the verdicts were spent)
+      // A includes both alone; its first tier is empty afterwards, the verdicts are in the second
       let slot = await produceUntil(a, net, 0n, () => a.chain.head.height >= 1n)
       expect(a.mempool.size).to.equal(0)
-      expect(a.sigCache.size).to.equal(0)
+      expect(a.sigCache.stats()).to.include({ size: 2, remembered: 2 })
       // B builds a longer branch that includes t0 only
       slot = await produceUntil(b, net, slot, () => b.chain.head.height >= a.chain.head.height + 2n)
-      expect(b.sigCache.size).to.equal(0)
+      expect(b.sigCache.stats()).to.include({ size: 1, remembered: 1 })
       a.sigCache.resetStats()
       for (const bytes of await b.blocksByRange(1n, 64)) await a.importBlock(bytes)
       expect(a.chain.head.hex).to.equal(b.chain.head.hex)
       expect(a.counters.reorgs).to.be.greaterThan(0)
-      // t0 was verified again on B's branch (a miss, never a borrowed verdict)
-      expect(a.sigCache.stats().misses).to.be.greaterThan(0)
-      // t1 went back to the mempool; nothing but pending transactions may be cached
+      // t0 on B's branch is the same transaction (same id and signature): its remembered verdict
+      // is used, nothing is verified again
+      expect(a.sigCache.stats()).to.include({ misses: 0 })
+      expect(a.sigCache.stats().hits).to.be.greaterThan(0)
+      // t1 went back to the mempool; t0 is included again
       expect(a.mempool.has(t1.id)).to.equal(true)
       expect(a.mempool.has(t0.id)).to.equal(false)
-      expect(a.sigCache.peek(t0)).to.equal(false)
+      expect(a.sigCache.peek(t0)).to.equal(true)
       // t1 went back to the mempool with the verdict its block's import established
       expect(a.sigCache.peek(t1)).to.equal(true)
-      expect(a.sigCache.size).to.be.at.most(a.mempool.size)
+      // the first tier holds nothing but pending transactions
+      const st = a.sigCache.stats()
+      expect(st.size - st.remembered).to.be.at.most(a.mempool.size)
       // and A's next block carries t1 onto the common chain
       const before = a.chain.head.height
       await produceUntil(a, net, slot, () => a.chain.head.height > before)
       for (const bytes of await a.blocksByRange(before + 1n, 64)) await b.importBlock(bytes)
       expect(b.chain.head.hex).to.equal(a.chain.head.hex)
       expect(a.mempool.size).to.equal(0)
-      expect([a.sigCache.size, b.sigCache.size]).to.deep.equal([0, 0])
+      const first = (svc: ChainService): number => svc.sigCache.stats().size - svc.sigCache.stats().remembered
+      expect([first(a), first(b)]).to.deep.equal([0, 0])
       expect(toHex(a.chain.ledger.root())).to.equal(toHex(b.chain.ledger.root()))
     } finally {
       await a.close()
@@ -117,7 +180,7 @@ describe('chain/sig-cache: verdicts live as long as the transaction is pending',
     }
   })
 
-  it('a side-branch block forgets the verdicts of transactions that are not pending', async () => {
+  it('a side-branch block keeps the verdicts a reorg onto its branch needs', async () => {
     const net = testDevnet(2, { label: 'sc-side', k: 10n })
     const a = await open(net, 0)
     const b = await open(net, 1)
@@ -125,16 +188,23 @@ describe('chain/sig-cache: verdicts live as long as the transaction is pending',
     try {
       const [t0] = transfers(net, [0n]) as [SignedTx]
       for (const s of [a, b, c]) expect((await s.addTransactions([t0])).every((o) => o.ok)).to.equal(true)
-      // two competing blocks at height 1 carrying t0: C imports A's (canonical), then B's (a side block)
+      // two competing blocks at height 1 carrying t0: C imports A's (canonical), then B's (a side
+      // block), then B's next block, which makes B's branch the longer: a reorg applies B's first
       const slot = await produceUntil(a, net, 0n, () => a.chain.head.height >= 1n)
-      await produceUntil(b, net, slot, () => b.chain.head.height >= 1n)
+      await produceUntil(b, net, slot, () => b.chain.head.height >= 2n)
       const [fromA] = await a.blocksByRange(1n, 1)
-      const [fromB] = await b.blocksByRange(1n, 1)
+      const [b1, b2] = await b.blocksByRange(1n, 2)
       await c.importBlock(fromA as Uint8Array)
-      expect(c.sigCache.size).to.equal(0)
-      await c.importBlock(fromB as Uint8Array)
-      expect(c.chain.head.height).to.equal(1n)
-      expect(c.sigCache.size).to.equal(0)
+      expect(c.sigCache.stats()).to.include({ size: 1, remembered: 1 })
+      await c.importBlock(b1 as Uint8Array)
+      expect(c.chain.head.hex).to.equal(a.chain.head.hex)
+      expect(c.sigCache.peek(t0)).to.equal(true)
+      c.sigCache.resetStats()
+      await c.importBlock(b2 as Uint8Array)
+      expect(c.chain.head.hex).to.equal(b.chain.head.hex)
+      expect(c.counters.reorgs).to.equal(1)
+      // t0 in B's block was not verified again
+      expect(c.sigCache.stats()).to.include({ hits: 1, misses: 0 })
     } finally {
       await a.close()
       await b.close()

@@ -45,8 +45,10 @@ export interface SoakSample {
   externalMb: number
   height: number
   mempool: number[]
-  /** Signature-cache entries per node (tracks the mempool, not time). */
+  /** Signature-cache first-tier entries per node (tracks the mempool, not time). */
   sigCache: number[]
+  /** Signature-cache second-tier entries per node (recently included or refused for room; its own bound). */
+  sigCacheRemembered: number[]
 }
 
 /** The soak's JSON result (printed by `npm run soak`). */
@@ -168,7 +170,8 @@ export async function runSoak (opts: SoakOptions): Promise<SoakResult> {
         externalMb: mb(m.external + m.arrayBuffers),
         height: Number(nodes[0]?.chain.chain.head.height ?? 0n),
         mempool: nodes.map((n) => n.chain.mempool.size),
-        sigCache: nodes.map((n) => n.chain.sigCache.size)
+        sigCache: nodes.map((n) => n.chain.sigCache.size - n.chain.sigCache.stats().remembered),
+        sigCacheRemembered: nodes.map((n) => n.chain.sigCache.stats().remembered)
       }
       samples.push(s)
       log(`[soak ${s.t}s] rss ${s.rssMb} MB heap ${s.heapUsedMb} MB height ${s.height} submitted ${submitted} accepted ${accepted} mempool ${s.mempool.join('/')} sig-cache ${s.sigCache.join('/')}`)

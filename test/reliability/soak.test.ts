@@ -13,6 +13,7 @@
 import { expect } from 'chai'
 import { record } from './summary.ts'
 import { runSoak, type SoakResult } from './soak-lib.ts'
+import { SIG_CACHE_MAX_REMEMBERED } from '../../src/chain/sig-cache.ts'
 
 /** The short soak's shape: long enough for a warm-up and six samples after it. */
 const SHORT_SOAK = { minutes: 1.5, tps: 8, slotMs: 250, sampleS: 5, warmupS: 30 }
@@ -48,6 +49,7 @@ describe('reliability: short soak (bounded memory under steady load)', function 
         // the mempool's transactions, plus at most a block's worth verified ahead of an import in
         // flight when the sample was taken; before the fix it held every transaction (≈ txsAccepted)
         expect(s.sigCache[i], `node ${i} at ${s.t} s: sig-cache entries vs mempool ${s.mempool[i]}`).to.be.at.most((s.mempool[i] ?? 0) + SIG_CACHE_SLACK)
+        expect(s.sigCacheRemembered[i], `node ${i} at ${s.t} s: sig-cache second tier`).to.be.at.most(SIG_CACHE_MAX_REMEMBERED)
       }
     }
   })

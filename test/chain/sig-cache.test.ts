@@ -89,6 +89,32 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
     expect(none.size).to.equal(0)
   })
 
+  it('the second tier evicts first-in first-out and stays bounded under churn', () => {
+    const net = testDevnet(1, { label: 'sc-fifo' })
+    const [a] = transfers(net, [0n]) as [SignedTx]
+    // distinct keys (id ‖ signature) without signing 20,000 transactions
+    const fake = (i: number): SignedTx => {
+      const id = new Uint8Array(32)
+      new DataView(id.buffer).setUint32(0, i)
+      return { ...a, id }
+    }
+    const cache = new SigCache(10, 100)
+    const txs = Array.from({ length: 20_000 }, (_, i) => fake(i))
+    for (let i = 0; i < txs.length; i++) {
+      cache.remember(txs[i] as SignedTx)
+      // every third one leaves early (included again, admitted, or spent)
+      if (i % 3 === 0) cache.forget([txs[i] as SignedTx])
+      // remembering again keeps its place
+      if (i % 7 === 0 && i > 0) cache.remember(txs[i - 1] as SignedTx)
+      expect(cache.stats().remembered).to.be.at.most(100)
+    }
+    expect(cache.stats().remembered).to.equal(100)
+    // the newest are held, the oldest went first
+    expect(cache.peek(txs[19_999] as SignedTx)).to.equal(true)
+    expect(cache.peek(txs[1] as SignedTx)).to.equal(false)
+    expect(txs.slice(0, 19_000).some((t) => cache.peek(t))).to.equal(false)
+  })
+
   it('a refused transaction leaves no entry unless refused for room or order; a pending one keeps its entry', async () => {
     const net = testDevnet(1, { label: 'sc-refused' })
     const svc = await open(net)

@@ -55,6 +55,12 @@ export interface RelayCheck { block: Block, verdict: 'relay' | 'equivocation' | 
 
 const IGNORE_RULES = new Set(['B-3', 'B-4', 'B-5', 'B-13', 'B-14', 'TX-10', 'TX-11'])
 /**
+ * A head at most this many slots behind the clock is followed live: the verdicts of its blocks'
+ * transactions are remembered for a reorg (see persistChanges). Farther behind, the node is
+ * catching up.
+ */
+export const RECENT_HEAD_SLOTS = 64n
+/**
  * Mempool refusals for room or order only (TX-6 gap, TX-11): raised after the signature check,
  * for transactions likely to come back; their verdicts stay in the signature cache's second tier.
  */
@@ -394,8 +400,13 @@ export class ChainService {
     // Included transactions are no longer pending: their verdicts leave the first tier (which
     // tracks the mempool) for the bounded second one, where a competing branch carrying the same
     // transactions finds them if a reorg applies it. A loaded devnet verified every transaction
-    // of a reorg's winning blocks again on the importing thread without this.
-    for (const tx of merged.included) this.sigCache.remember(tx)
+    // of a reorg's winning blocks again on the importing thread without this. A node catching up
+    // on old blocks (sync) has no competing branch to expect: it only drops them, if it has any.
+    if (merged.head.slot + RECENT_HEAD_SLOTS >= this.currentSlot()) {
+      for (const tx of merged.included) this.sigCache.remember(tx)
+    } else if (this.sigCache.size > 0) {
+      this.sigCache.forget(merged.included)
+    }
     this.emit('head', merged)
     // Transactions of undone blocks that went back to the mempool are announced again: peers that
     // saw them only inside the losing branch may have dropped them (their validators must include

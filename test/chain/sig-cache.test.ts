@@ -9,7 +9,7 @@ import { expect } from 'chai'
 import { accountIdOf } from '../../src/core/address.ts'
 import { toHex } from '../../src/core/bytes.ts'
 import type { SignedTx } from '../../src/core/types.ts'
-import { ChainService } from '../../src/chain/service.ts'
+import { ChainService, RECENT_HEAD_SLOTS } from '../../src/chain/service.ts'
 import { SigCache } from '../../src/chain/sig-cache.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
@@ -153,6 +153,27 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
       // t1's verdict was used (a hit); t0 was verified (a miss); both are included, so no longer
       // in the first tier (which tracks the mempool), and remembered in the second
       expect(follower.sigCache.stats()).to.include({ hits: 1, misses: 1, size: 2, remembered: 2 })
+    } finally {
+      await follower.close()
+      await producer.close()
+    }
+  })
+
+  it('a node catching up on old blocks remembers nothing', async () => {
+    const net = testDevnet(1, { label: 'sc-catch-up' })
+    const producer = await open(net, 0)
+    const follower = await open(net)
+    try {
+      const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
+      expect((await producer.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
+      const slot = await produceUntil(producer, net, 0n, () => producer.chain.head.height >= 1n)
+      // the follower imports the block RECENT_HEAD_SLOTS + 1 slots after it was made
+      net.clock.toSlot(slot + RECENT_HEAD_SLOTS + 1n)
+      for (const bytes of await producer.blocksByRange(1n, 64)) await follower.importBlock(bytes)
+      expect(follower.chain.head.hex).to.equal(producer.chain.head.hex)
+      expect(follower.sigCache.size).to.equal(0)
+      // the producer, at its own block's slot, remembered them
+      expect(producer.sigCache.stats().remembered).to.equal(2)
     } finally {
       await follower.close()
       await producer.close()

@@ -65,6 +65,12 @@ export const RECENT_HEAD_SLOTS = 64n
  * for transactions likely to come back; their verdicts stay in the signature cache's second tier.
  */
 const ROOMLESS = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT', 'ERR_NONCE_GAP'])
+/** Refusals of this validator's own evidence that a later head may lift (room in the mempool). */
+const EVIDENCE_RETRY = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT'])
+/** Equivocations remembered as reported (or given up), so each is reported once. */
+export const REPORTED_EQUIVOCATIONS = 10_000
+/** Equivocations whose evidence may wait for room in the mempool at once (the oldest is given up beyond). */
+export const MAX_UNREPORTED_EVIDENCE = 64
 
 /**
  * REJECT only for what is provably bad (malformed, wrong chain, bad signature or VRF, invalid
@@ -99,6 +105,8 @@ export interface ChainServiceInit {
   verifierPool?: boolean | VerifierPoolInit
   /** Entries of the verified-signature cache (default SIG_CACHE_MAX_ENTRIES). */
   sigCacheEntries?: number
+  /** Mempool limits (defaults MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER). */
+  mempool?: { maxTxs?: number, maxBytes?: number, maxPerSender?: number }
   /** Receives one-line events (level, message, fields); never secrets. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
 }
@@ -192,7 +200,10 @@ export class ChainService {
   /** Stake snapshots already in the store (bounded: one new id per distinct stake distribution). */
   private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
   private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [] }
-  private readonly reported = new Set<string>()
+  /** Equivocations (proposer:slot) reported, or given up for good; bounded. */
+  private readonly reported = new BoundedSet<string>(REPORTED_EQUIVOCATIONS)
+  /** Equivocations whose evidence found no room in the mempool yet, by proposer:slot (oldest first). */
+  private readonly unreported = new Map<string, Equivocation>()
   /** Block hash (hex) by `proposer:slot` of the blocks `checkBlockForRelay` passed (bounded). */
   private readonly relayProposals = new Map<string, { hash: string, slot: bigint }>()
   private closed = false
@@ -213,7 +224,7 @@ export class ChainService {
     this.chain = chain
     this.chainIdHex = toHex(init.params.chainId)
     this.lastSigned = lastSigned
-    this.mempool = new Mempool({ chainId: init.params.chainId, minFee: init.params.minFee, view: mempoolView(chain) })
+    this.mempool = new Mempool({ ...init.mempool, chainId: init.params.chainId, minFee: init.params.minFee, view: mempoolView(chain) })
     chain.onHeadChange((c) => {
       this.unpersisted.push(c)
       this.mempool.onHead(mempoolView(chain), { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
@@ -408,6 +419,8 @@ export class ChainService {
       this.sigCache.forget(merged.included)
     }
     this.emit('head', merged)
+    // blocks free room in the mempool: evidence that found none tries again
+    if (this.unreported.size > 0) this.retryEvidence()
     // Transactions of undone blocks that went back to the mempool are announced again: peers that
     // saw them only inside the losing branch may have dropped them (their validators must include
     // them on the winning chain). Their signatures verified when those blocks were imported, so
@@ -547,26 +560,54 @@ export class ChainService {
     }
   }
 
-  /** As a validator, turns an equivocation into an evidence transaction in the mempool. */
+  /**
+   * As a validator, turns an equivocation into an evidence transaction in the mempool. Evidence
+   * the mempool has no room for (full, or this validator's sender limit) waits in `unreported`
+   * and is tried again at each head change (the blocks that make one free room); any other
+   * refusal (expired, offender already slashed) is final.
+   */
   private reportEquivocation (ev: Equivocation): void {
     const key = this.validator
-    const id = `${toHex(ev.a.header.proposer)}:${ev.a.header.slot}`
-    if (key === undefined || this.reported.has(id)) return
-    if (toHex(ev.a.header.proposer) === toHex(key.publicKey)) return
-    if (this.reported.size > 10_000) this.reported.clear()
-    this.reported.add(id)
+    if (key === undefined) return
+    const proposer = toHex(ev.a.header.proposer)
+    if (proposer === toHex(key.publicKey)) return
+    const id = `${proposer}:${ev.a.header.slot}`
+    if (this.reported.has(id)) return
     const self = accountIdOf(key.publicKey)
     const nonce = (this.chain.ledger.get(self)?.nonce ?? 0n) + BigInt(this.mempool.pending(self).length)
+    const slot = ev.a.header.slot.toString()
     try {
       const body = { chainId: this.params.chainId, nonce, fee: this.params.minFee, evidence: { headerA: ev.a.bytes, headerB: ev.b.bytes } }
       const tx = decodeTx(signTx(body, key.privateKey).bytes)
       this.mempool.add(tx)
+      this.unreported.delete(id)
+      this.reported.add(id)
       this.emit('txs', { txs: [tx], source: { local: true } })
-      this.log('info', 'equivocation reported', { slot: ev.a.header.slot.toString() })
+      this.log('info', 'equivocation reported', { slot })
     } catch (err) {
-      this.log('warn', 'could not report an equivocation', { error: (err as Error).message })
+      const code = (err as { code?: string }).code ?? ''
+      if (EVIDENCE_RETRY.has(code)) {
+        if (!this.unreported.has(id)) {
+          // bounded: equivocations are rare; beyond the bound the oldest waiting one is given up
+          if (this.unreported.size >= MAX_UNREPORTED_EVIDENCE) this.unreported.delete(this.unreported.keys().next().value as string)
+          this.unreported.set(id, ev)
+          this.log('warn', 'equivocation not reported yet: no room in the mempool; trying again at each new head', { slot, error: (err as Error).message })
+        }
+        return
+      }
+      this.unreported.delete(id)
+      this.reported.add(id)
+      this.log('warn', 'could not report an equivocation', { slot, error: (err as Error).message })
     }
   }
+
+  /** Tries again the evidence the mempool had no room for (see reportEquivocation). */
+  private retryEvidence (): void {
+    for (const ev of [...this.unreported.values()]) this.reportEquivocation(ev)
+  }
+
+  /** Equivocations this validator found but could not yet put in its mempool (none once reported). */
+  get unreportedEquivocations (): number { return this.unreported.size }
 
   /** Block bytes by hash: in memory (any branch) or stored. */
   async blockByHash (hash: Uint8Array): Promise<Uint8Array | undefined> {

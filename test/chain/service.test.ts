@@ -124,6 +124,60 @@ describe('chain/service: persistence, restart, no double signing', function () {
     expect(svc.mempool.size).to.equal(0)
   })
 
+  it('evidence the mempool has no room for is reported at a later head, once', async () => {
+    const net = testDevnet(2, { label: 'evidence-retry' })
+    const open = async (validator: number, mempool?: { maxTxs: number }): Promise<ChainService> => await ChainService.open({
+      params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[validator], ...(mempool !== undefined ? { mempool } : {})
+    })
+    // the offender (validator 1) signs two blocks for one slot: one with a transfer, one empty
+    const a1 = await open(1)
+    const a2 = await open(1)
+    // the observer (validator 0) has room for one transaction, taken by a transfer paying more than evidence
+    const c = await open(0, { maxTxs: 1 })
+    try {
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      const t0 = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 10n * net.params.minFee, to, amount: 5n })
+      expect((await a1.addTransactions([t0.bytes]))[0]?.ok).to.equal(true)
+      let slot = 0n
+      let first
+      for (let i = 0; i < 200 && first === undefined; i++) {
+        slot++
+        net.clock.toSlot(slot)
+        first = await a1.produce(slot)
+      }
+      expect(first).to.not.equal(undefined)
+      const second = await a2.produce(slot)
+      expect(second?.header.hash).to.not.deep.equal(first?.header.hash)
+      const t1 = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 10n * net.params.minFee, to, amount: 7n })
+      expect((await c.addTransactions([t1.bytes]))[0]?.ok).to.equal(true)
+      const evidenceIn = (svc: ChainService): number => svc.mempool.all().filter((t) => t.kind === 'evidence').length
+      // C sees both blocks: an equivocation, whose evidence finds the pool full
+      await c.importBlock(first!.bytes)
+      await c.importBlock(second!.bytes)
+      expect(c.mempool.size).to.equal(1)
+      expect(evidenceIn(c)).to.equal(0)
+      expect(c.unreportedEquivocations).to.equal(1)
+      // the same evidence from gossip changes nothing while there is no room
+      await c.addEvidence(first!.header, second!.header)
+      expect(evidenceIn(c)).to.equal(0)
+      // C's next block takes its transfer: at that head the evidence finds room
+      const before = c.chain.head.height
+      slot = await produceTo(c, net.clock, before + 1n, slot)
+      expect(c.mempool.has(decodeTx(t1.bytes).id)).to.equal(false)
+      expect(evidenceIn(c)).to.equal(1)
+      expect(c.unreportedEquivocations).to.equal(0)
+      // reported once: the same equivocation again adds nothing
+      await c.addEvidence(first!.header, second!.header)
+      expect(evidenceIn(c)).to.equal(1)
+      // and the next block slashes the offender
+      await produceTo(c, net.clock, c.chain.head.height + 1n, slot)
+      expect(evidenceIn(c)).to.equal(0)
+      expect(c.chain.ledger.get(accountIdOf(net.validators[1]!.publicKey))?.stake).to.be.lessThan(1000n * 10n ** 8n)
+    } finally {
+      await Promise.all([a1.close(), a2.close(), c.close()])
+    }
+  })
+
   it('maps refusals to gossip actions: malformed and invalid REJECT, duplicates and future IGNORE, bugs IGNORE', async () => {
     const net = testDevnet(1, { label: 'actions' })
     const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })

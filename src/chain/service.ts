@@ -461,8 +461,12 @@ export class ChainService {
       }
       // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway),
       // but one refused for room or order only keeps it in the cache's bounded second tier
-      this.sigCache.forget(decoded.filter((d): d is SignedTx => !('err' in d) && !this.mempool.has(d.id)))
-      for (const tx of roomless) if (!this.mempool.has(tx.id)) this.sigCache.remember(tx)
+      const kept = new Set(roomless)
+      for (const d of decoded) {
+        if ('err' in d || this.mempool.has(d.id)) continue
+        if (kept.has(d)) this.sigCache.remember(d)
+        else this.sigCache.forget([d])
+      }
       this.counters.txsAccepted += accepted.length
       if (accepted.length > 0) this.emit('txs', { txs: accepted, source })
       return out

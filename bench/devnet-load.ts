@@ -431,7 +431,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
         })
       }).catch((err: Error) => {
         const m = err.message.slice(0, 60)
-        if (!stopRetrying && err.message.startsWith('POST /txs/batch ') === false) {
+        if (!stopRetrying && !err.message.startsWith('POST /txs/batch ')) {
           // no answer (a reset or timed-out connection): post them again, as a wallet would; resubmitting is idempotent
           transportErrors.set(m, (transportErrors.get(m) ?? 0) + 1)
           for (const i of part) {

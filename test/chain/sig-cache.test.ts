@@ -44,6 +44,24 @@ async function produceUntil (svc: ChainService, net: Net, slot: bigint, done: ()
   return slot
 }
 
+/**
+ * A validator (`producer`, holding transfers t0 and t1 of one sender) and a non-validator
+ * (`follower`) on one devnet; `fn` runs with both, which are closed afterwards.
+ */
+async function withProducerAndFollower (label: string, fn: (s: { net: Net, producer: ChainService, follower: ChainService, t0: SignedTx, t1: SignedTx }) => Promise<void>): Promise<void> {
+  const net = testDevnet(1, { label })
+  const producer = await open(net, 0)
+  const follower = await open(net)
+  try {
+    const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
+    expect((await producer.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
+    await fn({ net, producer, follower, t0, t1 })
+  } finally {
+    await follower.close()
+    await producer.close()
+  }
+}
+
 describe('chain/sig-cache: first-tier verdicts live as long as the transaction is pending; the second tier is bounded', () => {
   it('keys on id and signature, and forget drops entries without touching the counters', () => {
     const net = testDevnet(1, { label: 'sc-unit' })
@@ -137,12 +155,7 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
   })
 
   it('a transaction refused for a nonce gap is not verified again when a block brings it', async () => {
-    const net = testDevnet(1, { label: 'sc-remembered' })
-    const producer = await open(net, 0)
-    const follower = await open(net)
-    try {
-      const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
-      expect((await producer.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
+    await withProducerAndFollower('sc-remembered', async ({ net, producer, follower, t1 }) => {
       // the follower sees t1 first (gossip gives no order across messages): a gap, remembered
       expect((await follower.addTransactions([t1]))[0]?.ok).to.equal(false)
       expect(follower.sigCache.peek(t1)).to.equal(true)
@@ -153,19 +166,11 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
       // t1's verdict was used (a hit); t0 was verified (a miss); both are included, so no longer
       // in the first tier (which tracks the mempool), and remembered in the second
       expect(follower.sigCache.stats()).to.include({ hits: 1, misses: 1, size: 2, remembered: 2 })
-    } finally {
-      await follower.close()
-      await producer.close()
-    }
+    })
   })
 
   it('a node catching up on old blocks remembers nothing', async () => {
-    const net = testDevnet(1, { label: 'sc-catch-up' })
-    const producer = await open(net, 0)
-    const follower = await open(net)
-    try {
-      const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
-      expect((await producer.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
+    await withProducerAndFollower('sc-catch-up', async ({ net, producer, follower }) => {
       const slot = await produceUntil(producer, net, 0n, () => producer.chain.head.height >= 1n)
       // the follower imports the block RECENT_HEAD_SLOTS + 1 slots after it was made
       net.clock.toSlot(slot + RECENT_HEAD_SLOTS + 1n)
@@ -174,10 +179,7 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
       expect(follower.sigCache.size).to.equal(0)
       // the producer, at its own block's slot, remembered them
       expect(producer.sigCache.stats().remembered).to.equal(2)
-    } finally {
-      await follower.close()
-      await producer.close()
-    }
+    })
   })
 
   it('after a reorg the winning branch uses the remembered verdicts, orphaned transactions are pending again, and the first tier holds only pending ones', async () => {

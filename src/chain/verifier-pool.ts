@@ -6,8 +6,9 @@
  *
  * Answers equal `verifyDigest`'s on every input: wrong-length inputs are decided here (false),
  * the worker applies the same low-S / canonical r,s / on-curve key rules. Workers are unref'd
- * while idle, so a forgotten pool never keeps the process alive; `stop` terminates them and
- * fails pending batches with ERR_CLOSED (callers fall back to verifying synchronously).
+ * while idle, so a forgotten pool never keeps the process alive; `stop` fails pending batches
+ * with ERR_CLOSED (callers fall back to verifying synchronously) and lets the workers exit on
+ * their own (STOP_GRACE_MS).
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
@@ -32,6 +33,16 @@ export const CLAIM_RECORDS = 16
  * verifies everything itself (correct, just slower) and the event loop stands still meanwhile.
  */
 export const PENDING_WAIT_MS = 1_000
+/**
+ * Longest `stop` waits for a worker to leave on its own before terminating it. A worker is
+ * never terminated while it may be inside libsecp256k1's addon (loading it, or verifying): the
+ * addon's C++ wrapper throws an exception it cannot deliver into a dying thread and the whole
+ * process aborts ("terminate called after throwing an instance of 'Napi::Error'"). So `stop`
+ * raises a shared flag the worker checks between records, asks it to close its port, and only
+ * terminates one that has not exited after this long (a worker stuck for that long is the lesser
+ * risk).
+ */
+export const STOP_GRACE_MS = 5_000
 
 /** One signature to verify. */
 export interface VerifyItem { signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array }
@@ -122,6 +133,8 @@ export class VerifierPool {
   private nextId = 1
   private stopped = false
   private readonly counters: VerifierPoolStats = { batches: 0, chunks: 0, signatures: 0, backend: 'unknown' }
+  /** Word 0 becomes 1 at `stop`: workers drop what they hold and answer nothing more. */
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4))
 
   constructor (init: VerifierPoolInit = {}) {
     const size = init.size ?? availableParallelism()
@@ -140,7 +153,7 @@ export class VerifierPool {
 
   private spawn (): Slot {
     // execArgv: [] — the worker is plain JS; it needs neither the tsx loader nor mocha's options.
-    const worker = new Worker(new URL('./verifier-worker.mjs', import.meta.url), { execArgv: [] })
+    const worker = new Worker(new URL('./verifier-worker.mjs', import.meta.url), { execArgv: [], workerData: { stop: this.stopFlag.buffer } })
     const slot: Slot = { worker, pending: 0, records: 0 }
     worker.on('message', (msg: { id: number, bits: ArrayBuffer, backend: 'native' | 'noble' }) => {
       const job = this.jobs.get(msg.id)
@@ -328,16 +341,35 @@ export class VerifierPool {
   /** Counters: batches, chunks sent, signatures verified, the workers' backend. */
   stats (): VerifierPoolStats { return { ...this.counters } }
 
-  /** Terminates the workers; pending batches fail with ERR_CLOSED. Idempotent. */
+  /**
+   * Stops the workers; pending batches fail with ERR_CLOSED at once. Resolves when every worker
+   * has exited: each stops at its next record and leaves on its own (see STOP_GRACE_MS).
+   * Idempotent.
+   */
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    Atomics.store(this.stopFlag, 0, 1)
     const slots = this.slots
     this.slots = []
     for (const [id, job] of this.jobs) {
       this.jobs.delete(id)
       job.reject(new MemecoinError('ERR_CLOSED', 'verifier pool is stopped'))
     }
-    await Promise.all(slots.map(async (s) => { s.worker.removeAllListeners('exit'); await s.worker.terminate() }))
+    await Promise.all(slots.map(async (s) => { await leave(s.worker) }))
+  }
+}
+
+/** Asks `worker` to close and waits for it to exit; terminates it only after STOP_GRACE_MS. */
+async function leave (worker: Worker): Promise<void> {
+  worker.removeAllListeners('exit')
+  const exited = new Promise<void>((resolve) => { worker.once('exit', () => { resolve() }) })
+  worker.postMessage({ close: true })
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late') }, STOP_GRACE_MS) })
+  try {
+    if (await Promise.race([exited, late]) === 'late') await worker.terminate()
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -10,7 +10,13 @@
  *              Or { id, shared: SharedArrayBuffer, count, domain }: help with a shared batch
  *              (see PendingVerdicts in verifier-pool.ts): claim records with Atomics, write
  *              the answer bits there, count them done; the answer message then only settles.
+ *              Or { close: true }: close the port, so the thread exits once idle.
  * Message out: { id, bits: ArrayBuffer } — bit i set iff record i verifies (transferred back).
+ *
+ * workerData.stop is a SharedArrayBuffer whose first Int32 the pool sets at stop: from then on
+ * the worker drops what it holds between records and answers nothing (the pool has failed those
+ * batches already). The pool never terminates a worker that may be inside the addon; see
+ * STOP_GRACE_MS in verifier-pool.ts.
  *
  * The rules are those of `verifyDigest`: r and s in [1, n), s ≤ n/2 (low-S), a compressed key
  * that is a point on the curve. Lengths are fixed by the record layout (the pool decides
@@ -18,7 +24,11 @@
  */
 import { hash } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
+
+const stopFlag = new Int32Array(workerData.stop)
+/** True once the pool is stopping. */
+const stopping = () => Atomics.load(stopFlag, 0) !== 0
 
 const SIG = 64
 const DIGEST = 32
@@ -124,6 +134,7 @@ function helpShared (sab, count, tag) {
   const bits = new Int32Array(sab, 8 + 4 * (count + 1), words)
   const records = new Uint8Array(sab, 8 + 4 * (count + 1) + 4 * words)
   for (;;) {
+    if (stopping()) return
     const from = Atomics.add(ctrl, 0, CLAIM_RECORDS)
     if (from >= count) return
     const to = Math.min(count, from + CLAIM_RECORDS)
@@ -134,10 +145,16 @@ function helpShared (sab, count, tag) {
 }
 
 parentPort.on('message', (msg) => {
-  const { id, buf, count, domain, shared } = msg
+  const { id, buf, count, domain, shared, close } = msg
+  if (close === true) {
+    parentPort.close()
+    return
+  }
+  if (stopping()) return
   const backend = native !== undefined ? 'native' : 'noble'
   if (shared !== undefined) {
     helpShared(shared, count, tagOf(domain))
+    if (stopping()) return
     const none = new ArrayBuffer(0)
     parentPort.postMessage({ id, bits: none, backend }, [none])
     return
@@ -146,11 +163,13 @@ parentPort.on('message', (msg) => {
   const bits = new Uint8Array((count + 7) >> 3)
   if (domain === undefined) {
     for (let i = 0; i < count; i++) {
+      if (stopping()) return
       if (verifyRecord(bytes, i * RECORD_BYTES)) bits[i >> 3] |= 1 << (i & 7)
     }
   } else {
     const tag = tagOf(domain)
     for (let i = 0, o = 0; i < count; i++) {
+      if (stopping()) return
       if (verifyTxRecord(bytes, o, tag)) bits[i >> 3] |= 1 << (i & 7)
       const p = o + SIG + KEY
       o = p + 4 + ((bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000)

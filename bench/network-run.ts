@@ -5,8 +5,10 @@
  * `--quick` scales every benchmark down (fewer blocks, 200 sync blocks, a 20 s load) and says so.
  * Load options: `--seconds S`, `--rate TX_PER_S`, `--slot-ms MS`, `--keep` (keep the
  * temp dir with the node logs), `--cpu-prof DIR` (a V8 CPU profile of every node
- * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`).
+ * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`; the gossip benchmark's
+ * node processes write theirs in DIR/gossip/).
  */
+import { join } from 'node:path'
 import { benchDevnetLoad, benchGossip, benchSync, type BenchResult } from './network.ts'
 
 const args = process.argv.slice(2)
@@ -50,7 +52,7 @@ const run = async (name: string, fn: () => Promise<BenchResult>): Promise<void> 
   }
 }
 
-await run('gossip', async () => await benchGossip(quick ? { blocks: 15 } : {}))
+await run('gossip', async () => await benchGossip({ ...(quick ? { blocks: 15 } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'gossip') } : {}) }))
 await run('sync', async () => await benchSync(quick ? { blocks: 200 } : {}))
 await run('load', async () => await benchDevnetLoad({
   ...(quick ? { seconds: 20 } : {}),

@@ -161,14 +161,22 @@ function verifiesPerSecond (net: BenchNet, n: number, rounds = 3): number {
 // ------------------------------------------------------------------ 1. gossip propagation
 
 /** Options of `benchGossip`. */
-export interface GossipBenchOptions { nodes?: number, blocks?: number, txsPerBlock?: number }
+export interface GossipBenchOptions {
+  nodes?: number
+  blocks?: number
+  txsPerBlock?: number
+  /** A V8 CPU profile of every node process, in DIR/memecoin-i/ and DIR/raw-i/. */
+  cpuProfDir?: string
+}
 
 /** A benchmark node process (gossip-node.ts) and what it reported. */
 class NodeProc {
   readonly proc: ChildProcess
   private readonly waiters: Array<{ op: string, resolve: (m: Record<string, unknown>) => void, reject: (e: Error) => void }> = []
-  constructor (readonly index: number, onEvent: (i: number, m: Record<string, unknown>) => void) {
-    this.proc = fork(new URL('./gossip-node.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  /** With `cpuProfDir`, the process writes a V8 CPU profile there when it exits (for bench/devnet-profile.ts). */
+  constructor (readonly index: number, onEvent: (i: number, m: Record<string, unknown>) => void, cpuProfDir?: string) {
+    const execArgv = ['--import', 'tsx', ...(cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])]
+    this.proc = fork(new URL('./gossip-node.ts', import.meta.url), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     this.proc.on('message', (m: Record<string, unknown>) => {
       if (m.op === 'block' || m.op === 'message') { onEvent(index, m); return }
       const k = this.waiters.findIndex((w) => w.op === m.op || m.op === 'error')
@@ -200,11 +208,12 @@ class NodeProc {
 }
 
 /** Starts `n` bench node processes in `mode`, node i bootstrapping to i−1 and ⌊i/2⌋, and waits for their meshes. */
-async function startNodeProcs (n: number, mode: 'memecoin' | 'raw', genesis: unknown, onEvent: (i: number, m: Record<string, unknown>) => void, started: Array<{ stop: () => unknown }>, topic?: string): Promise<NodeProc[]> {
+async function startNodeProcs (n: number, mode: 'memecoin' | 'raw', genesis: unknown, onEvent: (i: number, m: Record<string, unknown>) => void, started: Array<{ stop: () => unknown }>, o: { topic?: string, cpuProfDir?: string }): Promise<NodeProc[]> {
   const procs: NodeProc[] = []
   const addrs: string[] = []
+  const { topic, cpuProfDir } = o
   for (let i = 0; i < n; i++) {
-    const p = new NodeProc(i, onEvent)
+    const p = new NodeProc(i, onEvent, cpuProfDir === undefined ? undefined : join(cpuProfDir, `${mode}-${i}`))
     started.push(p)
     procs.push(p)
     const ready = await p.call({ op: 'init', mode, genesis, topic, bootstrap: bootstrapIndexes(i).map((j) => addrs[j] as string) }, 'ready', 60_000)
@@ -263,7 +272,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       if (m.op === 'block') {
         if (i === 0) { if (m.local === true) published.set(m.hash as string, m.t as number) } else stampIn(arrived, m.hash as string, m.t as number)
       } else if (i > 0) stampIn(relayed, m.h as string, m.t as number)
-    }, started)
+    }, started, { cpuProfDir: opts.cpuProfDir })
     const node0 = nodes[0] as NodeProc
     const stats = async (): Promise<Array<Record<string, unknown>>> => await Promise.all(nodes.slice(1).map(async (p) => await p.call({ op: 'stats' }, 'stats')))
     const totals = (all: Array<Record<string, unknown>>): { sum: number, count: number } => {
@@ -329,7 +338,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     const topic = `/memecoin-bench/raw/${Date.now()}`
     const got = new Map<string, number[]>()
     const sent = new Map<string, number>()
-    const raw = await startNodeProcs(N, 'raw', genesisJson, (i, m) => { if (i === 0) sent.set(m.h as string, m.t as number); else stampIn(got, m.h as string, m.t as number) }, started, topic)
+    const raw = await startNodeProcs(N, 'raw', genesisJson, (i, m) => { if (i === 0) sent.set(m.h as string, m.t as number); else stampIn(got, m.h as string, m.t as number) }, started, { topic, cpuProfDir: opts.cpuProfDir })
     const rawLat: number[] = []
     for (const b of blocks) {
       const h = toHex(sha256(b))

@@ -66,7 +66,11 @@ async function init (msg: { mode: 'memecoin' | 'raw', genesis: unknown, bootstra
     const ps = pubsubOf(n.libp2p)
     const blockTopic = ps.getTopics().find((t) => t.includes('block')) as string
     n.chain.on('block', (e) => { send({ op: 'block', hash: toHex(e.block.header.hash), t: now(), local: e.source.local === true }) })
-    ps.addEventListener('message', (evt) => { if (evt.detail.topic === blockTopic) send({ op: 'message', h: toHex(sha256(evt.detail.data)), t: now() }) })
+    ps.addEventListener('message', (evt) => {
+      if (evt.detail.topic !== blockTopic) return
+      const t = now() // before hashing the bytes
+      send({ op: 'message', h: toHex(sha256(evt.detail.data)), t })
+    })
     const check = n.chain.checkBlockForRelay.bind(n.chain)
     n.chain.checkBlockForRelay = (b) => {
       const t = performance.now()
@@ -86,7 +90,10 @@ async function init (msg: { mode: 'memecoin' | 'raw', genesis: unknown, bootstra
   const ps = pubsubOf(l)
   ps.topicValidators.set(topic, () => TopicValidatorResult.Accept)
   ps.subscribe(topic)
-  ps.addEventListener('message', (evt) => { send({ op: 'message', h: toHex(sha256(evt.detail.data)), t: now() }) })
+  ps.addEventListener('message', (evt) => {
+    const t = now() // before hashing the bytes
+    send({ op: 'message', h: toHex(sha256(evt.detail.data)), t })
+  })
   for (const a of msg.bootstrap) await l.dial(multiaddr(a))
   return l.getMultiaddrs()[0]?.toString() as string
 }
@@ -100,7 +107,8 @@ async function handle (msg: { op: string, [k: string]: unknown }): Promise<void>
     case 'import': await node?.chain.importBlock(msg.bytes as Uint8Array, { local: true }); send({ op: 'imported' }); return
     case 'publish': {
       const bytes = msg.bytes as Uint8Array
-      send({ op: 'message', h: toHex(sha256(bytes)), t: now() })
+      const h = toHex(sha256(bytes))
+      send({ op: 'message', h, t: now() })
       await pubsubOf(raw as Libp2p).publish(msg.topic as string, bytes)
       send({ op: 'published' })
       return

@@ -36,7 +36,6 @@ import { Block as BlockMessage } from '../src/wire/memecoin.ts'
 import { encodeTx, encodeTxBody, signTx } from '../src/wire/tx.ts'
 import type { BenchResult } from './result.ts'
 
-
 /** Options of `runDevnetLoad`. */
 export interface DevnetLoadProcOptions {
   nodes?: number

@@ -219,13 +219,8 @@ async function startNodeProcs (n: number, mode: 'memecoin' | 'raw', genesis: unk
     const ready = await p.call({ op: 'init', mode, genesis, topic, bootstrap: bootstrapIndexes(i).map((j) => addrs[j] as string) }, 'ready', 60_000)
     addrs.push(ready.addr as string)
   }
-  const t0 = Date.now()
-  for (;;) {
-    const oks = await Promise.all(procs.map(async (p) => (await p.call({ op: 'mesh' }, 'mesh')).ok === true))
-    if (oks.every((x) => x)) return procs
-    if (Date.now() - t0 > 20_000) throw new Error(`no ${mode} mesh after 20 s`)
-    await sleep(100)
-  }
+  await waitFor(`a ${mode} mesh on every node`, async () => (await Promise.all(procs.map(async (p) => (await p.call({ op: 'mesh' }, 'mesh')).ok === true))).every((x) => x), 20_000, 100)
+  return procs
 }
 
 /**
@@ -296,11 +291,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
         if (scenario === 'warm') {
           // node 0 gossips them on the tx topic; every node admits them (signatures verified, cached)
           await node0.call({ op: 'add', txs }, 'added')
-          const t0 = Date.now()
-          while (!(await Promise.all(nodes.map(async (p) => (await p.call({ op: 'mempool' }, 'mempool')).size as number))).every((s) => s >= T)) {
-            if (Date.now() - t0 > 20_000) throw new Error('the transactions did not reach every mempool in 20 s')
-            await sleep(10)
-          }
+          await waitFor('the transactions in every mempool', async () => (await Promise.all(nodes.map(async (p) => (await p.call({ op: 'mempool' }, 'mempool')).size as number))).every((size) => size >= T), 20_000, 10)
         }
         await producer.addTransactions(txs)
       }

@@ -441,7 +441,7 @@ export class ChainService {
       await verified
       const out: TxOutcome[] = []
       const accepted: SignedTx[] = []
-      const roomless: SignedTx[] = []
+      const roomless = new Set<SignedTx>()
       for (const d of decoded) {
         try {
           if ('err' in d) throw d.err
@@ -455,16 +455,15 @@ export class ChainService {
         } catch (err) {
           const e = err instanceof MemecoinError ? err : new MemecoinError('ERR_INTERNAL', (err as Error).message)
           // refused for room or order after its signature passed (TX-3 comes first): it comes back
-          if (ROOMLESS.has(e.code)) roomless.push(d as SignedTx)
+          if (ROOMLESS.has(e.code)) roomless.add(d as SignedTx)
           out.push({ ok: false, error: e, action: actionOf(err) })
         }
       }
       // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway),
       // but one refused for room or order only keeps it in the cache's bounded second tier
-      const kept = new Set(roomless)
       for (const d of decoded) {
         if ('err' in d || this.mempool.has(d.id)) continue
-        if (kept.has(d)) this.sigCache.remember(d)
+        if (roomless.has(d)) this.sigCache.remember(d)
         else this.sigCache.forget([d])
       }
       this.counters.txsAccepted += accepted.length

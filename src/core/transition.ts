@@ -66,22 +66,43 @@ function released (a: Readonly<AccountState> | undefined, epoch: bigint, rule: s
   return out
 }
 
-/** The accounts one transaction touches: released on first load, written together at the end. */
+/**
+ * The accounts one transaction touches (its sender, and a transfer's recipient or evidence's
+ * offender): released on first load, written together at the end. Held in fields, not a Map:
+ * this runs for every transaction of every import.
+ */
 class Touched {
-  readonly #m = new Map<string, { id: Uint8Array, acc: AccountState }>()
+  #n = 0
+  #k0 = ''
+  #k1 = ''
+  #k2 = ''
+  #i0: Uint8Array | undefined
+  #i1: Uint8Array | undefined
+  #i2: Uint8Array | undefined
+  #a0: AccountState | undefined
+  #a1: AccountState | undefined
+  #a2: AccountState | undefined
   constructor (readonly ledger: Ledger, readonly epoch: bigint) {}
+  /** Each id is converted to hex once here; the ledger and the journal are handed that key. */
   load (id: Uint8Array): AccountState {
     const key = toHex(id)
-    let e = this.#m.get(key)
-    if (e === undefined) {
-      e = { id, acc: released(this.ledger.get(id), this.epoch, 'TX-7') }
-      this.#m.set(key, e)
+    if (this.#n > 0 && this.#k0 === key) return this.#a0 as AccountState
+    if (this.#n > 1 && this.#k1 === key) return this.#a1 as AccountState
+    if (this.#n > 2 && this.#k2 === key) return this.#a2 as AccountState
+    const acc = released(this.ledger.get(key), this.epoch, 'TX-7')
+    switch (this.#n++) {
+      case 0: this.#k0 = key; this.#i0 = id; this.#a0 = acc; break
+      case 1: this.#k1 = key; this.#i1 = id; this.#a1 = acc; break
+      case 2: this.#k2 = key; this.#i2 = id; this.#a2 = acc; break
+      default: throw new RangeError('a transaction touches at most three accounts')
     }
-    return e.acc
+    return acc
   }
 
   writeTo (journal: Journal): void {
-    for (const { id, acc } of this.#m.values()) journal.put(id, acc)
+    if (this.#n > 0) journal.put(this.#i0 as Uint8Array, this.#a0, this.#k0)
+    if (this.#n > 1) journal.put(this.#i1 as Uint8Array, this.#a1, this.#k1)
+    if (this.#n > 2) journal.put(this.#i2 as Uint8Array, this.#a2, this.#k2)
   }
 }
 

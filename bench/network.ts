@@ -449,9 +449,12 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     let first: number | undefined
     client.chain.on('block', () => { first ??= performance.now() })
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     await client.start()
     await waitFor('the synced head', () => client.chain.chain.head.height >= BigInt(B), 30 * 60_000, 50)
     const t1 = performance.now()
+    const cpu = process.cpuUsage(cpu0)
+    const cpuUs = cpu.user + cpu.system
     const seconds = (t1 - t0) / 1000
     const importSeconds = (t1 - (first ?? t0)) / 1000
     const cores = cpus().length
@@ -463,14 +466,19 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
       blocksPerS: round(B / seconds),
       txPerS: Math.round(txCount / seconds),
       txPerSFromFirstBlock: Math.round(txCount / importSeconds),
+      coresBusy: round(cpuUs / 1e3 / (t1 - t0)),
+      cpuUsPerTx: round(cpuUs / txCount),
       buildSeconds: round(buildS),
       buildSignSeconds: round(signMs / 1000)
     }
-    const baseline = { nativeVerifiesPerS: Math.round(verifies), cores, verifyBoundBlocksPerS: round(bound), verifyBoundTxPerS: Math.round(verifies * cores) }
+    const baseline = { nativeVerifiesPerS: Math.round(verifies), cores, verifyBoundBlocksPerS: round(bound), verifyBoundTxPerS: Math.round(verifies * cores), verifyUsPerTx: round(1e6 / verifies) }
+    // With every core busy, tx/s ≤ cores / CPU per tx, so the ratio ≤ verify µs / CPU µs per tx
+    const ceiling = round(baseline.verifyUsPerTx / figures.cpuUsPerTx, 3)
+    notes.push(`CPU (this process: both nodes, every thread, incl. the verifier worker, the collector's and LevelDB's): ${figures.coresBusy} of ${cores} cores busy, ${figures.cpuUsPerTx} µs per transaction, of which verifying its signature is ${baseline.verifyUsPerTx}; at that CPU per transaction the ratio cannot exceed ${ceiling} (verify µs / CPU µs per tx), and 0.7 needs ≤ ${round(baseline.verifyUsPerTx / 0.7)} µs per transaction in all`)
     notes.push('time from starting the fresh node (dial, status handshake) to its head at the last block; both nodes on LevelDB in one process')
     notes.push('verify bound = one-core native verifies/s (best of 3 runs of 20,000, before the build) × cores: what verifying every tx signature on all cores would allow; import verifies in the worker pool (the importing thread helping) while it applies the block, and sync queues up to 8 blocks ahead')
     notes.push('target ≥ 70% of the verify-bound tx/s')
-    return { name: 'sync', figures, baseline, ratios: { txPerSVsVerifyBound: round(figures.txPerS / baseline.verifyBoundTxPerS, 3) }, notes }
+    return { name: 'sync', figures, baseline, ratios: { txPerSVsVerifyBound: round(figures.txPerS / baseline.verifyBoundTxPerS, 3), ceilingAtThisCpuPerTx: ceiling }, notes }
   } finally {
     await stopAll(started)
     for (const d of dirs) rmSync(d, { recursive: true, force: true })

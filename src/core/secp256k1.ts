@@ -61,8 +61,19 @@ export function isCanonicalSignature (sig: Uint8Array): boolean {
   return !isZero32(sig, 0) && compare32(sig, 0, N_BYTES) < 0 && !isZero32(sig, 32) && compare32(sig, 32, HALF_N_BYTES) <= 0
 }
 
-/** True iff `pk` is a 33-byte compressed encoding of a point on the curve. */
+/**
+ * True iff `pk` is a 33-byte compressed encoding of a point on the curve. libsecp256k1 parses it
+ * where its binary loads (each VRF check runs this: noble's bigint square root allocated ≈ 80 KB
+ * per call), noble otherwise; test/core/secp256k1.test.ts holds both to the same answers.
+ */
 export function isValidPublicKey (pk: Uint8Array): boolean {
+  if (pk.length !== PUBLIC_KEY_BYTES || (pk[0] !== 2 && pk[0] !== 3)) return false
+  if (native !== undefined) return native.publicKeyVerify(pk)
+  return isValidPublicKeyNoble(pk)
+}
+
+/** isValidPublicKey by @noble/secp256k1 alone (the fallback; tests compare the two). */
+export function isValidPublicKeyNoble (pk: Uint8Array): boolean {
   if (pk.length !== PUBLIC_KEY_BYTES || (pk[0] !== 2 && pk[0] !== 3)) return false
   try {
     secp.Point.fromBytes(pk)
@@ -81,7 +92,7 @@ export function isValidPrivateKey (sk: Uint8Array): boolean {
 export const nobleVerifier: Verifier = {
   name: 'noble',
   verify (sig, digest, publicKey) {
-    if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig) || !isValidPublicKey(publicKey)) return false
+    if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig) || !isValidPublicKeyNoble(publicKey)) return false
     try {
       return secp.verify(sig, digest, publicKey, { prehash: false, lowS: true, format: 'compact' })
     } catch {

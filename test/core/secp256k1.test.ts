@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { readFileSync } from 'node:fs'
 import * as secp from '@noble/secp256k1'
 import {
-  CURVE_N, HALF_N, isCanonicalSignature, isValidPrivateKey, nativeVerifier, nobleVerifier,
+  CURVE_N, HALF_N, isCanonicalSignature, isValidPrivateKey, isValidPublicKey, isValidPublicKeyNoble, nativeVerifier, nobleVerifier,
   publicKeyOf, signDigest, type Verifier
 } from '../../src/core/secp256k1.ts'
 import { sha256 } from '../../src/core/hash.ts'
@@ -233,6 +233,31 @@ describe('secp256k1', () => {
     }
     expect(accepted).to.equal(200)
     expect(rejected).to.equal(800)
+  })
+
+  it('isValidPublicKey (libsecp256k1) answers as noble on keys, tampered keys, x ≥ p, other prefixes and lengths', () => {
+    let valid = 0
+    let invalid = 0
+    const check = (k: Uint8Array, what: string): void => {
+      const a = isValidPublicKeyNoble(k)
+      expect(isValidPublicKey(k), `${what} ${toHex(k)}`).to.equal(a)
+      if (a) valid++; else invalid++
+    }
+    for (let i = 0; i < 300; i++) {
+      const pk = publicKeyOf(keyAt(i))
+      check(pk, 'key')
+      check(flipBit(pk, 1 + (i % 32), i % 8), 'x bit flipped') // about half are not on the curve
+      check(Uint8Array.of(pk[0] === 2 ? 3 : 2, ...pk.subarray(1)), 'other parity')
+      check(Uint8Array.of(4, ...pk.subarray(1)), 'prefix 04')
+      check(pk.subarray(0, 32), 'short')
+      check(Uint8Array.of(...pk, 0), 'long')
+    }
+    const p = 2n ** 256n - 2n ** 32n - 977n
+    for (const x of [0n, 1n, p - 1n, p, p + 1n, 2n ** 256n - 1n]) {
+      for (const prefix of [2, 3]) check(Uint8Array.of(prefix, ...bigIntToBytes(x, 32)), `x = ${x}`)
+    }
+    expect(valid).to.be.greaterThan(600)
+    expect(invalid).to.be.greaterThan(900)
   })
 
   it('signDigest always produces low-S canonical signatures (500 signatures)', () => {

@@ -421,8 +421,13 @@ export class Chain {
     const touched = new Map<string, Uint8Array>()
     const touchedSlashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()
     const collect = (n: BlockNode): void => {
-      for (const a of n.undo?.accounts ?? []) touched.set(toHex(a.id), a.id)
-      for (const x of n.undo?.slashed ?? []) touchedSlashed.set(`${toHex(x.proposer)}:${x.slot}`, { proposer: x.proposer, slot: x.slot })
+      if (n.undo === undefined) return
+      const { accounts, slashed } = n.undo
+      for (let i = 0; i < accounts.length; i++) {
+        const id = (accounts[i] as UndoRecord['accounts'][number]).id
+        touched.set(toHex(id), id)
+      }
+      for (const x of slashed) touchedSlashed.set(`${toHex(x.proposer)}:${x.slot}`, { proposer: x.proposer, slot: x.slot })
     }
     while (this.headNode !== fork) {
       collect(this.headNode)
@@ -441,7 +446,10 @@ export class Chain {
         throw err
       }
     }
-    for (const n of applied) collect(n)
+    // One block on top of the head, the common case: its undo record already names each account
+    // once (≈ 2 per transaction), so they need no hex keys to be merged
+    const single = undone.length === 0 && applied.length === 1 ? applied[0]?.undo : undefined
+    if (single === undefined) for (const n of applied) collect(n)
     if (undone.length > 0) {
       this.stats.reorgs++
       this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, undone.length)
@@ -453,8 +461,8 @@ export class Chain {
       applied,
       included: applied.flatMap((b) => b.block?.txs ?? []),
       orphaned: undone.flatMap((b) => b.block?.txs ?? []),
-      touchedAccounts: [...touched.values()],
-      touchedSlashed: [...touchedSlashed.values()]
+      touchedAccounts: single !== undefined ? single.accounts.map((a) => a.id) : [...touched.values()],
+      touchedSlashed: single !== undefined ? single.slashed.map((x) => ({ proposer: x.proposer, slot: x.slot })) : [...touchedSlashed.values()]
     }
     for (const fn of this.listeners) fn(change)
     return change

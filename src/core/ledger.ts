@@ -63,7 +63,8 @@ function isEmpty (a: AccountState): boolean {
 function holdings (a: AccountState | undefined): bigint {
   if (a === undefined) return 0n
   let t = a.balance + a.stake
-  for (const u of a.unbonding) t += u.amount
+  // indexed, not for…of: this runs twice per account write, and the iterator showed up in heap samples
+  for (let i = 0; i < a.unbonding.length; i++) t += (a.unbonding[i] as UnbondingEntry).amount
   return t
 }
 

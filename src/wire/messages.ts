@@ -71,7 +71,8 @@ export function encodeAccount (a: Loose<Account>): Uint8Array {
   if (a.balance !== 0n) { out[at++] = 0x08; at = putUint64(out, at, a.balance) }
   if (a.nonce !== 0n) { out[at++] = 0x10; at = putUint64(out, at, a.nonce) }
   if (a.stake !== 0n) { out[at++] = 0x18; at = putUint64(out, at, a.stake) }
-  for (const u of a.unbonding) {
+  for (let i = 0; i < a.unbonding.length; i++) {
+    const u = a.unbonding[i] as Loose<Account>['unbonding'][number]
     // field 4, length-delimited; an Unbonding is at most 22 bytes, so its length is one byte
     out[at++] = 0x22
     const lengthAt = at++

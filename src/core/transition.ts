@@ -75,37 +75,36 @@ function released (a: Readonly<AccountState> | undefined, epoch: bigint, rule: s
  * this runs for every transaction of every import.
  */
 class Touched {
-  #n = 0
-  #k0 = ''
-  #k1 = ''
-  #k2 = ''
+  #k0: string | undefined
+  #k1: string | undefined
   #i0: Uint8Array | undefined
   #i1: Uint8Array | undefined
-  #i2: Uint8Array | undefined
   #a0: AccountState | undefined
   #a1: AccountState | undefined
-  #a2: AccountState | undefined
   constructor (readonly ledger: Ledger, readonly epoch: bigint) {}
   /** Each id is converted to hex once here; the ledger and the journal are handed that key. */
   load (id: Uint8Array): AccountState {
     const key = toHex(id)
-    if (this.#n > 0 && this.#k0 === key) return this.#a0 as AccountState
-    if (this.#n > 1 && this.#k1 === key) return this.#a1 as AccountState
-    if (this.#n > 2 && this.#k2 === key) return this.#a2 as AccountState
+    if (this.#k0 === key) return this.#a0 as AccountState
+    if (this.#k1 === key) return this.#a1 as AccountState
     const acc = released(this.ledger.get(key), this.epoch, 'TX-7')
-    switch (this.#n++) {
-      case 0: this.#k0 = key; this.#i0 = id; this.#a0 = acc; break
-      case 1: this.#k1 = key; this.#i1 = id; this.#a1 = acc; break
-      case 2: this.#k2 = key; this.#i2 = id; this.#a2 = acc; break
-      default: throw new RangeError('a transaction touches at most three accounts')
+    if (this.#k0 === undefined) {
+      this.#k0 = key
+      this.#i0 = id
+      this.#a0 = acc
+    } else if (this.#k1 === undefined) {
+      this.#k1 = key
+      this.#i1 = id
+      this.#a1 = acc
+    } else {
+      throw new RangeError('a transaction touches at most two accounts')
     }
     return acc
   }
 
   writeTo (journal: Journal): void {
-    if (this.#n > 0) journal.put(this.#i0 as Uint8Array, this.#a0, this.#k0)
-    if (this.#n > 1) journal.put(this.#i1 as Uint8Array, this.#a1, this.#k1)
-    if (this.#n > 2) journal.put(this.#i2 as Uint8Array, this.#a2, this.#k2)
+    if (this.#k0 !== undefined) journal.put(this.#i0 as Uint8Array, this.#a0, this.#k0)
+    if (this.#k1 !== undefined) journal.put(this.#i1 as Uint8Array, this.#a1, this.#k1)
   }
 }
 

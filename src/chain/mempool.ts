@@ -25,7 +25,7 @@
 import { accountIdOf, senderIdOf } from '../core/address.ts'
 import { toHex } from '../core/bytes.ts'
 import { ValidationError } from '../core/errors.ts'
-import { checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
+import { checkTxSignature, checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
 import type { SignedTx } from '../core/types.ts'
 import { MAX_SIGNED_HEADER_BYTES } from '../wire/limits.ts'
 
@@ -313,6 +313,14 @@ export class Mempool {
   /** True iff a transaction with this id is held. */
   has (id: Uint8Array): boolean { return this.byId.has(toHex(id)) }
 
+  /**
+   * True iff `add` would refuse `tx` as stale (TX-6 ERR_NONCE_TOO_LOW: its nonce is below its
+   * sender's account nonce): callers verifying signatures ahead of `add` leave these out, so a
+   * replay of old transactions costs no signature check (Bitcoin Core looks up a transaction's
+   * inputs before it checks its scripts for the same reason).
+   */
+  isStale (tx: SignedTx): boolean { return tx.body.nonce < this.view.nonce(senderIdOf(tx)) }
+
   /** The held transaction with this id. */
   get (id: Uint8Array): SignedTx | undefined { return this.byId.get(toHex(id))?.tx }
 
@@ -336,15 +344,21 @@ export class Mempool {
     const idHex = toHex(tx.id)
     // [IGNORE] TX-10: already in the mempool (checked first: duplicates are the common gossip case)
     if (this.byId.has(idHex)) throw ignore('TX-10', 'ERR_KNOWN_TX', 'transaction already in the mempool')
-    // [REJECT] TX-2…TX-5: chain id, positive amount, minimum fee, signature
-    checkTxStateless(tx, this.ctx, { skipSignature: opts.skipSignature === true })
+    // [REJECT] TX-2, TX-4, TX-5: chain id, positive amount, minimum fee
+    checkTxStateless(tx, this.ctx, { skipSignature: true })
     const entry = this.entryOf(tx, idHex)
-    // [IGNORE] TX-7: amount + fee must fit in a uint64
-    if (entry.cost > MAX_U64) throw ignore('TX-7', 'ERR_OVERFLOW', 'amount + fee overflows a uint64')
-
     const accountId = entry.accountId
     const view = this.view
     const nonce = view.nonce(accountId)
+    const n = tx.body.nonce
+    // [IGNORE] TX-6: a nonce below the account's is a replay or stale. Decided before the
+    // signature: a peer replaying old transactions costs no signature check (see `isStale`)
+    if (n < nonce) throw ignore('TX-6', 'ERR_NONCE_TOO_LOW', `nonce ${n} below the account nonce ${nonce}`, { nonce: n.toString(), accountNonce: nonce.toString() })
+    // [REJECT] TX-3: the signature, unless the caller verified it
+    if (opts.skipSignature !== true) checkTxSignature(tx)
+    // [IGNORE] TX-7: amount + fee must fit in a uint64
+    if (entry.cost > MAX_U64) throw ignore('TX-7', 'ERR_OVERFLOW', 'amount + fee overflows a uint64')
+
     const spendable = view.spendable(accountId)
     const stake = view.stake(accountId)
     let run = this.runs.get(entry.sender)
@@ -354,9 +368,6 @@ export class Mempool {
       run = this.runs.get(entry.sender)
     }
     const count = run?.entries.length ?? 0
-    const n = tx.body.nonce
-    // [IGNORE] TX-6: a nonce below the account's is a replay or stale
-    if (n < nonce) throw ignore('TX-6', 'ERR_NONCE_TOO_LOW', `nonce ${n} below the account nonce ${nonce}`, { nonce: n.toString(), accountNonce: nonce.toString() })
     // [IGNORE] TX-6: a nonce beyond the sender's pending run would leave a gap; not queued
     if (n > nonce + BigInt(count)) throw ignore('TX-6', 'ERR_NONCE_GAP', `nonce ${n} leaves a gap after ${nonce + BigInt(count) - 1n}`, { nonce: n.toString(), expected: (nonce + BigInt(count)).toString() })
 

@@ -328,7 +328,8 @@ export class ChainService {
   private async preverify (txs: readonly SignedTx[]): Promise<void> {
     const pool = this.verifierPool
     if (pool === undefined || !pool.running || txs.length === 0) return
-    const todo = txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id))
+    // held, known valid, or stale (refused before its signature is checked): nothing to verify
+    const todo = txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id) && !this.mempool.isStale(tx))
     if (todo.length === 0) return
     try {
       const ok = await pool.verifyTxs(todo)

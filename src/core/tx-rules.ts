@@ -24,6 +24,11 @@ export function checkTxStateless (tx: SignedTx, ctx: TxRulesContext, opts: { ski
   if (amount !== undefined && amount <= 0n) throw new ValidationError('TX-4', 'ERR_ZERO_AMOUNT', 'amount must be positive')
   // [REJECT] TX-5: fee ≥ genesis minFee
   if (b.fee < ctx.minFee) throw new ValidationError('TX-5', 'ERR_FEE_TOO_LOW', `fee ${b.fee} below the minimum ${ctx.minFee}`, { fee: b.fee.toString(), minFee: ctx.minFee.toString() })
+  if (opts.skipSignature !== true) checkTxSignature(tx)
+}
+
+/** Throws ValidationError TX-3 unless `tx` carries a valid low-S signature by its sender. */
+export function checkTxSignature (tx: SignedTx): void {
   // [REJECT] TX-3: a valid low-S signature by the sender over the body in the tx domain
-  if (opts.skipSignature !== true && !verifyTxSignature(tx)) throw new ValidationError('TX-3', 'ERR_BAD_SIGNATURE', 'invalid transaction signature')
+  if (!verifyTxSignature(tx)) throw new ValidationError('TX-3', 'ERR_BAD_SIGNATURE', 'invalid transaction signature')
 }

@@ -138,6 +138,23 @@ describe('chain/mempool: admission rules', () => {
     expect(m.has(forged.id)).to.equal(true)
   })
 
+  it('refuses a stale nonce (TX-6, IGNORE) before it checks the signature (TX-3, REJECT): a replay costs no verification', () => {
+    const m = pool(view([[alice, { nonce: 3n, balance: 100n }]]))
+    const forge = (t: SignedTx): SignedTx => decodeTx(encodeTx(t.bodyBytes, transfer(bob, 0n, 2n).signature))
+    const stale = errorOf(() => m.add(forge(transfer(alice, 2n, 2n))))
+    expect(stale).to.include({ rule: 'TX-6', code: 'ERR_NONCE_TOO_LOW' })
+    expect(stale?.details?.action).to.equal('IGNORE')
+    expect(m.isStale(transfer(alice, 2n, 2n))).to.equal(true)
+    expect(m.isStale(transfer(alice, 3n, 2n))).to.equal(false)
+    // at the account nonce (or above: a gap) the signature is checked first, as before
+    expect(errorOf(() => m.add(forge(transfer(alice, 3n, 2n))))).to.include({ rule: 'TX-3', code: 'ERR_BAD_SIGNATURE' })
+    expect(errorOf(() => m.add(forge(transfer(alice, 5n, 2n))))).to.include({ rule: 'TX-3', code: 'ERR_BAD_SIGNATURE' })
+    // the cheap stateless rules still come first: a stale transaction for another chain is a REJECT
+    const other = decodeTx(buildTransfer({ chainId: testChainId('other'), privateKey: alice.privateKey, nonce: 0n, fee: 2n, to: bob.id, amount: 1n }).bytes)
+    expect(errorOf(() => m.add(other))).to.include({ code: 'ERR_WRONG_CHAIN', rule: 'TX-2' })
+    expect(m.size).to.equal(0)
+  })
+
   it('every stateful refusal is an IGNORE tagged with its rule', () => {
     const v = view([[alice, { nonce: 3n, balance: 100n, stake: 5n }]])
     const m = pool(v, { maxPerSender: 2 })

@@ -230,6 +230,29 @@ describe('chain/verifier-pool: signature verification in worker threads', functi
     expect(codes).to.deep.equal([undefined, undefined, undefined, 'ERR_BAD_SIGNATURE', 'ERR_NONCE_GAP', 'ERR_NONCE_GAP', 'ERR_NONCE_GAP', 'ERR_NONCE_GAP', 'ERR_WRONG_CHAIN', 'ERR_KNOWN_TX', 'ERR_MALFORMED'])
   })
 
+  it('addTransactions sends no stale transaction to the pool: a replayed nonce is refused (IGNORE) without a signature check', async () => {
+    const { net, block } = await blockWithBadSignature(3, 99)
+    const now = (): bigint => net.params.genesisTime + 10_000n * net.params.slotMs
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now, verifierPool: { size: 1 } })
+    try {
+      expect((await svc.importBlock(block.bytes)).status).to.equal('head')
+      // the faucet's nonce is now 3: transactions of nonces 0…2 that were never seen are stale,
+      // one with a forged signature too; nonce 3 with a forged signature is still a REJECT
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      const fresh = (nonce: bigint, amount: bigint): SignedTx => decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: 1000n, to, amount }).bytes)
+      const forge = (tx: SignedTx): SignedTx => { const sig = tx.signature.slice(); sig[7] = (sig[7] as number) ^ 0x40; return decodeTx(encodeTx(tx.bodyBytes, sig)) }
+      const stale = [fresh(0n, 777n), fresh(1n, 778n), forge(fresh(2n, 779n))]
+      const before = svc.verifierPool?.stats().signatures ?? 0
+      const out = await svc.addTransactions([...stale.map((t) => t.bytes), forge(fresh(3n, 780n)).bytes, fresh(3n, 781n).bytes])
+      expect(out.map((o) => o.ok ? 'ok' : `${o.action} ${o.error.code}`)).to.deep.equal(['IGNORE ERR_NONCE_TOO_LOW', 'IGNORE ERR_NONCE_TOO_LOW', 'IGNORE ERR_NONCE_TOO_LOW', 'REJECT ERR_BAD_SIGNATURE', 'ok'])
+      // only the two of nonce 3 reached the pool
+      expect((svc.verifierPool?.stats().signatures ?? 0) - before).to.equal(2)
+      for (const t of stale) expect(svc.sigCache.peek(t)).to.equal(false)
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('skips signatures verified in the mempool when importing the block (cache hits)', async () => {
     const net = testDevnet(1, { label: 'pool-cache' })
     const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })

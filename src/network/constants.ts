@@ -134,3 +134,9 @@ export const RECONNECT_JITTER = 0.25
 export const RECONNECT_STABLE_MS = 60_000
 /** Longest sleep of the re-dial loop (it also wakes on every disconnect and dial result). */
 export const RECONNECT_CHECK_INTERVAL_MS = 5_000
+/**
+ * A learned (not bootstrap) peer is forgotten after this many failed dials in a row (≈ 15 minutes
+ * of backoff): a peer that left the LAN for good is not dialed once a minute forever. If it comes
+ * back, mDNS announces it again or it connects to us, and it is remembered anew.
+ */
+export const RECONNECT_FORGET_AFTER_FAILURES = 20

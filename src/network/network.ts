@@ -263,6 +263,7 @@ export class MemecoinNetwork implements Startable {
     out.network_bans_total = this.bans
     out.network_redials_total = this.reconnector.stats.dials
     out.network_redial_failures_total = this.reconnector.stats.failures
+    out.network_peers_forgotten_total = this.reconnector.stats.forgotten
     return out
   }
 

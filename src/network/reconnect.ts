@@ -3,7 +3,8 @@
  * remembers the peers worth keeping (its bootstrap addresses, and peers it had a connection with)
  * and re-dials them with per-peer exponential backoff whenever a connection is lost. Bootstrap
  * addresses are always kept connected (Bitcoin Core's `-addnode`); other known peers are dialed
- * while the node has fewer than min(known, target) connected peers. A banned peer or one of
+ * while the node has fewer than min(known, target) connected peers, and forgotten after
+ * `forgetAfterFailures` failed dials in a row (bootstrap addresses never are). A banned peer or one of
  * another chain is never dialed (and forgotten unless it is a bootstrap address, which is dialed
  * again once its ban expires). Time, timers and randomness are injected so tests can drive it.
  */
@@ -11,7 +12,7 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   DIAL_TIMEOUT_MS, RECONNECT_BASE_DELAY_MS, RECONNECT_CHECK_INTERVAL_MS, RECONNECT_JITTER, RECONNECT_MAX_DELAY_MS,
-  RECONNECT_MAX_KNOWN_PEERS, RECONNECT_STABLE_MS, RECONNECT_TARGET_PEERS
+  RECONNECT_FORGET_AFTER_FAILURES, RECONNECT_MAX_KNOWN_PEERS, RECONNECT_STABLE_MS, RECONNECT_TARGET_PEERS
 } from './constants.ts'
 
 /** A clock and timers (default: the real ones, timers unref'd). */
@@ -31,6 +32,7 @@ export interface ReconnectInit {
   stableMs?: number
   checkIntervalMs?: number
   dialTimeoutMs?: number
+  forgetAfterFailures?: number
   timers?: Timers
   /** Uniform in [0, 1) (jitter). */
   random?: () => number
@@ -50,7 +52,7 @@ export interface ReconnectComponents {
 }
 
 /** Counters of the reconnector. */
-export interface ReconnectStats { dials: number, failures: number }
+export interface ReconnectStats { dials: number, failures: number, forgotten: number }
 
 interface Entry {
   /** Peer id string, once known (a bootstrap address without /p2p learns it on its first dial). */
@@ -60,6 +62,8 @@ interface Entry {
   bootstrap: boolean
   /** Consecutive failed dials and short-lived connections. */
   attempts: number
+  /** Consecutive failed dials (a connection, either way, resets it). */
+  failedDials: number
   nextAt: number
   connectedAt: number | undefined
   dialing: boolean
@@ -73,7 +77,7 @@ const realTimers: Timers = {
 
 /** Re-dials known peers, with backoff, whenever the node has lost them. */
 export class Reconnector {
-  readonly stats: ReconnectStats = { dials: 0, failures: 0 }
+  readonly stats: ReconnectStats = { dials: 0, failures: 0, forgotten: 0 }
   private readonly known = new Map<string, Entry>()
   private readonly opts: Required<Omit<ReconnectInit, 'timers' | 'random'>>
   private readonly timers: Timers
@@ -91,14 +95,15 @@ export class Reconnector {
       jitter: init.jitter ?? RECONNECT_JITTER,
       stableMs: init.stableMs ?? RECONNECT_STABLE_MS,
       checkIntervalMs: init.checkIntervalMs ?? RECONNECT_CHECK_INTERVAL_MS,
-      dialTimeoutMs: init.dialTimeoutMs ?? DIAL_TIMEOUT_MS
+      dialTimeoutMs: init.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+      forgetAfterFailures: init.forgetAfterFailures ?? RECONNECT_FORGET_AFTER_FAILURES
     }
     this.timers = init.timers ?? realTimers
     this.random = init.random ?? Math.random
     for (const addr of bootstrap) {
       const peer = addr.getComponents().find((c) => c.name === 'p2p')?.value
       if (peer === components.self) continue
-      this.known.set(peer ?? `addr:${addr.toString()}`, { peer, id: undefined, addr, bootstrap: true, attempts: 0, nextAt: 0, connectedAt: undefined, dialing: false })
+      this.known.set(peer ?? `addr:${addr.toString()}`, { peer, id: undefined, addr, bootstrap: true, attempts: 0, failedDials: 0, nextAt: 0, connectedAt: undefined, dialing: false })
     }
   }
 
@@ -133,12 +138,13 @@ export class Reconnector {
     const now = this.timers.now()
     let e = this.find(id)
     if (e === undefined) {
-      e = { peer: id, id: peer, addr: undefined, bootstrap: false, attempts: 0, nextAt: now, connectedAt: now, dialing: false }
+      e = { peer: id, id: peer, addr: undefined, bootstrap: false, attempts: 0, failedDials: 0, nextAt: now, connectedAt: now, dialing: false }
       this.known.set(id, e)
       this.trim()
     } else {
       e.id ??= peer
       e.connectedAt ??= now
+      e.failedDials = 0
       if (!e.bootstrap) { this.known.delete(id); this.known.set(id, e) } // most recently seen last
     }
   }
@@ -193,6 +199,7 @@ export class Reconnector {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)])
     this.components.dial(target, signal).then((peer) => {
       e.dialing = false
+      e.failedDials = 0
       const id = peer.toString()
       if (e.peer === undefined) {
         // a bootstrap address without /p2p: now we know whom it reaches
@@ -211,6 +218,15 @@ export class Reconnector {
       this.stats.failures++
       if (!this.running) return
       this.backoff(e, this.timers.now())
+      e.failedDials++
+      if (!e.bootstrap && e.peer !== undefined && e.failedDials >= this.opts.forgetAfterFailures && this.known.get(e.peer) === e) {
+        // gone for good, as far as we can tell: discovery or its own dial brings it back
+        this.known.delete(e.peer)
+        this.stats.forgotten++
+        this.components.log?.('forgot %s after %d failed dials', e.peer, e.failedDials)
+        this.wake()
+        return
+      }
       this.components.log?.('re-dial of %s failed (%s); next in %d ms', e.peer ?? e.addr?.toString(), err.message, e.nextAt - this.timers.now())
       this.wake()
     })

@@ -137,6 +137,33 @@ describe('network: reconnecting lost peers', function () {
       n.r.stop()
     })
 
+    it('forgets a learned peer after RECONNECT_FORGET_AFTER_FAILURES failed dials in a row; a bootstrap peer never', async () => {
+      const timers = new FakeTimers()
+      const n = stubNode(timers, [P[0]], { forgetAfterFailures: 5 })
+      n.up.add(P[0]); n.up.add(P[1])
+      n.r.start()
+      await timers.advance(0)
+      n.connected.add(P[1]); n.r.onConnected(fakePeer(P[1]))
+      expect(n.r.knownPeers()).to.equal(2)
+      // both go away for good
+      n.up.delete(P[0]); n.up.delete(P[1])
+      n.dials.length = 0
+      n.disconnect(P[0]); n.disconnect(P[1])
+      await timers.advance(3_600_000)
+      const count = (p: string): number => n.dials.filter((d) => d.peer === p).length
+      expect(count(P[1]), 'the learned peer: 5 failed dials, then forgotten').to.equal(5)
+      expect(n.r.knownPeers()).to.equal(1)
+      expect(n.r.stats.forgotten).to.equal(1)
+      expect(count(P[0]), 'the bootstrap peer: dialed all along (≈ once a minute)').to.be.greaterThan(50)
+      // the learned peer connects again by itself: remembered anew, and re-dialed when lost
+      n.up.add(P[1]); n.connected.add(P[1]); n.r.onConnected(fakePeer(P[1]))
+      expect(n.r.knownPeers()).to.equal(2)
+      n.disconnect(P[1])
+      await timers.advance(RECONNECT_BASE_DELAY_MS)
+      expect(n.connected.has(P[1])).to.equal(true)
+      n.r.stop()
+    })
+
     it('stop clears its timer and dials nothing more', async () => {
       const timers = new FakeTimers()
       const n = stubNode(timers, [P[0], P[1]])

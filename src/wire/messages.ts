@@ -3,6 +3,7 @@
  * protocol (status, blocks-by-range, blocks-by-hash, response chunks).
  */
 import { DecodeError } from '../core/errors.ts'
+import { MAX_U64 } from '../core/ledger.ts'
 import { Account, BlocksByHashRequest, BlocksByRangeRequest, Evidence, ResponseChunk, Status } from './memecoin.ts'
 import { decodeCanonical, decodeMessage, encodeMessage, expectLength, type Loose } from './codec.ts'
 import { HASH_BYTES, MAX_ACCOUNT_BYTES, MAX_BLOCKS_PER_REQUEST, MAX_EVIDENCE_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_CHUNK_BYTES, MAX_STATUS_BYTES, MAX_UNBONDING_ENTRIES } from './limits.ts'
@@ -34,7 +35,6 @@ export function decodeAccount (bytes: Uint8Array): Account {
   return decodeCanonical(Account, bytes, MAX_ACCOUNT_BYTES, 'Account', { limits: { unbonding: MAX_UNBONDING_ENTRIES } })
 }
 
-const MAX_U64 = (1n << 64n) - 1n
 /** Room for an Account of MAX_UNBONDING_ENTRIES entries: 3 × (tag + 10-byte varint) + 24 per entry. */
 const accountScratch = new Uint8Array(33 + 24 * MAX_UNBONDING_ENTRIES)
 

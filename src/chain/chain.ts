@@ -446,10 +446,7 @@ export class Chain {
         throw err
       }
     }
-    // One block on top of the head, the common case: its undo record already names each account
-    // once (≈ 2 per transaction), so they need no hex keys to be merged
-    const single = undone.length === 0 && applied.length === 1 ? applied[0]?.undo : undefined
-    if (single === undefined) for (const n of applied) collect(n)
+    for (const n of applied) collect(n)
     if (undone.length > 0) {
       this.stats.reorgs++
       this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, undone.length)
@@ -461,8 +458,8 @@ export class Chain {
       applied,
       included: applied.flatMap((b) => b.block?.txs ?? []),
       orphaned: undone.flatMap((b) => b.block?.txs ?? []),
-      touchedAccounts: single !== undefined ? single.accounts.map((a) => a.id) : [...touched.values()],
-      touchedSlashed: single !== undefined ? single.slashed.map((x) => ({ proposer: x.proposer, slot: x.slot })) : [...touchedSlashed.values()]
+      touchedAccounts: [...touched.values()],
+      touchedSlashed: [...touchedSlashed.values()]
     }
     for (const fn of this.listeners) fn(change)
     return change

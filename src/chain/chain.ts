@@ -268,8 +268,11 @@ export class Chain {
   /** The account at the head (undefined if it does not exist). */
   account (id: Uint8Array): Readonly<AccountState> | undefined { return this.ledger.get(id) }
 
+  /** The slot in progress by the chain's clock. */
+  currentSlot (): bigint { return slotAt(this.now(), this.params) }
+
   /** Epoch of the slot in progress by the chain's clock. */
-  currentEpoch (): bigint { return epochOf(slotAt(this.now(), this.params), this.params) }
+  currentEpoch (): bigint { return epochOf(this.currentSlot(), this.params) }
 
   /**
    * The signatures of `txs` (of `block`) are being verified elsewhere (the verifier pool): when

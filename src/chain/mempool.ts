@@ -25,7 +25,7 @@
 import { accountIdOf, senderIdOf } from '../core/address.ts'
 import { toHex } from '../core/bytes.ts'
 import { ValidationError } from '../core/errors.ts'
-import { checkTxSignature, checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
+import { checkEvidenceTx, checkTxSignature, checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
 import type { SignedTx } from '../core/types.ts'
 import { MAX_SIGNED_HEADER_BYTES } from '../wire/limits.ts'
 
@@ -57,7 +57,7 @@ export interface AccountView {
   spendable: (id: Uint8Array) => bigint
   /** The account's bonded stake. */
   stake: (id: Uint8Array) => bigint
-  /** The stateful part of TX-9 for an evidence tx (within `evidenceEpochs`, not yet slashed); absent means admissible. */
+  /** The stateful part of TX-9 for an evidence tx (from a slot already started, within `evidenceEpochs`, not yet slashed); absent means admissible. */
   evidenceAdmissible?: (tx: SignedTx) => boolean
 }
 
@@ -321,6 +321,22 @@ export class Mempool {
    */
   isStale (tx: SignedTx): boolean { return tx.body.nonce < this.view.nonce(senderIdOf(tx)) }
 
+  /**
+   * Removes a held transaction that turned out invalid (block assembly failed on it) and its
+   * sender's later pending ones, which cannot be included without it (a run stays contiguous).
+   * Returns what it removed, nothing if `tx` is not held.
+   */
+  drop (tx: SignedTx): SignedTx[] {
+    const e = this.byId.get(toHex(tx.id))
+    if (e === undefined) return []
+    const run = this.runs.get(e.sender)
+    const at = run?.entries.indexOf(e) ?? -1
+    if (run === undefined || at < 0) return []
+    const dropped = run.entries.slice(at).map((x) => x.tx)
+    for (let n = run.entries.length - at; n > 0; n--) this.dropTail(e.sender)
+    return dropped
+  }
+
   /** The held transaction with this id. */
   get (id: Uint8Array): SignedTx | undefined { return this.byId.get(toHex(id))?.tx }
 
@@ -356,6 +372,9 @@ export class Mempool {
     if (n < nonce) throw ignore('TX-6', 'ERR_NONCE_TOO_LOW', `nonce ${n} below the account nonce ${nonce}`, { nonce: n.toString(), accountNonce: nonce.toString() })
     // [REJECT] TX-3: the signature, unless the caller verified it
     if (opts.skipSignature !== true) checkTxSignature(tx)
+    // [REJECT] TX-9: evidence headers that can never be valid (the stateless half, signatures
+    // included), before any IGNORE of evidence below
+    if (tx.kind === 'evidence') checkEvidenceTx(tx, this.ctx.chainId)
     // [IGNORE] TX-7: amount + fee must fit in a uint64
     if (entry.cost > MAX_U64) throw ignore('TX-7', 'ERR_OVERFLOW', 'amount + fee overflows a uint64')
 
@@ -389,8 +408,10 @@ export class Mempool {
     if (runCost > spendable) throw ignore('TX-7', 'ERR_INSUFFICIENT_BALANCE', `pending transactions need ${runCost}, spendable ${spendable}`, { need: runCost.toString(), spendable: spendable.toString() })
     // [IGNORE] TX-8: Σ pending unstake ≤ bonded stake
     if (runUnstake > stake) throw ignore('TX-8', 'ERR_INSUFFICIENT_STAKE', `pending unstakes need ${runUnstake}, stake ${stake}`, { need: runUnstake.toString(), stake: stake.toString() })
-    // [IGNORE] TX-9: evidence still admissible (window, not already slashed), as far as the chain tells
-    if (tx.kind === 'evidence' && view.evidenceAdmissible?.(tx) === false) throw ignore('TX-9', 'ERR_BAD_EVIDENCE', 'evidence no longer admissible')
+    // [IGNORE] TX-9: evidence admissible now (a slot already started, not expired, the offender
+    // not yet slashed for it), as far as the chain tells: honest relaying across a slot or epoch
+    // edge can miss either end of that window
+    if (tx.kind === 'evidence' && view.evidenceAdmissible?.(tx) === false) throw ignore('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence not admissible now (from a slot not yet started, expired, or its offender already slashed)')
 
     const needCount = old === undefined ? 1 : 0
     const needBytes = tx.bytes.length - (old?.tx.bytes.length ?? 0)

@@ -4,7 +4,7 @@
  * publishes the result (and must persist the slot as signed first, so a restart never
  * equivocates).
  */
-import { toHex } from '../core/bytes.ts'
+import { bytesEqual, toHex } from '../core/bytes.ts'
 import { epochStateForSlot, tryLead, type EpochState, type StakeSnapshot } from '../core/consensus.ts'
 import { ValidationError } from '../core/errors.ts'
 import { sha256 } from '../core/hash.ts'
@@ -21,13 +21,14 @@ export interface ValidatorKey { privateKey: Uint8Array, publicKey: Uint8Array }
 
 /** Bytes a block adds around its transactions (header, framing): reserved by block assembly. */
 export const BLOCK_OVERHEAD_BYTES = 1024
-/** Transactions dropped and retried at most this many times when assembly meets an invalid one. */
+/** Assembly drops an invalid transaction (and its sender's later ones) and retries at most this many times, then builds an empty block. */
 const MAX_ASSEMBLY_RETRIES = 16
 
 /**
  * Builds the block `key` may propose in `slot` on the current head, or undefined when it is not
  * a leader there (or the slot is not after the head's). `candidates` are tried in order; one that
- * fails to apply is dropped and reported through `onDrop`. Given as a function, the candidates
+ * fails to apply is dropped with its sender's later ones and reported through `onDrop` (the
+ * caller removes it from the mempool). Given as a function, the candidates
  * are assembled only once the VRF says this key leads the slot: block assembly (the mempool's
  * `select`, a pass over every pending sender) is then paid in the few slots a validator leads,
  * not in every slot.
@@ -49,9 +50,15 @@ export function produceBlock (chain: Chain, key: ValidatorKey, slot: bigint, can
       undoBlock(chain.ledger, res.undo)
     } catch (err) {
       const index = err instanceof ValidationError ? Number(err.details?.index ?? -1) : -1
-      if (attempt >= MAX_ASSEMBLY_RETRIES || index < 0 || index >= txs.length) throw err
-      onDrop?.(txs[index] as SignedTx, err)
-      txs = txs.filter((_, i) => i !== index)
+      // an empty block has nothing to fail on: anything else is not about the candidates
+      if (txs.length === 0 || index < 0 || index >= txs.length) throw err
+      const bad = txs[index] as SignedTx
+      onDrop?.(bad, err)
+      // The failing transaction goes, with its sender's later ones (they need its nonce). After
+      // MAX_ASSEMBLY_RETRIES failures the slot gets an empty block: a leader's block is never
+      // withheld because of what its mempool holds.
+      const sender = bad.body.sender
+      txs = attempt >= MAX_ASSEMBLY_RETRIES ? [] : txs.filter((t, i) => i < index || !(bytesEqual(t.body.sender, sender) && t.body.nonce >= bad.body.nonce))
     }
   }
 

@@ -6,7 +6,8 @@ import type { AccountView } from './mempool.ts'
 
 /** The head state as the mempool sees it, at the epoch of the slot now in progress. */
 export function mempoolView (chain: Chain): AccountView {
-  const epoch = chain.currentEpoch()
+  const now = chain.currentSlot()
+  const epoch = epochOf(now, chain.params)
   const ledger = chain.ledger
   const params = chain.params
   return {
@@ -17,7 +18,9 @@ export function mempoolView (chain: Chain): AccountView {
       const ev = tx.evidence
       if (ev === undefined) return true
       const slot = ev.a.header.slot
-      return !ledger.isSlashed(ev.a.header.proposer, slot) && epochOf(slot, params) + params.evidenceEpochs >= epoch
+      // from a slot already started (a block of the slot in progress may include it), not
+      // expired, and the offender not yet slashed for it
+      return slot <= now && !ledger.isSlashed(ev.a.header.proposer, slot) && epochOf(slot, params) + params.evidenceEpochs >= epoch
     }
   }
 }

@@ -21,8 +21,7 @@ import { bytesEqual, toHex } from './bytes.ts'
 import { ValidationError } from './errors.ts'
 import { type AccountState, type Journal, type Ledger, type UndoRecord, MAX_U64, MAX_UNBONDING_ENTRIES } from './ledger.ts'
 import type { ChainParams } from './params.ts'
-import { verifyHeaderSignature } from './signing.ts'
-import { checkTxStateless } from './tx-rules.ts'
+import { checkEvidencePair, checkEvidenceSignatures, checkTxStateless } from './tx-rules.ts'
 import type { SignedTx } from './types.ts'
 
 /** Re-exported for callers of applyBlock/undoBlock: what undoes one block. */
@@ -118,21 +117,14 @@ function checkEvidence (ledger: Ledger, tx: SignedTx, ctx: BlockContext): { offe
   const ev = tx.evidence
   if (ev === undefined) return bad('headers not decoded')
   const a = ev.a.header
-  const b = ev.b.header
-  // [REJECT] TX-9: both headers by the same proposer
-  if (!bytesEqual(a.proposer, b.proposer)) bad('different proposers')
-  // [REJECT] TX-9: both headers for the same slot
-  if (a.slot !== b.slot) bad('different slots')
-  // [REJECT] TX-9: both headers for this chain
-  if (!bytesEqual(a.chainId, ctx.params.chainId) || !bytesEqual(b.chainId, ctx.params.chainId)) bad('header for another chain')
-  // [REJECT] TX-9: two different blocks (different hashes)
-  if (bytesEqual(ev.a.hash, ev.b.hash)) bad('the same header twice')
+  // [REJECT] TX-9: same proposer, same slot, this chain, two different headers
+  checkEvidencePair(ev.a, ev.b, ctx.params.chainId)
   // [REJECT] TX-9: not from the future: slot ≤ the including block's slot
   if (a.slot > ctx.slot) bad('slot after the including block')
   // [REJECT] TX-9: still admissible: epoch(slot) ≥ epoch − evidenceEpochs
   if (epochOf(a.slot, ctx.params) + ctx.params.evidenceEpochs < ctx.epoch) bad('evidence expired')
   // [REJECT] TX-9: both headers validly signed by the proposer
-  if (!verifyHeaderSignature(ev.a) || !verifyHeaderSignature(ev.b)) bad('invalid header signature')
+  checkEvidenceSignatures(ev.a, ev.b)
   // [IGNORE] TX-9: the offender was already slashed for this slot (in a block: REJECT)
   if (ledger.isSlashed(a.proposer, a.slot)) fail('TX-9', 'ERR_ALREADY_SLASHED', 'offender already slashed for this slot')
   return { offender: a.proposer, slot: a.slot }

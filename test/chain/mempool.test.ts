@@ -210,7 +210,7 @@ describe('chain/mempool: admission rules', () => {
     const m = pool(v)
     const ev = evidence(alice, 0n, 2n, carol)
     v.inadmissible.add(toHex(ev.id))
-    expect(errorOf(() => m.add(ev))).to.include({ rule: 'TX-9', code: 'ERR_BAD_EVIDENCE' })
+    expect(errorOf(() => m.add(ev))).to.include({ rule: 'TX-9', code: 'ERR_EVIDENCE_NOT_USEFUL' })
     v.inadmissible.clear()
     m.add(ev)
     expect(m.has(ev.id)).to.equal(true)

@@ -7,7 +7,12 @@ import { toHex } from '../../src/core/bytes.ts'
 import { ChainService, actionOf } from '../../src/chain/service.ts'
 import { LevelStore } from '../../src/storage/level.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
-import { buildTransfer } from '../../src/wallet/transactions.ts'
+import { sha256 } from '../../src/core/hash.ts'
+import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
+import type { SignedTx } from '../../src/core/types.ts'
+import { produceBlock } from '../../src/chain/producer.ts'
+import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
+import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx } from '../../src/wire/tx.ts'
 import { testDevnet } from '../helpers/devnet.ts'
 
@@ -200,5 +205,112 @@ describe('chain/service: persistence, restart, no double signing', function () {
     expect(sig?.ok === false && sig.action).to.equal('REJECT')
     expect(actionOf(new Error('our own bug'))).to.equal('IGNORE')
     expect(bad.kind).to.equal('transfer')
+  })
+})
+
+describe('chain/service: invalid transactions never reach a relayed batch or stall block production', function () {
+  this.timeout(60_000)
+
+  it('refuses evidence transactions that can never be valid (TX-9 REJECT), before any IGNORE', async () => {
+    const net = testDevnet(1, { label: 'bad-evidence-tx' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    await produceTo(svc, net.clock, 1n, 0n)
+    const block1 = svc.chain.head.block?.header.bytes as Uint8Array
+    await produceTo(svc, net.clock, 2n, 0n)
+    const f = net.faucet
+    /** A header signed by the faucet's key (no stake: evidence against it is still well-formed). */
+    const header = (height: bigint, slot: bigint, sign = f.privateKey): Uint8Array => {
+      const hb = encodeHeader({ chainId: net.params.chainId, height, slot, parentHash: new Uint8Array(32), proposer: f.publicKey, vrfProof: new Uint8Array(81), txRoot: new Uint8Array(32), stateRoot: new Uint8Array(32), txCount: 0 })
+      return encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, sign))
+    }
+    const evidence = (nonce: bigint, headerA: Uint8Array, headerB: Uint8Array): Uint8Array => buildEvidence({ chainId: net.params.chainId, privateKey: f.privateKey, nonce, fee: 10_000n, headerA, headerB }).bytes
+    const cases: Array<[string, Uint8Array, string, string]> = [
+      ['the same header twice', evidence(0n, block1, block1), 'REJECT', 'ERR_BAD_EVIDENCE'],
+      ['headers of two slots', evidence(0n, header(1n, 1n), header(2n, 2n)), 'REJECT', 'ERR_BAD_EVIDENCE'],
+      ['a header signed by another key', evidence(0n, header(1n, 1n), header(2n, 1n, net.validators[0]!.privateKey)), 'REJECT', 'ERR_BAD_EVIDENCE'],
+      // valid headers of a slot far ahead: never includable now, and not held for later
+      ['a slot not yet started', evidence(0n, header(1n, 1_000_000n), header(2n, 1_000_000n)), 'IGNORE', 'ERR_EVIDENCE_NOT_USEFUL']
+    ]
+    for (const [what, bytes, action, code] of cases) {
+      const [o] = await svc.addTransactions([bytes])
+      expect(o?.ok, what).to.equal(false)
+      if (o?.ok === false) {
+        expect(o.action, what).to.equal(action)
+        expect(o.error.code, what).to.equal(code)
+      }
+    }
+    expect(svc.mempool.size).to.equal(0)
+    // well-formed evidence against a real equivocation of the past is still admitted
+    const twin = header(1n, 1n)
+    const other = header(2n, 1n)
+    const [ok] = await svc.addTransactions([evidence(0n, twin, other)])
+    expect(ok?.ok).to.equal(true)
+    await svc.close()
+  })
+
+  it('a stale transaction beside a new one is checked against the REJECT rules: a relayed batch never holds a bad signature', async () => {
+    const net = testDevnet(1, { label: 'stale-beside-new' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const to = accountIdOf(net.validators[0]!.publicKey)
+    const t = (nonce: bigint, amount = 5n): Uint8Array => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: 1000n, to, amount }).bytes
+    expect((await svc.addTransactions([t(0n)]))[0]?.ok).to.equal(true)
+    await produceTo(svc, net.clock, 1n, 0n)
+    // nonce 0 is now stale here, not on a node one block behind; its signature is forged
+    const forged = t(0n, 6n).slice()
+    forged[forged.length - 64] ^= 1
+    // alone: stale, an IGNORE without a signature check (replays cost nothing)
+    const [alone] = await svc.addTransactions([forged])
+    expect(alone?.ok === false && alone.action).to.equal('IGNORE')
+    expect(alone?.ok === false && alone.error.code).to.equal('ERR_NONCE_TOO_LOW')
+    // beside a new transaction (a batch this node would relay): the forgery is a REJECT
+    const [fresh, stale] = await svc.addTransactions([t(1n), forged])
+    expect(fresh?.ok).to.equal(true)
+    expect(stale?.ok === false && stale.action).to.equal('REJECT')
+    expect(stale?.ok === false && stale.error.code).to.equal('ERR_BAD_SIGNATURE')
+    // an honest stale transaction beside a new one stays an IGNORE
+    const [fresh2, honest] = await svc.addTransactions([t(2n), t(0n)])
+    expect(fresh2?.ok).to.equal(true)
+    expect(honest?.ok === false && honest.action).to.equal('IGNORE')
+    await svc.close()
+  })
+
+  it('a transaction that fails block assembly leaves the mempool with its sender\'s later ones; the slot still gets its block', async () => {
+    const net = testDevnet(1, { label: 'assembly-drop' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const to = accountIdOf(net.validators[0]!.publicKey)
+    const t = (nonce: bigint): Uint8Array => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: 1000n, to, amount: 5n }).bytes
+    expect((await svc.addTransactions([t(0n), t(1n), t(2n)])).every((o) => o.ok)).to.equal(true)
+    // A candidate list the block rules refuse (the mempool's view and the block can disagree: a
+    // clock at an epoch edge, rules the mempool leaves to the block): nonce 1 comes first.
+    const select = svc.mempool.select.bind(svc.mempool)
+    svc.mempool.select = (view, limits) => { const txs = select(view, limits); return [txs[1] as SignedTx, txs[0] as SignedTx, txs[2] as SignedTx] }
+    await produceTo(svc, net.clock, 1n, 0n)
+    // nonce 1 failed: it and nonce 2 (which needs it) left the block and the mempool; nonce 0 is in
+    expect(svc.chain.head.block?.txs.map((x) => x.body.nonce)).to.deep.equal([0n])
+    expect(svc.mempool.size).to.equal(0)
+    await svc.close()
+  })
+
+  it('assembly gives up on candidates after MAX_ASSEMBLY_RETRIES failures and builds an empty block, never none', async () => {
+    const net = testDevnet(1, { label: 'assembly-empty' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const to = accountIdOf(net.validators[0]!.publicKey)
+    // 40 transfers of nonce 5 from 40 fresh keys: each fails (unfunded sender, nonce gap)
+    const bad = Array.from({ length: 40 }, (_, i) => decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: sha256(Uint8Array.of(i)), nonce: 5n, fee: 1000n, to, amount: 1n }).bytes))
+    const good = decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to, amount: 1n }).bytes)
+    let block
+    let dropped = 0
+    for (let slot = 1n; block === undefined && slot < 200n; slot++) {
+      net.clock.toSlot(slot)
+      block = produceBlock(svc.chain, net.validators[0]!, slot, [good, ...bad], () => { dropped++ })
+    }
+    expect(block).to.not.equal(undefined)
+    expect(block?.txs).to.have.length(0)
+    expect(dropped).to.equal(17)
+    // with fewer failures than the bound, the valid candidates stay in
+    block = undefined
+    for (let slot = 1n; block === undefined && slot < 200n; slot++) block = produceBlock(svc.chain, net.validators[0]!, slot, [...bad.slice(0, 5), good])
+    expect(block?.txs.map((x) => toHex(x.id))).to.deep.equal([toHex(good.id)])
+    await svc.close()
   })
 })

@@ -257,7 +257,7 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     await produceTo(svc, net.clock, 1n, 0n)
     // nonce 0 is now stale here, not on a node one block behind; its signature is forged
     const forged = t(0n, 6n).slice()
-    forged[forged.length - 64] ^= 1
+    forged[forged.length - 64] = (forged[forged.length - 64] as number) ^ 1
     // alone: stale, an IGNORE without a signature check (replays cost nothing)
     const [alone] = await svc.addTransactions([forged])
     expect(alone?.ok === false && alone.action).to.equal('IGNORE')

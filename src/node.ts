@@ -138,17 +138,25 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
     async start () {
       if (started) return
       started = true
-      await libp2p.start()
-      log('info', 'node started', { peerId: libp2p.peerId.toString(), chainId: genesis.chainIdHex, listen: libp2p.getMultiaddrs().map(String) })
-      if (api !== undefined) {
-        const addr = await api.start()
-        node.apiUrl = `http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
-        log('info', 'api listening', { url: node.apiUrl })
+      try {
+        await libp2p.start()
+        log('info', 'node started', { peerId: libp2p.peerId.toString(), chainId: genesis.chainIdHex, listen: libp2p.getMultiaddrs().map(String) })
+        if (api !== undefined) {
+          const addr = await api.start()
+          node.apiUrl = `http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
+          log('info', 'api listening', { url: node.apiUrl })
+        }
+      } catch (err) {
+        // e.g. the API port is taken: release what started (libp2p's sockets, the store's lock),
+        // or the process would stay up, half a node, holding the database
+        await node.stop()
+        throw err
       }
       if (opts.validatorKey !== undefined) {
         ticker = startSlotTicker(genesis.params, now, async (slot) => {
-          // a node still syncing would only build a fork of stale blocks
-          if (network.syncState().syncing) return
+          // a node catching up would only build a fork of stale blocks; a peer merely claiming
+          // a higher head (a sync that imports nothing) does not stop production
+          if (network.syncState().catchingUp) return
           try {
             await chain.produce(slot)
           } catch (err) {

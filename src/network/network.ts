@@ -16,6 +16,7 @@ import { bytesEqual } from '../core/bytes.ts'
 import { MemecoinError } from '../core/errors.ts'
 import type { Loose } from '../wire/codec.ts'
 import type { Status } from '../wire/messages.ts'
+import { RESPONSE_CHUNK_OVERHEAD_BYTES } from '../wire/limits.ts'
 import {
   DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
@@ -26,7 +27,7 @@ import { PeerBook, type PeerBookInit } from './peer-book.ts'
 import { chainIdOfStatusProtocol, protocolsOf, topicsOf, type Protocols, type Topics } from './protocols.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { Reconnector, type ReconnectInit, type ReconnectStats } from './reconnect.ts'
-import { requestBlocksByHash, requestBlocksByRange, requestStatus } from './reqresp-client.ts'
+import { requestBlocksByHash, requestBlocksByRange, requestStatus, type RequestOptions } from './reqresp-client.ts'
 import { ReqRespServer, type Offence } from './reqresp-server.ts'
 import { NetworkError } from './stream-io.ts'
 import { Sync, type PeerChain, type SyncOptions, type SyncState, type SyncStats } from './sync.ts'
@@ -335,8 +336,14 @@ export class MemecoinNetwork implements Startable {
     }
   }
 
-  private requestOptions (timeoutMs: number, signal?: AbortSignal): { timeoutMs: number, readTimeoutMs: number, signal: AbortSignal } {
-    return { timeoutMs, readTimeoutMs: this.timeouts.read, signal: signal === undefined ? this.stopping.signal : AbortSignal.any([signal, this.stopping.signal]) }
+  private requestOptions (timeoutMs: number, signal?: AbortSignal): RequestOptions {
+    return {
+      timeoutMs,
+      readTimeoutMs: this.timeouts.read,
+      signal: signal === undefined ? this.stopping.signal : AbortSignal.any([signal, this.stopping.signal]),
+      // a chunk carries one block of this chain: nothing larger is buffered (64 chunks per response)
+      maxChunkBytes: this.chain.params.maxBlockBytes + RESPONSE_CHUNK_OVERHEAD_BYTES
+    }
   }
 
   private connectionTo (peer: PeerId): Connection {

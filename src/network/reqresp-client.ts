@@ -3,11 +3,14 @@
  * per request on an existing connection: write the request, close our side, read chunks until
  * the responder closes. Every read has a timeout and the whole exchange a deadline (R-4); sizes
  * are capped by the wire limits before parsing; a peer that breaks the protocol (malformed chunk,
- * more blocks than asked) gets a NetworkError ERR_PROTOCOL, which the caller penalises (R-5).
+ * more blocks than asked, a chunk over the chain's block limit, a range out of order) gets a
+ * NetworkError ERR_PROTOCOL, which the caller penalises (R-5).
  * Blocks are returned as bytes: the caller validates each one through ChainService.importBlock.
  */
 import type { Connection } from '@libp2p/interface'
+import { bytesEqual } from '../core/bytes.ts'
 import { DecodeError } from '../core/errors.ts'
+import { peekBlockHeader } from '../wire/block.ts'
 import type { Loose } from '../wire/codec.ts'
 import { MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_CHUNK_BYTES, MAX_STATUS_BYTES } from '../wire/limits.ts'
 import {
@@ -23,6 +26,8 @@ export interface RequestOptions {
   readTimeoutMs: number
   /** The caller gives up (e.g. the service stops). */
   signal?: AbortSignal
+  /** Largest response chunk accepted (the chain's block limit plus framing; default the protocol cap). */
+  maxChunkBytes?: number
 }
 
 function deadline (opts: RequestOptions): AbortSignal {
@@ -67,7 +72,7 @@ async function requestBlocks (connection: Connection, protocol: string, request:
   const stream = await openStream(connection, protocol, signal)
   const blocks: Uint8Array[] = []
   try {
-    const lp = framed(stream, MAX_RESPONSE_CHUNK_BYTES)
+    const lp = framed(stream, Math.min(opts.maxChunkBytes ?? MAX_RESPONSE_CHUNK_BYTES, MAX_RESPONSE_CHUNK_BYTES))
     await writeMessage(lp, request, signal)
     await closeStream(stream, signal)
     for (let i = 0; i <= maxBlocks; i++) {
@@ -92,10 +97,29 @@ async function requestBlocks (connection: Connection, protocol: string, request:
   }
 }
 
-/** Up to `count` (1…64) canonical blocks from `startHeight`, as the peer sent them. */
+/**
+ * Up to `count` (1…64) canonical blocks from `startHeight`, as the peer sent them, once their
+ * headers show the response is what was asked (SPEC §10): heights `startHeight`, `startHeight` + 1,
+ * …, each block the parent of the next. Anything else is ERR_PROTOCOL (the caller penalises):
+ * repeated or skipped blocks would otherwise pass for progress or hold a sync pass for nothing.
+ */
 export async function requestBlocksByRange (connection: Connection, protocol: string, startHeight: bigint, count: number, opts: RequestOptions): Promise<Uint8Array[]> {
   const n = Math.max(1, Math.min(count, MAX_BLOCKS_PER_REQUEST))
-  return await requestBlocks(connection, protocol, encodeBlocksByRange({ startHeight, count: n }), n, opts)
+  const blocks = await requestBlocks(connection, protocol, encodeBlocksByRange({ startHeight, count: n }), n, opts)
+  let parent: Uint8Array | undefined
+  for (let i = 0; i < blocks.length; i++) {
+    let sh
+    try {
+      sh = peekBlockHeader(blocks[i] as Uint8Array)
+    } catch (err) {
+      throw new NetworkError('ERR_PROTOCOL', `bad block ${i} in a range response: ${(err as Error).message}`)
+    }
+    const want = startHeight + BigInt(i)
+    if (sh.header.height !== want) throw new NetworkError('ERR_PROTOCOL', `range response: block ${i} has height ${sh.header.height}, not ${want}`)
+    if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) throw new NetworkError('ERR_PROTOCOL', `range response: block ${i} is not the child of block ${i - 1}`)
+    parent = sh.hash
+  }
+  return blocks
 }
 
 /** The blocks the peer has among `hashes` (1…64), as the peer sent them. */

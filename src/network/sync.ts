@@ -55,6 +55,12 @@ export interface SyncInit {
 export interface SyncState {
   /** A range sync or parent fetch is running. */
   syncing: boolean
+  /**
+   * The running range sync has moved our head: this node is behind its peers. A peer's claim of
+   * a higher head (which costs nothing) makes `syncing` true, never this; a validator skips its
+   * slots only while this holds.
+   */
+  catchingUp: boolean
   /** The highest head height among our peers and us. */
   targetHeight: bigint
   /** Peers with a completed status handshake. */
@@ -80,6 +86,7 @@ export class Sync {
   private running: Promise<void> | undefined
   private again = false
   private syncing = false
+  private catchingUp = false
   private parentPeer: PeerId | undefined
   private timer: ReturnType<typeof setInterval> | undefined
 
@@ -118,7 +125,7 @@ export class Sync {
   state (): SyncState {
     let target = this.init.chain.chain.head.height
     for (const p of this.peers.values()) if (p.headHeight > target) target = p.headHeight
-    return { syncing: this.syncing, targetHeight: target, peers: this.peers.size }
+    return { syncing: this.syncing, catchingUp: this.catchingUp, targetHeight: target, peers: this.peers.size }
   }
 
   /** Peers with a completed handshake and their chains. */
@@ -178,6 +185,7 @@ export class Sync {
         this.init.log.error('sync failed: %s', (err as Error).message)
       } finally {
         this.syncing = false
+        this.catchingUp = false
       }
       if (!this.again || this.controller.signal.aborted) return
     }
@@ -256,7 +264,8 @@ export class Sync {
       while (issued < blocks.length && issued <= i + this.opts.importAhead && !this.controller.signal.aborted) {
         const bytes = blocks[issued++] as Uint8Array
         // settles to the error (or undefined): never an unhandled rejection
-        outcomes.push(this.init.chain.importBlock(bytes, source).then(() => undefined, (err: unknown) => err ?? new Error('import failed')))
+        // a block that moves our head: we are behind (see SyncState.catchingUp)
+        outcomes.push(this.init.chain.importBlock(bytes, source).then((r) => { if (r.status !== 'side') this.catchingUp = true }, (err: unknown) => err ?? new Error('import failed')))
       }
       if (i >= issued) return false // aborted
       const err = await outcomes[i]

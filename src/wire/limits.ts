@@ -33,8 +33,10 @@ export const MAX_STATUS_BYTES = 256
 export const MAX_BLOCKS_PER_REQUEST = 64
 /** A request message (blocks-by-hash with MAX_BLOCKS_PER_REQUEST hashes is ~2.2 KiB). */
 export const MAX_REQUEST_BYTES = 4096
-/** One response chunk: a block plus framing. */
-export const MAX_RESPONSE_CHUNK_BYTES = MAX_BLOCK_BYTES + 256
+/** What a response chunk adds around its block (code, message, field framing). */
+export const RESPONSE_CHUNK_OVERHEAD_BYTES = 256
+/** One response chunk: a block plus framing (a chain's genesis `maxBlockBytes` lowers it). */
+export const MAX_RESPONSE_CHUNK_BYTES = MAX_BLOCK_BYTES + RESPONSE_CHUNK_OVERHEAD_BYTES
 /** An encoded Account leaf (bounded by MAX_UNBONDING_ENTRIES). */
 export const MAX_UNBONDING_ENTRIES = 64
 export const MAX_ACCOUNT_BYTES = 64 + MAX_UNBONDING_ENTRIES * 24

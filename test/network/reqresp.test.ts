@@ -136,4 +136,64 @@ describe('network: request/response and handshake', function () {
     expect(chainA.chain.head.height).to.equal(0n)
     await waitFor('sync to give up', () => !a.services.memecoin.syncState().syncing)
   })
+
+  it('R-5: a range response that is not the range asked for (a known block repeated) is a protocol breach; claiming a head is not catching up', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const a = await startHost(chainA)
+    const block1 = (await chainA.blocksByRange(1n, 1))[0] as Uint8Array
+    const liar = await startRawPeer()
+    const { status, blocksByRange } = a.services.memecoin.protocols
+    let served = 0
+    const catchingUp: boolean[] = []
+    await liar.handle(status, async (stream) => {
+      const lp = lpStream(stream)
+      const theirs = decodeStatus((await lp.read()).subarray())
+      await lp.write(encodeStatus({ ...theirs, headHeight: 1000n, headSlot: 5000n }))
+      await stream.close()
+    })
+    // a valid block A already has, 64 times: each would import as "already known" (B-3)
+    await liar.handle(blocksByRange, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.read()
+      served++
+      catchingUp.push(a.services.memecoin.syncState().catchingUp)
+      for (let i = 0; i < 64; i++) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: block1 }))
+      await stream.close()
+    })
+    await connect(liar, a)
+    await waitFor('the liar to be penalised', () => a.services.memecoin.peerBook.score(liar.peerId.toString()) >= 49)
+    expect(served).to.equal(1)
+    expect(catchingUp).to.deep.equal([false])
+    expect(chainA.chain.head.height).to.equal(3n)
+    await waitFor('sync to give up', () => !a.services.memecoin.syncState().syncing)
+  })
+
+  it('R-5: a response chunk larger than the chain\'s block limit is refused before it is buffered', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net)
+    const a = await startHost(chainA)
+    const liar = await startRawPeer()
+    const { status, blocksByRange } = a.services.memecoin.protocols
+    // an honest-looking status (nothing to sync), then a chunk over maxBlockBytes for a direct request
+    await liar.handle(status, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.write((await lp.read()).subarray())
+      await stream.close()
+    })
+    const size = net.params.maxBlockBytes + 4096
+    await liar.handle(blocksByRange, async (stream) => {
+      const lp = lpStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+      await lp.read()
+      await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: new Uint8Array(size) })).catch(() => {})
+      await stream.close().catch(() => {})
+    })
+    await connect(liar, a)
+    await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
+    let err: unknown
+    try { await a.services.memecoin.blocksByRange(liar.peerId, 1n, 1) } catch (e) { err = e }
+    expect((err as { code?: string }).code).to.equal('ERR_PROTOCOL')
+    expect(a.services.memecoin.peerBook.score(liar.peerId.toString())).to.be.greaterThanOrEqual(49)
+  })
 })

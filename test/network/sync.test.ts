@@ -25,9 +25,13 @@ describe('network: sync', function () {
 
     const chainB = await openChain(net)
     const b = await startHost(chainB, { network: { sync: { batch: 8 } } })
+    // catching up (what stops a validator producing) holds once sync has moved B's head
+    const catchingUp: boolean[] = []
+    chainB.on('block', () => { catchingUp.push(b.services.memecoin.syncState().catchingUp) })
     const t0 = Date.now()
     await connect(b, a)
     await waitFor('B at A\'s head', () => chainB.chain.head.hex === chainA.chain.head.hex)
+    expect(catchingUp.slice(1).every((x) => x)).to.equal(true)
     const syncMs = Date.now() - t0
     const stats = b.services.memecoin.syncStats()
     // settled height 0 + 1 … 30 in requests of 8: four requests, one pass
@@ -37,6 +41,7 @@ describe('network: sync', function () {
     expect(state.peers).to.equal(1)
     expect(state.targetHeight).to.equal(30n)
     await waitFor('sync finished', () => !b.services.memecoin.syncState().syncing)
+    expect(b.services.memecoin.syncState().catchingUp).to.equal(false)
 
     // then gossip: a new block arrives without another range request
     await waitFor('gossip mesh', () => a.services.pubsub.getSubscribers(a.services.memecoin.topics.block).length === 1)

@@ -14,6 +14,8 @@
  */
 import { expect } from 'chai'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toHex } from '../../src/core/bytes.ts'
@@ -411,5 +413,29 @@ describe('node: a head switch made by adopted orphans is persisted and announced
     expect(again.chain.chain.head.hex, 'restored head').to.equal(hex(y3))
     for (const [h, b] of [[1n, y1], [2n, y2], [3n, y3]] as const) expect(again.chain.chain.blockAt(h)?.hex).to.equal(hex(b))
     expect(toHex(again.chain.chain.ledger.root())).to.equal(toHex(y3.header.header.stateRoot))
+  })
+
+  it('a node whose API port is taken fails to start and releases everything: the same data directory opens again', async () => {
+    const net = testDevnet(1, { label: 'api-port-taken' })
+    const genesis = loadGenesis(genesisToJson(net.config))
+    const blocker = createServer()
+    await new Promise<void>((resolve) => { blocker.listen(0, '127.0.0.1', resolve) })
+    const port = (blocker.address() as AddressInfo).port
+    const dataDir = await mkdtemp(join(tmpdir(), 'memecoin-port-'))
+    try {
+      const first = await createNode({ genesis, dataDir, api: { host: '127.0.0.1', port }, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now })
+      let err: unknown
+      try { await first.start() } catch (e) { err = e }
+      expect((err as { code?: string }).code).to.equal('EADDRINUSE')
+      expect(first.libp2p.status).to.equal('stopped')
+      // the store's lock was released: the directory opens, and this node starts
+      const second = await createNode({ genesis, dataDir, api: false, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now })
+      await second.start()
+      expect(second.chain.chain.head.height).to.equal(0n)
+      await second.stop()
+    } finally {
+      blocker.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
   })
 })

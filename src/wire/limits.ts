@@ -18,8 +18,14 @@ export const MAX_SIGNED_HEADER_BYTES = 512
 export const MAX_TX_BODY_BYTES = 1536
 /** A Transaction (body + signature + framing). */
 export const MAX_TX_BYTES = 1664
-/** Protocol cap on a block; genesis `maxBlockBytes` may only lower it. */
-export const MAX_BLOCK_BYTES = 4 * 1024 * 1024
+/**
+ * Protocol cap on a block; genesis `maxBlockBytes` may only lower it. 4 MiB − 256 KiB: gossipsub
+ * cannot send an RPC over 4 MiB (it-length-prefixed's limit, which its sender applies with no
+ * option to raise it), and the RPC carrying a block also holds the topic, framing and any control
+ * piggybacked on it (IHAVE/IWANT lists of up to 5,000 ids ≈ 170 KB). A 4 MiB block never left its
+ * producer on gossip.
+ */
+export const MAX_BLOCK_BYTES = 4 * 1024 * 1024 - 256 * 1024
 /** Protocol cap on transactions in a block; genesis `maxBlockTxs` may only lower it. */
 export const MAX_BLOCK_TXS = 20_000
 /** A gossiped transaction batch. */

@@ -14,7 +14,9 @@ import { PeerBook } from '../../src/network/peer-book.ts'
 import { chainIdOfStatusProtocol, protocolsOf, topicsOf } from '../../src/network/protocols.ts'
 import { RateLimiter } from '../../src/network/rate-limiter.ts'
 import { splitBatches } from '../../src/network/tx-batcher.ts'
-import { MAX_TX_BATCH_BYTES, MAX_TX_BATCH_TXS } from '../../src/wire/limits.ts'
+import { MAX_BLOCK_BYTES, MAX_TX_BATCH_BYTES, MAX_TX_BATCH_TXS } from '../../src/wire/limits.ts'
+import { connect, stopAll, waitFor } from './net-fixture.ts'
+import { startRawPeer } from './raw-peer.ts'
 import { testKey } from '../helpers/fixtures.ts'
 import { testParams, testSignedHeader } from '../helpers/params.ts'
 
@@ -119,5 +121,27 @@ describe('network parts', () => {
       expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b'), params, 40n) })).to.equal('IGNORE expired')
       expect(verdict(() => { checkGossipEvidence(h(50n, 'a'), h(50n, 'b'), params, 6n) })).to.equal('IGNORE slot in the future')
     })
+  })
+})
+
+describe('network parts: gossipsub carries the largest block the protocol allows', function () {
+  this.timeout(30_000)
+  afterEach(stopAll)
+
+  it('a message of MAX_BLOCK_BYTES on the block topic reaches the other peer (its RPC stays within gossipsub\'s 4 MiB)', async () => {
+    const chainIdHex = '00112233aabbccdd'
+    const topic = topicsOf(chainIdHex).block
+    const a = await startRawPeer(chainIdHex)
+    const b = await startRawPeer(chainIdHex)
+    const got: number[] = []
+    b.services.pubsub?.addEventListener('message', (e) => { if (e.detail.topic === topic) got.push(e.detail.data.length) })
+    a.services.pubsub?.subscribe(topic)
+    b.services.pubsub?.subscribe(topic)
+    await connect(a, b)
+    await waitFor('b subscribed, seen by a', () => (a.services.pubsub?.getSubscribers(topic).length ?? 0) === 1)
+    const data = new Uint8Array(MAX_BLOCK_BYTES).fill(7)
+    await a.services.pubsub?.publish(topic, data)
+    await waitFor('the block-sized message at b', () => got.length === 1)
+    expect(got).to.deep.equal([data.length])
   })
 })

@@ -78,12 +78,21 @@ async function readLimited (path: string): Promise<Uint8Array> {
  */
 export async function loadGenesisFile (path: string): Promise<LoadedGenesis> {
   const bytes = await readLimited(path)
-  let json: unknown
+  let text: string
   try {
     // fatal: refuse invalid UTF-8 instead of replacing it; a leading BOM is skipped.
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new GenesisError('ERR_GENESIS_JSON', `genesis file ${path} is not valid UTF-8`, { path })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
   } catch (err) {
-    throw new GenesisError('ERR_GENESIS_JSON', `genesis file ${path} is not valid JSON: ${oneLine(String((err as Error)?.message ?? err))}`, { path })
+    // Never the parser's message: it quotes the input, and a wrong path may name a password
+    // file or a key (`--genesis validators/validator-0.json`). Only where parsing stopped.
+    const at = /position (\d+)/.exec(String((err as Error)?.message))?.[1]
+    throw new GenesisError('ERR_GENESIS_JSON', `genesis file ${path} is not valid JSON${at !== undefined ? ` (at character ${at})` : ''}`, { path })
   }
   try {
     return loadGenesis(json)

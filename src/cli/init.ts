@@ -7,10 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { accountIdOf, addressOf } from '../core/address.ts'
 import { MemecoinError } from '../core/errors.ts'
-import { defaultDevnetGenesis } from '../core/genesis.ts'
+import { defaultDevnetGenesis, genesisToJson } from '../core/genesis.ts'
 import { privateKeyFromEntropy, publicKeyOf } from '../core/secp256k1.ts'
-import { writeGenesisFile } from '../chain/genesis.ts'
-import { encryptKeystore, writeKeystoreFile } from '../wallet/keystore.ts'
+import { loadGenesis, writeGenesisFile } from '../chain/genesis.ts'
+import { encryptKeystore, writeKeystoreFile, type Keystore } from '../wallet/keystore.ts'
 
 const MEME = 10n ** 8n
 /** Genesis stake and balance of each validator, and the faucet's balance. */
@@ -43,8 +43,6 @@ export interface InitResult {
 /** Creates genesis, validator keystores and a faucet wallet in `opts.dir`. */
 export async function initChain (opts: InitOptions): Promise<InitResult> {
   if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 100) throw new MemecoinError('ERR_BAD_OPTION', '--validators must be 1..100')
-  await mkdir(join(opts.dir, 'validators'), { recursive: true })
-  await mkdir(join(opts.dir, 'wallets'), { recursive: true })
   const newKey = (): Uint8Array => privateKeyFromEntropy(randomBytes(48))
   const validatorKeys = Array.from({ length: opts.validators }, newKey)
   const faucetKey = newKey()
@@ -56,19 +54,28 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
     faucet: { id: accountIdOf(publicKeyOf(faucetKey)), balance: FAUCET_BALANCE },
     ...(opts.chainName !== undefined ? { chainName: opts.chainName } : {})
   })
+  // Everything that can fail on its inputs runs before the first file is written: the genesis
+  // rules, then the keystores' encryption (scrypt options) in memory. A refused init leaves no
+  // half-made chain directory behind to block the next attempt.
+  loadGenesis(genesisToJson(cfg))
+  const enc = opts.scryptN !== undefined ? { scryptN: opts.scryptN } : {}
+  const validatorStores = []
+  for (const key of validatorKeys) validatorStores.push(await encryptKeystore(key, opts.password, enc))
+  const faucetStore = await encryptKeystore(faucetKey, opts.password, enc)
+  await mkdir(join(opts.dir, 'validators'), { recursive: true })
+  await mkdir(join(opts.dir, 'wallets'), { recursive: true })
   const genesisPath = join(opts.dir, 'genesis.json')
   const loaded = await writeGenesisFile(genesisPath, cfg)
-  const enc = opts.scryptN !== undefined ? { scryptN: opts.scryptN } : {}
   const validators: InitResult['validators'] = []
   for (let i = 0; i < validatorKeys.length; i++) {
     const key = validatorKeys[i] as Uint8Array
     const keystore = join(opts.dir, 'validators', `validator-${i}.json`)
-    await writeKeystoreFile(keystore, await encryptKeystore(key, opts.password, enc))
+    await writeKeystoreFile(keystore, validatorStores[i] as Keystore)
     validators.push({ address: addressOf(publicKeyOf(key)), keystore })
     key.fill(0)
   }
   const faucetPath = join(opts.dir, 'wallets', 'faucet.json')
-  await writeKeystoreFile(faucetPath, await encryptKeystore(faucetKey, opts.password, enc))
+  await writeKeystoreFile(faucetPath, faucetStore)
   const faucet = { address: addressOf(publicKeyOf(faucetKey)), keystore: faucetPath }
   faucetKey.fill(0)
   return { chainId: loaded.chainIdHex, genesisHash: Buffer.from(loaded.hash).toString('hex'), genesisPath, validators, faucet }

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
 import { initChain, writeRandomPassword } from './init.ts'
 import { getPassword } from './password.ts'
-import { DEFAULT_API, intArg, output } from './util.ts'
+import { chainNameArg, DEFAULT_API, hostPortArg, intArg, multiaddrArg, output, scryptNArg } from './util.ts'
 import { registerWalletCommands } from './wallet.ts'
 import { registerClientCommands } from './client.ts'
 import { registerDevnetCommand } from './devnet.ts'
@@ -30,8 +30,8 @@ export function buildCli (): Command {
     .addOption(new Option('--validators <n>', 'number of validators').argParser(intArg(1, 100)).default(3))
     .addOption(new Option('--slot-ms <ms>', 'slot length in milliseconds').argParser(intArg(100, 600_000)).default(1000))
     .option('--password-file <file>', 'password for the keystores (first line); default: MEMECOIN_PASSWORD, else a new random password written to DIR/password')
-    .option('--chain-name <name>', 'chain name in genesis')
-    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(intArg(1024, 2 ** 22)).hideHelp())
+    .addOption(new Option('--chain-name <name>', 'chain name in genesis (1–64 printable ASCII characters)').argParser(chainNameArg))
+    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(scryptNArg).hideHelp())
     .option('--json', 'print the result as JSON')
     .action(async (o: { dir: string, validators: number, slotMs: number, passwordFile?: string, chainName?: string, scryptN?: number, json?: boolean }) => {
       const password = o.passwordFile !== undefined || (process.env.MEMECOIN_PASSWORD ?? '') !== ''
@@ -60,17 +60,16 @@ export function buildCli (): Command {
       ].join('\n'))
     })
 
-  const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
   program.command('start')
     .description('run a node (a validator when given --validator-key) until Ctrl-C')
     .requiredOption('--dir <dir>', 'data directory (database, peer key); genesis.json is read from here by default')
     .option('--genesis <file>', 'genesis file (default DIR/genesis.json)')
     .option('--validator-key <keystore>', 'validator keystore: produce blocks with this key')
     .option('--password-file <file>', 'password of the validator keystore (default: MEMECOIN_PASSWORD, else a prompt)')
-    .option('--listen <multiaddr>', 'libp2p listen address (repeatable; default /ip4/0.0.0.0/tcp/0)', collect)
-    .option('--api <host:port>', `HTTP API address (default ${DEFAULT_API})`)
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable; default /ip4/0.0.0.0/tcp/0)', multiaddrArg)
+    .option('--api <host:port>', `HTTP API address (default ${DEFAULT_API})`, hostPortArg)
     .option('--no-api', 'run without the HTTP API')
-    .option('--bootstrap <multiaddr>', 'peer to dial at start, with /p2p/<peer id> (repeatable)', collect)
+    .option('--bootstrap <multiaddr>', 'peer to dial at start, with /p2p/<peer id> (repeatable)', multiaddrArg)
     .option('--no-mdns', 'do not discover peers on the LAN by mDNS')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
@@ -112,7 +111,9 @@ export async function main (argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`)
       return 1
     }
-    process.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`)
+    // one line, never a stack: some libraries' messages span lines (libp2p's listen failure)
+    const message = String((err as Error)?.message ?? err).split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error'
+    process.stderr.write(`error: ${message}\n`)
     return 1
   }
 }

@@ -7,7 +7,7 @@ import { createNode, type MemecoinNode } from '../node.ts'
 import { decryptKeystore, readKeystoreFile } from '../wallet/keystore.ts'
 import { getPassword } from './password.ts'
 
-import { DEFAULT_API } from './util.ts'
+import { DEFAULT_API, parseHostPort } from './util.ts'
 
 export { DEFAULT_API }
 
@@ -24,14 +24,6 @@ export interface StartOptions {
   logLevel?: LogLevel
   logFormat?: 'text' | 'json'
   name?: string
-}
-
-/** Parses HOST:PORT (IPv6 hosts in brackets). */
-export function parseHostPort (v: string): { host: string, port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v)
-  const port = m === null ? NaN : Number(m[3])
-  if (m === null || port > 65535) throw new MemecoinError('ERR_BAD_OPTION', `--api must be HOST:PORT, got "${v}"`)
-  return { host: (m[1] ?? m[2]) as string, port }
 }
 
 /** Starts a node from CLI options; resolves once it runs. */

@@ -1,5 +1,10 @@
 /** Small helpers shared by the command files. */
+import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from 'commander'
+import { MemecoinError } from '../core/errors.ts'
+import { chainNameProblem } from '../core/genesis.ts'
+import { MIN_SCRYPT_N, MAX_ENCRYPT_SCRYPT_N } from '../wallet/keystore.ts'
+import { MAX_CHAIN_NAME_LENGTH } from '../wire/limits.ts'
 
 /** Default HTTP API address of `memecoin start` (and of the client commands). */
 export const DEFAULT_API = '127.0.0.1:7357'
@@ -12,6 +17,50 @@ export function intArg (min: number, max: number): (v: string) => number {
     if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`)
     return n
   }
+}
+
+/** commander parser for the hidden `--scrypt-n` (tests and devnets: a cheap keystore): a power of two encryptKeystore accepts. */
+export function scryptNArg (v: string): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN
+  if (!Number.isSafeInteger(n) || n < MIN_SCRYPT_N || n > MAX_ENCRYPT_SCRYPT_N || !Number.isInteger(Math.log2(n))) {
+    throw new InvalidArgumentError(`must be a power of two in [${MIN_SCRYPT_N}, ${MAX_ENCRYPT_SCRYPT_N}]`)
+  }
+  return n
+}
+
+/** commander parser for a chain name (G-2), checked before anything is written. */
+export function chainNameArg (v: string): string {
+  const why = chainNameProblem(v, MAX_CHAIN_NAME_LENGTH)
+  if (why !== undefined) throw new InvalidArgumentError(why)
+  return v
+}
+
+/** Parses HOST:PORT (IPv6 hosts in brackets). */
+export function parseHostPort (v: string): { host: string, port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v)
+  const port = m === null ? NaN : Number(m[3])
+  if (m === null || port > 65535) throw new MemecoinError('ERR_BAD_OPTION', `--api must be HOST:PORT, got "${v.slice(0, 100)}"`)
+  return { host: (m[1] ?? m[2]) as string, port }
+}
+
+/** commander parser for `start --api HOST:PORT`: a usage error, before any keystore is opened. */
+export function hostPortArg (v: string): string {
+  try {
+    parseHostPort(v)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--api /, ''))
+  }
+  return v
+}
+
+/** commander parser for a repeatable multiaddr option (`--listen`, `--bootstrap`): collects the valid ones. */
+export function multiaddrArg (v: string, prev: string[] = []): string[] {
+  try {
+    multiaddr(v)
+  } catch (err) {
+    throw new InvalidArgumentError(`not a multiaddr ("${v.slice(0, 100)}"): ${(err as Error).message}`)
+  }
+  return [...prev, v]
 }
 
 /** Writes a result as JSON (for scripts) or as human lines. */

@@ -12,10 +12,10 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import { MemecoinError } from '../core/errors.ts'
 import { privateKeyFromEntropy } from '../core/secp256k1.ts'
 import {
-  decryptKeystore, encryptKeystore, exportPrivateKeyHex, importPrivateKeyHex, KeystoreError, MAX_SCRYPT_N, MIN_SCRYPT_N,
+  decryptKeystore, encryptKeystore, exportPrivateKeyHex, importPrivateKeyHex, KeystoreError,
   readKeystoreFile, writeKeystoreFile, type Keystore
 } from '../wallet/keystore.ts'
-import { output } from './util.ts'
+import { output, scryptNArg } from './util.ts'
 import { getPassword, promptPassword, readPasswordFile } from './password.ts'
 
 /** A wallet name: the keystore file is `NAME.json` in the wallet directory. */
@@ -128,16 +128,9 @@ async function newWalletPath (dir: string, name: string | undefined): Promise<{ 
 /** commander parser for `--name`. */
 function walletName (v: string): string {
   if (!WALLET_NAME_RE.test(v)) throw new InvalidArgumentError('a wallet name is 1-64 letters, digits, "_", "." or "-", starting with a letter or digit')
+  // NAME.json is the file; a name ending in .json would be taken for a path by every other command
+  if (v.toLowerCase().endsWith('.json')) throw new InvalidArgumentError('a wallet name does not end in ".json" (the keystore file is NAME.json)')
   return v
-}
-
-/** commander parser for the hidden `--scrypt-n` (tests and devnets: a cheap keystore). */
-function scryptN (v: string): number {
-  const n = /^\d+$/.test(v) ? Number(v) : NaN
-  if (!Number.isSafeInteger(n) || n < MIN_SCRYPT_N || n > MAX_SCRYPT_N || !Number.isInteger(Math.log2(n))) {
-    throw new InvalidArgumentError(`must be a power of two in [${MIN_SCRYPT_N}, ${MAX_SCRYPT_N}]`)
-  }
-  return n
 }
 
 /** Reads a private key's hex from a file, from piped stdin, or from a no-echo prompt. */
@@ -198,7 +191,7 @@ export function registerWalletCommands (program: Command): void {
     .description('create a new key in an encrypted keystore and print its address'))
     .addOption(new Option('--name <name>', 'wallet name (default: the first free wallet-N)').argParser(walletName))
     .option('--password-file <file>', 'password for the keystore (first line); default: MEMECOIN_PASSWORD, else a prompt')
-    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(scryptN).hideHelp())
+    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(scryptNArg).hideHelp())
     .option('--json', 'print the result as JSON')
     .action(async (o: NewOptions) => {
       const dir = walletDirOf(o)
@@ -250,7 +243,7 @@ export function registerWalletCommands (program: Command): void {
     .addOption(new Option('--name <name>', 'wallet name').argParser(walletName).makeOptionMandatory())
     .option('--key-file <file>', 'file holding the private key in hex (default: stdin, or a no-echo prompt on a terminal)')
     .option('--password-file <file>', 'password for the new keystore (first line); default: MEMECOIN_PASSWORD, else a prompt')
-    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(scryptN).hideHelp())
+    .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(scryptNArg).hideHelp())
     .option('--json', 'print the result as JSON')
     .action(async (o: ImportOptions) => {
       const dir = walletDirOf(o)

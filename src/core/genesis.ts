@@ -139,6 +139,13 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/
 const RATIONAL_TEXT = /^([0-9]+)\/([0-9]+)$/
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 
+/** Why `name` breaks G-2 (1…`maxLength` printable ASCII characters), or undefined: for checks before any genesis exists (a CLI option). */
+export function chainNameProblem (name: string, maxLength: number): string | undefined {
+  if (name.length < 1 || name.length > maxLength) return `must be 1–${maxLength} characters, got ${name.length}`
+  if (!PRINTABLE_ASCII.test(name)) return 'must be printable ASCII (0x20–0x7e)'
+  return undefined
+}
+
 function where (field: string): string {
   return field === '' ? 'genesis' : `genesis.${field}`
 }
@@ -293,10 +300,8 @@ export function validateGenesis (cfg: GenesisConfig, limits: GenesisLimits): voi
   // [G-1] every field present, of its type, integers in [0, 2^64)
   checkShape(cfg)
   // [G-2] chain name: 1–64 printable ASCII characters
-  if (cfg.chainName.length < 1 || cfg.chainName.length > limits.maxChainNameLength) {
-    ruleError('G-2', 'chainName', `must be 1–${limits.maxChainNameLength} characters, got ${cfg.chainName.length}`)
-  }
-  if (!PRINTABLE_ASCII.test(cfg.chainName)) ruleError('G-2', 'chainName', 'must be printable ASCII (0x20–0x7e)')
+  const nameProblem = chainNameProblem(cfg.chainName, limits.maxChainNameLength)
+  if (nameProblem !== undefined) ruleError('G-2', 'chainName', nameProblem)
   // [G-3] slots of at least 100 ms
   if (cfg.slotMs < MIN_SLOT_MS) ruleError('G-3', 'slotMs', `must be ≥ ${MIN_SLOT_MS}, got ${cfg.slotMs}`)
   // [G-4] 0 < f ≤ 1

@@ -39,6 +39,8 @@ export const MAX_SCRYPT_P = 16
 export const MAX_SCRYPT_MEMORY = 512 * 1024 * 1024
 /** Cap on scrypt work, N·r·p: 8× the default cost, so a hostile file cannot hang us for minutes. */
 export const MAX_SCRYPT_WORK = 2 ** 24
+/** Largest N encryptKeystore accepts: the N, memory and work caps at the default r and p (2^19). */
+export const MAX_ENCRYPT_SCRYPT_N = Math.min(MAX_SCRYPT_N, MAX_SCRYPT_MEMORY / (128 * DEFAULT_SCRYPT_R), MAX_SCRYPT_WORK / (DEFAULT_SCRYPT_R * DEFAULT_SCRYPT_P))
 /** Salt length written by encryptKeystore. */
 export const SALT_BYTES = 32
 /** Accepted salt lengths on read. */

@@ -6,6 +6,7 @@
  * Every process is killed in after(), even when a test fails; every wait is bounded.
  */
 import { expect } from 'chai'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -159,7 +160,17 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
       [['stake', ...from, '--amount', '0'], /greater than 0/, USAGE],
       [['unstake', ...from], /required option '--amount/, USAGE],
       [['status', '--api', 'ftp://127.0.0.1:1'], /http or https/, USAGE],
-      [['status', '--verbose'], /unknown option/, USAGE]
+      [['status', '--verbose'], /unknown option/, USAGE],
+      // checked before anything is written: no half-made chain directory or wallet
+      [['init', '--dir', join(tmp, 'never-1'), '--chain-name', 'x'.repeat(65)], /must be 1–64 characters, got 65/, USAGE],
+      [['init', '--dir', join(tmp, 'never-2'), '--chain-name', 'caf\u00e9'], /printable ASCII/, USAGE],
+      [['init', '--dir', join(tmp, 'never-3'), '--scrypt-n', '1025'], /power of two in \[1024, 524288\]/, USAGE],
+      [['wallet', 'new', '--dir', walletDir, '--scrypt-n', '1048576', '--password-file', password], /power of two in \[1024, 524288\]/, USAGE],
+      [['wallet', 'new', '--dir', walletDir, '--name', 'foo.json', '--password-file', password], /does not end in "\.json"/, USAGE],
+      // start: option values are usage errors, before any database or keystore is opened
+      [['start', '--dir', join(tmp, 'never-4'), '--api', 'nonsense'], /must be HOST:PORT, got "nonsense"/, USAGE],
+      [['start', '--dir', join(tmp, 'never-4'), '--listen', 'garbage'], /not a multiaddr \("garbage"\)/, USAGE],
+      [['start', '--dir', join(tmp, 'never-4'), '--bootstrap', '/ip4/1.2.3/tcp/1'], /not a multiaddr/, USAGE]
     ]
     // Refused at run time (exit 1): as processes, with stdin a pipe (never a terminal).
     const runtime: Case[] = [
@@ -194,5 +205,22 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     // nothing was written by the refused wallet commands
     expect(expectJson<Array<{ name: string }>>(await run(['wallet', 'list', '--dir', walletDir, '--json'])).map((w) => w.name))
       .to.deep.equal(['alice', 'alice-file', 'alice-stdin'])
+    for (const d of ['never-1', 'never-2', 'never-3', 'never-4']) expect(existsSync(join(tmp, d)), d).to.equal(false)
+  })
+
+  it('a node that cannot bind its API or listen address ends with one error line and exit 1 (it kept running, holding its database)', async () => {
+    const genesisFile = join(chainDir, 'genesis.json')
+    const cases: Array<[string[], RegExp]> = [
+      [['start', '--dir', join(tmp, 'taken-api'), '--genesis', genesisFile, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', api(0).replace(/^http:\/\//, '')], /^error: listen EADDRINUSE/],
+      [['start', '--dir', join(tmp, 'taken-listen'), '--genesis', genesisFile, '--no-mdns', '--no-api', '--listen', (nodes[0] as NodeProc).addr.replace(/\/p2p\/.*$/, '')], /^error: .*failed to be listened on/]
+    ]
+    for (const [args, match] of cases) {
+      const r = await run(args)
+      expect(r.code, r.stderr).to.equal(1)
+      const lines = r.stderr.trim().split('\n')
+      // the node's own log lines (stderr) come first; the error is the last line, alone, no stack
+      expect(lines[lines.length - 1], r.stderr).to.match(match)
+      expect(r.stderr, r.stderr).to.not.match(/\n\s+at\s|node:internal/)
+    }
   })
 })

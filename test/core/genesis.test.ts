@@ -504,6 +504,18 @@ describe('genesis: files', () => {
     }
   })
 
+  it('a file that is not JSON is never quoted in the error (a wrong --genesis may be a password or key file)', async () => {
+    const secret = 'FfLPMQCACcSecretPassword'
+    const key = 'a6fdd4a42c' + '0'.repeat(54)
+    for (const [name, content] of [['password', secret + '\n'], ['key.hex', key], ['half.json', `{"chainName": "${secret}" x`]] as const) {
+      const path = join(dir, name)
+      await writeFile(path, content)
+      const err = await rejection(loadGenesisFile(path))
+      expect(err.code, name).to.equal('ERR_GENESIS_JSON')
+      expect(err.message, name).to.not.include(secret.slice(0, 6)).and.not.include(key.slice(0, 6))
+    }
+  })
+
   it('a valid JSON file breaking a rule names the file, the field and the rule', async () => {
     const path = join(dir, 'slot.json')
     await writeFile(path, JSON.stringify({ ...doc(), slotMs: '10' }))

@@ -166,9 +166,15 @@ export function createApiClient (url: string, init: ApiClientInit = {}): ApiClie
 
 const DECIMAL = /^\d{1,20}$/
 
+const HEX32 = /^[0-9a-f]{64}$/
+
+/** Every field of StatusJson the commands print or use, of its type (a stranger's server is not trusted). */
 function checkStatus (r: unknown, base: string): StatusJson {
   if (!isObject(r) || typeof r.chainId !== 'string' || !/^[0-9a-f]{16}$/.test(r.chainId) ||
-      !isDecimal(r.height) || typeof r.headHash !== 'string' || typeof r.peers !== 'number' || typeof r.syncing !== 'boolean') {
+      !['height', 'headSlot', 'slot', 'epoch', 'settledHeight'].every((k) => isDecimal(r[k])) ||
+      !['genesisHash', 'headHash', 'settledHash'].every((k) => typeof r[k] === 'string' && HEX32.test(r[k] as string)) ||
+      !['peers', 'mempool', 'mempoolBytes', 'orphans'].every((k) => Number.isSafeInteger(r[k]) && (r[k] as number) >= 0) ||
+      typeof r.syncing !== 'boolean' || (r.targetHeight !== undefined && !isDecimal(r.targetHeight))) {
     throw malformed(base, 'GET /status')
   }
   return r as unknown as StatusJson
@@ -176,7 +182,8 @@ function checkStatus (r: unknown, base: string): StatusJson {
 
 function checkAccount (r: unknown, base: string): AccountJson {
   if (!isObject(r) || typeof r.address !== 'string' ||
-      !['balance', 'spendable', 'nonce', 'stake', 'nextNonce', 'height'].every((k) => isDecimal(r[k])) || typeof r.pending !== 'number') {
+      !['balance', 'spendable', 'nonce', 'stake', 'nextNonce', 'height'].every((k) => isDecimal(r[k])) || typeof r.pending !== 'number' ||
+      !Array.isArray(r.unbonding) || !r.unbonding.every((u) => isObject(u) && isDecimal(u.amount) && isDecimal(u.releaseEpoch))) {
     throw malformed(base, 'GET /accounts/:address')
   }
   return r as unknown as AccountJson
@@ -196,7 +203,9 @@ function malformed (base: string, what: string): MemecoinError {
 
 /** The API's messages are one line already; make sure of it, since we print them as one. */
 function oneLine (s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim()
+  // and printable: a stranger's message must not drive the terminal (escape sequences)
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim()
   return t.length > 300 ? t.slice(0, 300) + '…' : t
 }
 

@@ -137,7 +137,15 @@ async function submitTx (o: TxOptions, p: TxPlan): Promise<void> {
     return
   }
   if (!json) process.stdout.write('waiting for inclusion…\n')
-  const t = await waitIncluded(client, id, o.waitTimeout * 1000)
+  let t: Awaited<ReturnType<typeof waitIncluded>>
+  try {
+    t = await waitIncluded(client, id, o.waitTimeout * 1000)
+  } catch (err) {
+    // submitted all the same: a script must get its id (and not sign another transfer in its
+    // place), so --json still prints the pending result before the error
+    if (json && err instanceof MemecoinError && err.code === 'ERR_WAIT_TIMEOUT') output(true, result, () => '')
+    throw err
+  }
   Object.assign(result, { status: 'included', height: t.height, blockHash: t.blockHash })
   output(json, result, () => `included at height ${t.height} in block ${t.blockHash}`)
 }

@@ -68,6 +68,12 @@ describe('cli/api-client', () => {
       r.end('"' + 'x'.repeat(MAX_API_RESPONSE_BYTES + 10) + '"')
     })
     routes.set('GET /bare-500/status', (_q, r) => { json(r, 500, { oops: true }) })
+    // a server that answers with some fields missing or of another type
+    routes.set('GET /partial/status', (_q, r) => { const { slot: _s, ...rest } = STATUS as Record<string, unknown>; json(r, 200, rest) })
+    routes.set('GET /partial2/status', (_q, r) => { json(r, 200, { ...STATUS, mempool: '3' }) })
+    routes.set(`GET /partial/accounts/${ADDRESS}`, (_q, r) => { const { unbonding: _u, ...rest } = ACCOUNT as Record<string, unknown>; json(r, 200, rest) })
+    routes.set(`GET /partial2/accounts/${ADDRESS}`, (_q, r) => { json(r, 200, { ...ACCOUNT, unbonding: [{ amount: 5 }] }) })
+    routes.set('POST /ansi/txs', (_q, r) => { json(r, 400, { error: { code: 'ERR_X', message: 'red \u001b[31mALERT\u001b[0m\u0007 done' } }) })
   })
 
   after(async () => {
@@ -143,6 +149,18 @@ describe('cli/api-client', () => {
     const bare = await rejection(createApiClient(`${base}/bare-500`).status())
     expect(bare.code).to.equal('ERR_API_RESPONSE')
     expect((bare as ApiClientError).status).to.equal(500)
+  })
+
+  it('refuses answers missing a field the commands use, or with one of another type', async () => {
+    for (const prefix of ['partial', 'partial2']) {
+      expect((await rejection(createApiClient(`${base}/${prefix}`).status())).code, prefix).to.equal('ERR_API_RESPONSE')
+      expect((await rejection(createApiClient(`${base}/${prefix}`).account(ADDRESS))).code, prefix).to.equal('ERR_API_RESPONSE')
+    }
+  })
+
+  it('never passes control characters of an API message to the terminal', async () => {
+    const err = await rejection(createApiClient(`${base}/ansi`).submitTx(new Uint8Array([2])))
+    expect(err.message).to.equal('red [31mALERT [0m done')
   })
 
   it('normalizes API URLs and refuses what is not one', () => {

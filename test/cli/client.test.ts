@@ -151,9 +151,10 @@ describe('cli: client commands against a fake node API', function () {
   it("surfaces the API's ERR_INSUFFICIENT_BALANCE, a wait that times out, and its own balance and stake checks", async () => {
     const pw = ['--password-file', join(dir, 'password'), '--api', api]
     const before = posted.length
-    const [refused, stuck, poor, poorStake, overUnstake] = await pooled(3, [
+    const [refused, stuck, stuckJson, poor, poorStake, overUnstake] = await pooled(3, [
       async () => await run(['send', '--from', w('refused').keystore, '--to', recipient, '--amount', '20', ...pw]),
       async () => await run(['send', '--from', w('stuck').keystore, '--to', recipient, '--amount', '1', '--wait', '--wait-timeout', '1', ...pw]),
+      async () => await run(['send', '--from', w('stuck').keystore, '--to', recipient, '--amount', '2', '--wait', '--wait-timeout', '1', '--json', ...pw]),
       async () => await run(['send', '--from', w('poor').keystore, '--to', recipient, '--amount', '1', ...pw]),
       async () => await run(['stake', '--from', w('poor').keystore, '--amount', '0.99999999', '--fee', '0.00000002', ...pw]),
       async () => await run(['unstake', '--from', w('rich').keystore, '--amount', '50.00000001', ...pw])
@@ -163,11 +164,16 @@ describe('cli: client commands against a fake node API', function () {
     // the transaction id was printed before the wait failed: stdout is not empty there
     expect((stuck as CliResult).code).to.equal(1)
     expect((stuck as CliResult).stderr).to.match(/^error: transaction [0-9a-f]{64} not included after 1 s \(last status: pending\)\n$/)
+    // with --json the pending result is still printed (the id a script needs), then the error
+    expect((stuckJson as CliResult).code).to.equal(1)
+    const pending = JSON.parse((stuckJson as CliResult).stdout) as { id: string, status: string }
+    expect(pending.status).to.equal('pending')
+    expect((stuckJson as CliResult).stderr).to.equal(`error: transaction ${pending.id} not included after 1 s (last status: pending)\n`)
     expectCliError(poor as CliResult, /^error: insufficient balance: meme1\S+ can spend 1\.00000000 MEME, this needs 1\.00001000 MEME \(amount \+ fee\)$/, 1)
     expectCliError(poorStake as CliResult, /insufficient balance/, 1)
     expectCliError(overUnstake as CliResult, /^error: insufficient stake: .* has 50\.00000000 MEME bonded/, 1)
-    // refused locally: nothing reached the node but the two above
-    expect(posted.length - before).to.equal(2)
+    // refused locally: nothing reached the node but the three above
+    expect(posted.length - before).to.equal(3)
   })
 
   it('balance and status print MEME with 8 decimals, and base units in --json', async () => {

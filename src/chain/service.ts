@@ -527,7 +527,16 @@ export class ChainService {
   async addEvidence (a: SignedHeader, b: SignedHeader): Promise<void> {
     // TX-9: throws ValidationError (REJECT, or IGNORE when expired or from the future) for bad evidence
     checkGossipEvidence(a, b, this.params, this.currentSlot())
+    // [IGNORE] TX-9: two headers signed by a key with nothing at stake cost their author nothing;
+    // relayed and reported, they would cost every validator a fee for a slash of 0
+    if (!this.slashable(a.header.proposer)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender has nothing to slash', { reason: 'nothing to slash', action: 'IGNORE' })
     await this.serial(() => { this.reportEquivocation({ a, b }) })
+  }
+
+  /** True iff `proposer` has stake or unbonding stake at the head: evidence against it slashes something. */
+  private slashable (proposer: Uint8Array): boolean {
+    const acc = this.chain.ledger.get(accountIdOf(proposer))
+    return acc !== undefined && (acc.stake > 0n || acc.unbonding.length > 0)
   }
 
   /**
@@ -604,6 +613,11 @@ export class ChainService {
     if (proposer === toHex(key.publicKey)) return
     const id = `${proposer}:${ev.a.header.slot}`
     if (this.reported.has(id)) return
+    // the fee buys nothing if there is nothing to slash (stake released, or never any)
+    if (!this.slashable(ev.a.header.proposer)) {
+      this.unreported.delete(id)
+      return
+    }
     const self = accountIdOf(key.publicKey)
     const nonce = (this.chain.ledger.get(self)?.nonce ?? 0n) + BigInt(this.mempool.pending(self).length)
     const slot = ev.a.header.slot.toString()

@@ -12,7 +12,7 @@ import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import type { SignedTx } from '../../src/core/types.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
 import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
-import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
+import { decodeSignedHeader, encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx } from '../../src/wire/tx.ts'
 import { testDevnet } from '../helpers/devnet.ts'
 
@@ -127,6 +127,26 @@ describe('chain/service: persistence, restart, no double signing', function () {
     expect((err as { code?: string }).code).to.equal('ERR_BAD_EVIDENCE')
     expect(actionOf(err)).to.equal('REJECT')
     expect(svc.mempool.size).to.equal(0)
+  })
+
+  it('evidence against a key with nothing at stake is ignored: never relayed, and no validator pays a fee to report it', async () => {
+    const net = testDevnet(2, { label: 'evidence-no-stake' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    await produceTo(svc, net.clock, 2n, 0n)
+    const signed = (key: { privateKey: Uint8Array, publicKey: Uint8Array }, height: bigint): ReturnType<typeof decodeSignedHeader> => {
+      const hb = encodeHeader({ chainId: net.params.chainId, height, slot: 1n, parentHash: new Uint8Array(32), proposer: key.publicKey, vrfProof: new Uint8Array(81), txRoot: new Uint8Array(32), stateRoot: new Uint8Array(32), txCount: 0 })
+      return decodeSignedHeader(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, key.privateKey)))
+    }
+    // the faucet has coins but no stake: two headers of its own for one slot
+    let err: unknown
+    try { await svc.addEvidence(signed(net.faucet, 1n), signed(net.faucet, 2n)) } catch (e) { err = e }
+    expect((err as { code?: string }).code).to.equal('ERR_EVIDENCE_NOT_USEFUL')
+    expect(actionOf(err)).to.equal('IGNORE')
+    expect(svc.mempool.size).to.equal(0)
+    // against validator 1 (staked) the same is reported: one evidence transaction
+    await svc.addEvidence(signed(net.validators[1]!, 1n), signed(net.validators[1]!, 2n))
+    expect(svc.mempool.all().map((t) => t.kind)).to.deep.equal(['evidence'])
+    await svc.close()
   })
 
   it('evidence the mempool has no room for is reported at a later head, once', async () => {

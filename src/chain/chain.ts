@@ -232,6 +232,9 @@ export class Chain {
       this.nodes.set(n.hex, n)
       this.live.add(n)
       this.headNode = n
+      // the restored blocks' proposals, so a second block for one of their slots is still
+      // detected as an equivocation (B-14) after a restart
+      if (n.block !== undefined) this.recordProposal(n.block.header)
     }
     this.headNode ??= this.genesis
   }

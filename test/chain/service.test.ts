@@ -14,6 +14,7 @@ import { produceBlock } from '../../src/chain/producer.ts'
 import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
 import { decodeSignedHeader, encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx } from '../../src/wire/tx.ts'
+import { decodeBlock } from '../../src/wire/block.ts'
 import { testDevnet } from '../helpers/devnet.ts'
 
 /** Produces with `svc` slot by slot until its head reaches `height` (bounded). */
@@ -62,6 +63,34 @@ describe('chain/service: persistence, restart, no double signing', function () {
     // and it goes on from there
     await produceTo(svc, net.clock, 35n, slot)
     expect(svc.chain.head.height).to.equal(35n)
+    await svc.close()
+    await store.close()
+  })
+
+  it('a second block for the slot of a block restored from the store is still an equivocation (B-14)', async () => {
+    const net = testDevnet(1, { label: 'equivocation-restart' })
+    const dir = tmp()
+    let store = new LevelStore(dir)
+    await store.open()
+    let svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    await produceTo(svc, net.clock, 3n, 0n)
+    const blocks = (await svc.blocksByRange(1n, 3)).map((b) => decodeBlock(b, net.params))
+    await svc.close()
+    await store.close()
+    // the same proposer's other block for block 3's slot, built on block 2 elsewhere
+    const twin = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
+    for (const b of blocks.slice(0, 2)) await twin.importBlock(b)
+    const tx = decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: accountIdOf(net.validators[0]!.publicKey), amount: 1n }).bytes)
+    const other = produceBlock(twin.chain, net.validators[0]!, blocks[2]!.header.header.slot, [tx])
+    expect(other).to.not.equal(undefined)
+    await twin.close()
+
+    store = new LevelStore(dir)
+    await store.open()
+    svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+    const r = await svc.importBlock(other!.bytes)
+    expect(r.equivocation).to.not.equal(undefined)
+    expect(toHex(r.equivocation!.a.hash)).to.equal(toHex(blocks[2]!.header.hash))
     await svc.close()
     await store.close()
   })

@@ -81,6 +81,7 @@ export class Sync {
   /** Peers whose last pass made no progress, with the head height they had then. */
   private readonly stale = new Map<string, bigint>()
   /** Parent hashes asked for and not delivered: not asked again (until forgotten). */
+  /** `peer:hash` pairs asked for in parent fetch and not delivered (bounded). */
   private readonly unavailable = new BoundedSet<string>(4096)
   private controller = new AbortController()
   private running: Promise<void> | undefined
@@ -292,12 +293,17 @@ export class Sync {
   private async fetchParents (): Promise<void> {
     const { chain } = this.init
     for (let round = 0; round < this.opts.parentRounds && !this.controller.signal.aborted; round++) {
-      const missing = chain.chain.missingParents().filter((h) => !this.unavailable.has(toHex(h))).slice(0, this.opts.parentBatch)
-      if (missing.length === 0) return
-      const peer = this.parentPeer !== undefined && this.peers.has(this.parentPeer.toString()) ? this.parentPeer : this.bestPeer()
+      const all = chain.chain.missingParents()
+      if (all.length === 0) return
+      // The peer that sent the latest orphan first (it has that branch), then the others, best
+      // head first. What a peer does not deliver is never asked of it again (no retry loop on
+      // junk orphans), but is still asked of the next peer: a peer that gossips junk orphans
+      // cannot make the parents of honest ones unavailable.
+      const asked = (p: PeerId, h: Uint8Array): string => `${p.toString()}:${toHex(h)}`
+      const peer = this.parentCandidates().find((p) => all.some((h) => !this.unavailable.has(asked(p, h))))
       if (peer === undefined) return
-      // whatever does not arrive now is not asked for again: no retry loop on junk orphans
-      for (const h of missing) this.unavailable.add(toHex(h))
+      const missing = all.filter((h) => !this.unavailable.has(asked(peer, h))).slice(0, this.opts.parentBatch)
+      for (const h of missing) this.unavailable.add(asked(peer, h))
       this.syncing = true
       let blocks: Uint8Array[]
       this.stats.hashRequests++
@@ -306,9 +312,9 @@ export class Sync {
       } catch (err) {
         if (!(err instanceof NetworkError)) throw err
         this.init.log('blocks-by-hash to %p failed: %s', peer, err.message)
-        return
+        continue
       }
-      if (blocks.length === 0) return
+      if (blocks.length === 0) continue
       for (const bytes of blocks) {
         try {
           await chain.importBlock(bytes, { peer: peer.toString() })
@@ -323,9 +329,13 @@ export class Sync {
     }
   }
 
-  private bestPeer (): PeerId | undefined {
-    let best: PeerChain | undefined
-    for (const p of this.peers.values()) if (best === undefined || p.headHeight > best.headHeight) best = p
-    return best?.id
+  /** Peers to ask for missing parents, in order: the last orphan's sender, then best head first. */
+  private parentCandidates (): PeerId[] {
+    const first = this.parentPeer !== undefined && this.peers.has(this.parentPeer.toString()) ? [this.parentPeer] : []
+    const rest = [...this.peers.values()]
+      .filter((p) => !first.some((f) => f.equals(p.id)))
+      .sort((a, b) => (b.headHeight > a.headHeight ? 1 : b.headHeight < a.headHeight ? -1 : 0))
+      .map((p) => p.id)
+    return [...first, ...rest]
   }
 }

@@ -6,7 +6,9 @@
 import { expect } from 'chai'
 import { toHex } from '../../src/core/bytes.ts'
 import type { Block } from '../../src/core/types.ts'
+import { lpStream } from '@libp2p/utils'
 import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { startRawPeer } from './raw-peer.ts'
 
 describe('network: sync', function () {
   this.timeout(30_000)
@@ -76,5 +78,44 @@ describe('network: sync', function () {
     expect(stats.hashRequests, 'one round per missing ancestor').to.be.within(4, 5)
     expect(stats.rangeRequests).to.equal(0)
     expect(chainB.chain.missingParents()).to.deep.equal([])
+  })
+
+  it('a peer that gossips an orphan and withholds its parents cannot make them unavailable: another peer is asked', async () => {
+    const net = makeNet()
+    const producer = await openChain(net, true)
+    const chainA = await openChain(net)
+    const chainB = await openChain(net)
+    const a = await startHost(chainA)
+    const b = await startHost(chainB)
+    const liar = await startRawPeer(chainB.chainIdHex)
+    const { status, blocksByHash } = b.services.memecoin.protocols
+    let asked = 0
+    // an honest-looking status (same head), then nothing for any hash asked
+    await liar.handle(status, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.write((await lp.read()).subarray())
+      await stream.close()
+    })
+    await liar.handle(blocksByHash, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.read()
+      asked++
+      await stream.close()
+    })
+    const topic = b.services.memecoin.topics.block
+    liar.services.pubsub?.subscribe(topic)
+    await connect(a, b)
+    await connect(liar, b)
+    await waitFor('handshakes and the liar in B\'s mesh', () => b.services.memecoin.syncState().peers === 2 && (liar.services.pubsub?.getSubscribers(topic).length ?? 0) === 1)
+
+    const blocks: Block[] = []
+    for (let i = 0; i < 5; i++) blocks.push(await produceNext(net, producer))
+    // A holds blocks 1…5 quietly; only the liar gossips block 5, so B asks it first
+    for (const blk of blocks) await chainA.importBlock(blk.bytes)
+    await liar.services.pubsub?.publish(topic, (blocks[4] as Block).bytes)
+
+    await waitFor('B at height 5', () => chainB.chain.head.height === 5n)
+    expect(asked).to.be.greaterThanOrEqual(1)
+    expect(chainB.chain.head.hex).to.equal(toHex((blocks[4] as Block).header.hash))
   })
 })

@@ -409,9 +409,11 @@ const MEME = 10n ** 8n
 
 /**
  * A devnet genesis with DESIGN.md's suggested defaults (slotMs 1000, f 1/2, k 20, epochSlots 120,
- * unbonding 3 epochs, reward 10 MEME, 1 MiB blocks) and ours (evidence 2 epochs, slash 1/2 with
- * 1/10 of it to the includer, minFee 1000, 10,000 txs per block). Not validated here: encoding
- * (src/wire/genesis.ts) validates.
+ * unbonding 3 epochs, reward 10 MEME, 1 MiB blocks) and ours (evidence 1 epoch, slash 1/2 with
+ * 1/10 of it to the includer, minFee 1000, 10,000 txs per block). Evidence 1 epoch with unbonding
+ * 3: unbondingEpochs ≥ evidenceEpochs + 2, so an offender's stake stays slashable over the whole
+ * evidence window (SPEC §8, the note under G-7; with 2 it could be withdrawn in the window's last
+ * epoch). Not validated here: encoding (src/wire/genesis.ts) validates.
  */
 export function defaultDevnetGenesis (opts: DevnetGenesisOptions): GenesisConfig {
   const chainName = opts.chainName ?? DEVNET_CHAIN_NAME
@@ -426,7 +428,7 @@ export function defaultDevnetGenesis (opts: DevnetGenesisOptions): GenesisConfig
     blockReward: 10n * MEME,
     slashFraction: { num: 1n, den: 2n },
     slashReward: { num: 1n, den: 10n },
-    evidenceEpochs: 2n,
+    evidenceEpochs: 1n,
     minFee: 1000n,
     maxBlockBytes: 1024n * 1024n,
     maxBlockTxs: 10_000n,

@@ -79,7 +79,9 @@ describe('genesis: devnet defaults', () => {
     expect(g.unbondingEpochs).to.equal(3n)
     expect(g.blockReward).to.equal(10n * MEME)
     expect(g.maxBlockBytes).to.equal(1024n * 1024n)
-    expect(g.evidenceEpochs).to.equal(2n)
+    expect(g.evidenceEpochs).to.equal(1n)
+    // an offender's stake stays slashable over the whole evidence window (SPEC, note under G-7)
+    expect(g.unbondingEpochs >= g.evidenceEpochs + 2n).to.equal(true)
     expect(g.slashFraction).to.deep.equal({ num: 1n, den: 2n })
     expect(g.slashReward).to.deep.equal({ num: 1n, den: 10n })
     expect(g.minFee).to.equal(1000n)
@@ -367,7 +369,7 @@ describe('genesis: encoding, hash and chain id', () => {
       ['blockReward', { blockReward: base.blockReward + 1n }],
       ['slashFraction', { slashFraction: { num: 1n, den: 3n } }],
       ['slashReward', { slashReward: { num: 1n, den: 5n } }],
-      ['evidenceEpochs', { evidenceEpochs: 1n }],
+      ['evidenceEpochs', { evidenceEpochs: 2n }],
       ['minFee', { minFee: 1001n }],
       ['maxBlockBytes', { maxBlockBytes: base.maxBlockBytes - 1n }],
       ['maxBlockTxs', { maxBlockTxs: base.maxBlockTxs - 1n }],

@@ -367,7 +367,13 @@ export class MemecoinNetwork implements Startable {
       this.refuseIncompatible(peer, connection, 'different genesis hash')
       return
     }
+    // a handshake that completes after the peer left must not leave it in sync's peer list
+    // (peer:disconnect already ran: nothing would remove it)
+    if (connection.status !== 'open') return
     this.sync.setPeer(peer, status)
+    // Remembered for re-dialing only now, as a peer of this chain: any peer id can open a
+    // connection, and throwaway ones would otherwise push the honest peers out of the bounded list.
+    this.reconnector.onConnected(peer)
   }
 
   private refuseIncompatible (peer: PeerId, connection: Connection, reason: string): void {
@@ -397,7 +403,9 @@ export class MemecoinNetwork implements Startable {
       connection.close().catch(() => {})
       return
     }
-    this.reconnector.onConnected(connection.remotePeer)
+    // a peer the reconnector already knows (a bootstrap address, a peer of this chain seen
+    // before) is back: its backoff resets now; a new one is remembered after its handshake
+    if (this.reconnector.knows(connection.remotePeer)) this.reconnector.onConnected(connection.remotePeer)
   }
 
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {

@@ -131,7 +131,10 @@ export class Reconnector {
   /** Number of peers remembered (bootstrap addresses included). */
   knownPeers (): number { return this.known.size }
 
-  /** A connection to `peer` opened (either direction): remember it as worth keeping. */
+  /** True iff `peer` is remembered (a bootstrap address's peer id once learned, or a peer seen before). */
+  knows (peer: PeerId): boolean { return this.find(peer.toString()) !== undefined }
+
+  /** A connection to `peer` opened (either direction) and is worth keeping: remember it. */
   onConnected (peer: PeerId): void {
     const id = peer.toString()
     if (id === this.components.self || this.components.isRefused(id)) return

@@ -6,12 +6,13 @@
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
+import { startRawPeer } from './raw-peer.ts'
 import {
   CONNECTION_PING_INTERVAL_MS, CONNECTION_PING_TIMEOUT_MS, IDENTIFY_TIMEOUT_MS, RECONNECT_BASE_DELAY_MS, RECONNECT_MAX_DELAY_MS, STALL_TOLERANCE_MS
 } from '../../src/network/constants.ts'
 import { CONNECTION_MONITOR } from '../../src/network/host.ts'
 import { Reconnector, type ReconnectInit, type Timers } from '../../src/network/reconnect.ts'
-import { makeNet, openChain, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { connect, makeNet, openChain, startHost, stopAll, waitFor } from './net-fixture.ts'
 
 /** Timers on a fake clock: `advance` runs what is due, in order. */
 class FakeTimers implements Timers {
@@ -223,6 +224,19 @@ describe('network: reconnecting lost peers', function () {
       await waitFor('A to re-dial three times', () => a.services.memecoin.reconnectStats().dials >= aDials + 3, 30_000)
       expect(b.services.memecoin.reconnectStats().dials, 'B never dialed its banned bootstrap peer').to.equal(bDials)
       expect(b.getConnections(a.peerId)).to.have.length(0)
+    })
+
+    it('only peers of this chain are remembered for re-dialing: connections that never complete a handshake are not', async () => {
+      const net = makeNet()
+      const a = await startHost(await openChain(net), { network: fast })
+      const b = await startHost(await openChain(net), { network: fast })
+      // throwaway peer ids: plain libp2p hosts that connect and speak no memecoin protocol
+      const strangers = await Promise.all([0, 1, 2].map(async () => await startRawPeer()))
+      for (const x of strangers) await connect(x, a)
+      await connect(b, a)
+      await waitFor('B handshaken with A', () => a.services.memecoin.peers() === 1, 15_000)
+      expect(a.getPeers().length).to.equal(4)
+      expect(a.services.memecoin.knownPeers(), 'only B').to.equal(1)
     })
 
     it('nothing is dialed after stop', async () => {

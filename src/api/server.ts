@@ -140,7 +140,10 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     void (async () => {
       let url: URL
       try {
-        url = new URL(req.url ?? '/', 'http://api.invalid')
+        // an origin-form target is a path: '//status' must not be read as a URL whose host is
+        // 'status' (that served the explorer's page); empty segments are skipped below
+        const target = req.url ?? '/'
+        url = new URL(target.startsWith('/') ? `http://api.invalid${target}` : target, 'http://api.invalid')
       } catch {
         throw new ApiError(400, 'ERR_BAD_REQUEST', 'malformed request target')
       }

@@ -266,9 +266,10 @@ export async function readKeystoreFile (path: string): Promise<Keystore> {
   let text: string
   try {
     const st = await stat(path)
-    if (!st.isFile()) throw corrupt('', 'not a regular file', { path })
-    if (st.size > MAX_KEYSTORE_FILE_BYTES) throw corrupt('', `larger than ${MAX_KEYSTORE_FILE_BYTES} bytes`, { path })
-    text = await readFile(path, 'utf8')
+    if (!st.isFile()) throw corrupt('', `${path} is not a regular file`, { path })
+    if (st.size > MAX_KEYSTORE_FILE_BYTES) throw corrupt('', `${path} is larger than ${MAX_KEYSTORE_FILE_BYTES} bytes`, { path })
+    // a leading byte-order mark (some editors write one) is not part of the JSON
+    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
   } catch (err) {
     if (err instanceof KeystoreError) throw err
     if (errno(err) === 'ENOENT') throw new KeystoreError('ERR_KEYSTORE_NOT_FOUND', `keystore file ${path} not found`, { path })

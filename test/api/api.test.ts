@@ -515,6 +515,10 @@ describe('api: HTTP JSON API, events and metrics', function () {
       expectError(await get(base, '/explorer/nope.js'), 404, 'ERR_NOT_FOUND') // `/` is the explorer (explorer-api.test.ts)
       expectError(await get(base, '/status/extra'), 404, 'ERR_NOT_FOUND')
       expectError(await get(base, '/accounts/x/proof/y'), 404, 'ERR_NOT_FOUND')
+      // a doubled slash is a path, not a host: the same endpoint, never the explorer's page
+      const doubled = await get(base, '//status')
+      expect(doubled.status).to.equal(200)
+      expect(doubled.headers.get('content-type')).to.match(/^application\/json/)
       const del = await get(base, '/status', { method: 'DELETE' })
       expectError(del, 405, 'ERR_METHOD_NOT_ALLOWED')
       expect(del.headers.get('allow')).to.equal('GET')

@@ -240,10 +240,17 @@ describe('wallet/keystore', function () {
       }
     })
 
-    it('a directory or an oversized file is not a keystore', async () => {
+    it('a directory or an oversized file is not a keystore; the error names the file', async () => {
       await expectCode(async () => await readKeystoreFile(dir), 'ERR_KEYSTORE_CORRUPT')
       const big = await fileWith('big.json', ' '.repeat(100_000) + JSON.stringify(ks))
       await expectCode(async () => await readKeystoreFile(big), 'ERR_KEYSTORE_CORRUPT')
+      const err = await readKeystoreFile(big).then(() => undefined, (e: Error) => e)
+      expect(err?.message).to.include(big)
+    })
+
+    it('a keystore saved with a byte-order mark (some editors add one) reads as without', async () => {
+      const path = await fileWith('bom.json', '\uFEFF' + JSON.stringify(ks))
+      expect(await readKeystoreFile(path)).to.deep.equal(ks)
     })
 
     it('an authenticated key that does not match the public key is corrupt', async () => {

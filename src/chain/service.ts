@@ -12,7 +12,7 @@ import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
 import { checkEvidenceTx, checkTxStateless } from '../core/tx-rules.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
-import { decodeBlock } from '../wire/block.ts'
+import { decodeBlock, peekBlockHeader } from '../wire/block.ts'
 import { decodeTx, signTx } from '../wire/tx.ts'
 import type { Store } from '../storage/store.ts'
 import { BoundedSet } from './bounded.ts'
@@ -671,9 +671,14 @@ export class ChainService {
   /** Up to `count` canonical blocks from `start` (stops at the head). */
   async blocksByRange (start: bigint, count: number): Promise<Uint8Array[]> {
     const out: Uint8Array[] = []
+    let parent: Uint8Array | undefined
     for (let h = start < 1n ? 1n : start; out.length < count && h <= this.chain.head.height; h++) {
       const b = await this.blockAt(h)
       if (b === undefined) break
+      // one chain: a reorg between two reads would otherwise mix two branches in one response
+      const sh = peekBlockHeader(b)
+      if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) break
+      parent = sh.hash
       out.push(b)
     }
     return out

@@ -100,8 +100,10 @@ async function requestBlocks (connection: Connection, protocol: string, request:
 /**
  * Up to `count` (1…64) canonical blocks from `startHeight`, as the peer sent them, once their
  * headers show the response is what was asked (SPEC §10): heights `startHeight`, `startHeight` + 1,
- * …, each block the parent of the next. Anything else is ERR_PROTOCOL (the caller penalises):
- * repeated or skipped blocks would otherwise pass for progress or hold a sync pass for nothing.
+ * … Any other height is ERR_PROTOCOL (the caller penalises): repeated or skipped blocks would
+ * otherwise pass for progress or hold a sync pass for nothing. A block that is not the child of
+ * the one before ends the response there, unpunished: the responder's chain may have reorganised
+ * while it answered (our own responder stops there itself).
  */
 export async function requestBlocksByRange (connection: Connection, protocol: string, startHeight: bigint, count: number, opts: RequestOptions): Promise<Uint8Array[]> {
   const n = Math.max(1, Math.min(count, MAX_BLOCKS_PER_REQUEST))
@@ -116,7 +118,7 @@ export async function requestBlocksByRange (connection: Connection, protocol: st
     }
     const want = startHeight + BigInt(i)
     if (sh.header.height !== want) throw new NetworkError('ERR_PROTOCOL', `range response: block ${i} has height ${sh.header.height}, not ${want}`)
-    if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) throw new NetworkError('ERR_PROTOCOL', `range response: block ${i} is not the child of block ${i - 1}`)
+    if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) return blocks.slice(0, i)
     parent = sh.hash
   }
   return blocks

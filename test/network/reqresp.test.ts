@@ -11,6 +11,7 @@ import { toHex } from '../../src/core/bytes.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { encodeBlocksByRange, encodeResponseChunk, encodeStatus, decodeStatus, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED } from '../../src/wire/messages.ts'
 import { decodeBlock } from '../../src/wire/block.ts'
+import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
 import { rawRequest, startRawPeer } from './raw-peer.ts'
 
@@ -168,6 +169,43 @@ describe('network: request/response and handshake', function () {
     expect(catchingUp).to.deep.equal([false])
     expect(chainA.chain.head.height).to.equal(3n)
     await waitFor('sync to give up', () => !a.services.memecoin.syncState().syncing)
+  })
+
+  it('a range response that changes branch mid-way (a reorg while answering) ends there, unpunished; our responder never sends one', async () => {
+    const net = makeNet()
+    const x = await openChain(net, true)
+    const y = await openChain(net, true)
+    const x1 = await produceNext(net, x)
+    await produceNext(net, x)
+    // another block 1 (it carries a transfer), and a block 2 on it
+    expect((await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: net.validator.id, amount: 1n }).bytes]))[0]?.ok).to.equal(true)
+    const y1 = await produceNext(net, y)
+    const y2 = await produceNext(net, y)
+    expect(toHex(y1.header.hash)).to.not.equal(toHex(x1.header.hash))
+    const chainA = await openChain(net)
+    const a = await startHost(chainA)
+    const peer = await startRawPeer()
+    const { status, blocksByRange } = a.services.memecoin.protocols
+    await peer.handle(status, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.write((await lp.read()).subarray())
+      await stream.close()
+    })
+    // block 1 of one branch, block 2 of the other: heights right, parent link broken
+    await peer.handle(blocksByRange, async (stream) => {
+      const lp = lpStream(stream)
+      await lp.read()
+      for (const b of [x1, y2]) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b.bytes }))
+      await stream.close()
+    })
+    await connect(peer, a)
+    await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
+    const got = await a.services.memecoin.blocksByRange(peer.peerId, 1n, 2)
+    expect(got.map((b) => toHex(sha256(b)))).to.deep.equal([toHex(sha256(x1.bytes))])
+    expect(a.services.memecoin.peerBook.score(peer.peerId.toString())).to.equal(0)
+    // our responder: a consistent chain, whatever reorganises while it reads
+    const served = await x.blocksByRange(1n, 64)
+    expect(served).to.have.length(2)
   })
 
   it('R-5: a response chunk larger than the chain\'s block limit is refused before it is buffered', async () => {

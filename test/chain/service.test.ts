@@ -11,7 +11,7 @@ import { sha256 } from '../../src/core/hash.ts'
 import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import type { SignedTx } from '../../src/core/types.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
-import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
+import { buildEvidence, buildTransfer, buildUnstake } from '../../src/wallet/transactions.ts'
 import { decodeSignedHeader, encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx } from '../../src/wire/tx.ts'
 import { decodeBlock } from '../../src/wire/block.ts'
@@ -320,6 +320,27 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     const [fresh2, honest] = await svc.addTransactions([t(2n), t(0n)])
     expect(fresh2?.ok).to.equal(true)
     expect(honest?.ok === false && honest.action).to.equal('IGNORE')
+    await svc.close()
+  })
+
+  it('unbonding released at an epoch\'s first slot is spendable from that slot, before any new block (SPEC §7)', async () => {
+    const net = testDevnet(1, { label: 'release-at-epoch', k: 2n })
+    const v = net.validators[0]!
+    const id = accountIdOf(v.publicKey)
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: v })
+    const fee = net.params.minFee
+    expect((await svc.addTransactions([buildUnstake({ chainId: net.params.chainId, privateKey: v.privateKey, nonce: 0n, fee, amount: 100n * 10n ** 8n }).bytes]))[0]?.ok).to.equal(true)
+    let slot = await produceTo(svc, net.clock, 1n, 0n)
+    const release = svc.chain.ledger.get(id)?.unbonding[0]?.releaseEpoch as bigint
+    const first = release * net.params.epochSlots
+    // blocks up to the release epoch, then the clock at its first slot and no block there yet
+    while (slot < first - 1n) { slot++; net.clock.toSlot(slot); await svc.produce(slot) }
+    net.clock.toSlot(first)
+    const nonce = svc.chain.ledger.get(id)?.nonce as bigint
+    const all = svc.chain.ledger.spendable(id, release)
+    expect(all > svc.chain.ledger.get(id)!.balance).to.equal(true)
+    const [o] = await svc.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: v.privateKey, nonce, fee, to: accountIdOf(net.faucet.publicKey), amount: all - fee }).bytes])
+    expect(o?.ok, o?.ok === false ? o.error.message : '').to.equal(true)
     await svc.close()
   })
 

@@ -57,6 +57,8 @@ export interface AccountView {
   spendable: (id: Uint8Array) => bigint
   /** The account's bonded stake. */
   stake: (id: Uint8Array) => bigint
+  /** The chain's total bonded stake (TX-8: an unstake may not take it to 0); absent means unchecked. */
+  totalStake?: () => bigint
   /** The stateful part of TX-9 for an evidence tx (from a slot already started, within `evidenceEpochs`, not yet slashed); absent means admissible. */
   evidenceAdmissible?: (tx: SignedTx) => boolean
 }
@@ -408,6 +410,10 @@ export class Mempool {
     if (runCost > spendable) throw ignore('TX-7', 'ERR_INSUFFICIENT_BALANCE', `pending transactions need ${runCost}, spendable ${spendable}`, { need: runCost.toString(), spendable: spendable.toString() })
     // [IGNORE] TX-8: Σ pending unstake ≤ bonded stake
     if (runUnstake > stake) throw ignore('TX-8', 'ERR_INSUFFICIENT_STAKE', `pending unstakes need ${runUnstake}, stake ${stake}`, { need: runUnstake.toString(), stake: stake.toString() })
+    // [IGNORE] TX-8: the chain keeps some bonded stake (its last would leave no one to produce)
+    if (entry.unstake > 0n && view.totalStake !== undefined && view.totalStake() - runUnstake <= 0n) {
+      throw ignore('TX-8', 'ERR_LAST_STAKE', 'this unstake would leave the chain with no bonded stake: no one could produce a block again')
+    }
     // [IGNORE] TX-9: evidence admissible now (a slot already started, not expired, the offender
     // not yet slashed for it), as far as the chain tells: honest relaying across a slot or epoch
     // edge can miss either end of that window

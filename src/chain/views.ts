@@ -16,6 +16,7 @@ export function mempoolView (chain: Chain): AccountView {
     nonce: (id) => ledger.get(id)?.nonce ?? 0n,
     spendable: (id) => ledger.spendable(id, chain.currentEpoch()),
     stake: (id) => ledger.get(id)?.stake ?? 0n,
+    totalStake: () => ledger.totalStake(),
     evidenceAdmissible: (tx: SignedTx) => {
       const ev = tx.evidence
       if (ev === undefined) return true

@@ -199,6 +199,9 @@ export function applyTx (ledger: Ledger, tx: SignedTx, ctx: BlockContext, journa
   } else if (b.unstake !== undefined) {
     // [REJECT] TX-8: unstake amount ≤ the sender's bonded stake
     if (b.unstake.amount > sender.stake) fail('TX-8', 'ERR_INSUFFICIENT_STAKE', `stake ${sender.stake} below ${b.unstake.amount}`, { stake: sender.stake.toString(), needed: b.unstake.amount.toString() })
+    // [REJECT] TX-8: the chain keeps some bonded stake: with none, no slot could ever be led again
+    // (the ledger's total includes every earlier transaction of this block)
+    if (ledger.totalStake() - b.unstake.amount <= 0n) fail('TX-8', 'ERR_LAST_STAKE', 'this unstake would leave the chain with no bonded stake: no one could produce a block again')
     sender.stake -= b.unstake.amount
     addUnbonding(sender, b.unstake.amount, add(ctx.epoch, ctx.params.unbondingEpochs, 'TX-7', 'release epoch'))
   } else {

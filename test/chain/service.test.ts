@@ -323,6 +323,21 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     await svc.close()
   })
 
+  it('a sole validator cannot unstake everything: the mempool refuses the last stake (TX-8 ERR_LAST_STAKE), part of it is fine', async () => {
+    const net = testDevnet(1, { label: 'last-stake' })
+    const v = net.validators[0]!
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: v })
+    const stake = svc.chain.ledger.get(accountIdOf(v.publicKey))?.stake as bigint
+    const un = (nonce: bigint, amount: bigint): Uint8Array => buildUnstake({ chainId: net.params.chainId, privateKey: v.privateKey, nonce, fee: net.params.minFee, amount }).bytes
+    const [all] = await svc.addTransactions([un(0n, stake)])
+    expect(all?.ok === false && `${all.action} ${all.error.code}`).to.equal('IGNORE ERR_LAST_STAKE')
+    // two pending unstakes that together take the last stake: the second is refused
+    const [half, rest] = await svc.addTransactions([un(0n, stake / 2n), un(1n, stake - stake / 2n)])
+    expect(half?.ok).to.equal(true)
+    expect(rest?.ok === false && rest.error.code).to.equal('ERR_LAST_STAKE')
+    await svc.close()
+  })
+
   it('unbonding released at an epoch\'s first slot is spendable from that slot, before any new block (SPEC §7)', async () => {
     const net = testDevnet(1, { label: 'release-at-epoch', k: 2n })
     const v = net.validators[0]!

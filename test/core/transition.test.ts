@@ -225,6 +225,20 @@ describe('core/transition: every failure has its rule and code and changes nothi
     expect(full.get(V.id)?.unbonding[0], 'merged into the existing epoch-1000 entry').to.deep.equal({ amount: 3n, releaseEpoch: 1000n })
   })
 
+  it('TX-8: an unstake may not leave the chain without bonded stake (ERR_LAST_STAKE), counting earlier transactions of the block', () => {
+    const solo = (): Ledger => Ledger.restore([[V.id, { balance: 100n, nonce: 0n, stake: 10n, unbonding: [] }], [A.id, { balance: 100n, nonce: 0n, stake: 0n, unbonding: [] }]], [], encodeAccount)
+    expect(rejects(solo(), [unstake(V, 0n, 10n)], at(1n, V), 'ERR_LAST_STAKE').details?.rule).to.equal('TX-8')
+    const l = solo()
+    applyBlock(l, [unstake(V, 0n, 9n)], at(1n, V), { verifySignatures: true })
+    expect(l.totalStake()).to.equal(1n)
+    // A stakes 5 then V unstakes its last 1 in the same block: the chain keeps A's 5
+    const both = solo()
+    applyBlock(both, [stake(A, 0n, 5n), unstake(V, 0n, 10n)], at(1n, V), { verifySignatures: true })
+    expect(both.totalStake()).to.equal(5n)
+    // and the other way round the unstake comes first: refused
+    rejects(solo(), [unstake(V, 0n, 10n), stake(A, 0n, 5n)], at(1n, V), 'ERR_LAST_STAKE', 0)
+  })
+
   it('TX-9: each way evidence can be bad', () => {
     const ev = (a: SignedHeader, b: SignedHeader, slot = 30n): void => { rejects(l, [evidence(A, 0n, a, b)], at(slot), 'ERR_BAD_EVIDENCE') }
     ev(header(E, 22n, 'a'), header(V, 22n, 'b'))

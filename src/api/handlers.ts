@@ -138,7 +138,9 @@ const UNAVAILABLE: Record<string, number> = { ERR_MEMPOOL_FULL: 503, ERR_CLOSED:
 
 /**
  * `POST /txs`: 202 `{id}` when the transaction entered the mempool (the network then gossips
- * it), 200 `{id}` when it was already pending, else the refusal with its protocol code.
+ * it), 200 `{id}` when it was already pending or is already in the chain (TX-10: a wallet that
+ * lost the first answer and posts again learns its transaction got in, not a nonce error), else
+ * the refusal with its protocol code.
  */
 export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const body = await readBody(r.req, ctx.maxBodyBytes)
@@ -150,8 +152,10 @@ export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
     return
   }
   const e = outcome.error
-  if (e.code === 'ERR_KNOWN_TX') {
-    sendJson(r.res, 200, { id: toHex(sha256(bytes)) }) // tx id = SHA-256 of its bytes (SPEC §4)
+  const id = sha256(bytes) // tx id = SHA-256 of its bytes (SPEC §4)
+  // a stale nonce may be this very transaction, already included: the index knows
+  if (e.code === 'ERR_KNOWN_TX' || (e.code === 'ERR_NONCE_TOO_LOW' && await ctx.txIndex.get(id).catch(() => undefined) !== undefined)) {
+    sendJson(r.res, 200, { id: toHex(id) })
     return
   }
   if (e.code === 'ERR_INTERNAL') throw e

@@ -188,6 +188,8 @@ describe('api: HTTP JSON API, events and metrics', function () {
   const importTimes = { bounds: [0.01, 0.1], counts: [2, 1, 0], sum: 0.05, count: 3 }
   /** The transfer submitted through the API and the block that includes it. */
   let transferId = ''
+  /** Wire bytes (hex) of that transfer. */
+  let transferHex = ''
   let transferBlock: Block
   const amount = 7n * MEME
   const fee = 5000n
@@ -245,6 +247,7 @@ describe('api: HTTP JSON API, events and metrics', function () {
   it('POST /txs accepts a signed transfer (202 {id}); GET /txs/:id shows it pending; a resubmission is 200', async () => {
     const tx = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee, to: net.outsider.address, amount })
     transferId = toHex(tx.id)
+    transferHex = toHex(tx.bytes)
     const r = await post(base, '/txs', JSON.stringify({ tx: toHex(tx.bytes) }))
     expect(r.status, JSON.stringify(r.body)).to.equal(202)
     expect(r.body).to.deep.equal({ id: transferId })
@@ -292,6 +295,10 @@ describe('api: HTTP JSON API, events and metrics', function () {
     expect(r.body).to.deep.include({ id: transferId, status: 'included', blockHash: hash, height: '4', index: 0, canonical: true, settled: false, confirmations: '1' })
     expect(r.body.tx.id).to.equal(transferId)
     expect(r.body.tx.amount).to.equal(amount.toString())
+    // posted again once included (a wallet that lost the first answer): 200 with its id, not a nonce error
+    const again = await post(base, '/txs', JSON.stringify({ tx: transferHex }))
+    expect(again.status, JSON.stringify(again.body)).to.equal(200)
+    expect(again.body).to.deep.equal({ id: transferId })
   })
 
   it('GET /blocks/:height and /blocks/:hash give the block with its transactions; ?format=hex the wire bytes', async () => {

@@ -138,7 +138,7 @@ const UNAVAILABLE: Record<string, number> = { ERR_MEMPOOL_FULL: 503, ERR_CLOSED:
 
 /**
  * `POST /txs`: 202 `{id}` when the transaction entered the mempool (the network then gossips
- * it), 200 `{id}` when it was already pending or is already in the chain (TX-10: a wallet that
+ * it; `replaced`: the id of the pending transaction of the same sender and nonce it replaced), 200 `{id}` when it was already pending or is already in the chain (TX-10: a wallet that
  * lost the first answer and posts again learns its transaction got in, not a nonce error), else
  * the refusal with its protocol code.
  */
@@ -148,7 +148,8 @@ export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const [outcome] = await ctx.chain.addTransactions([bytes], { local: true })
   if (outcome === undefined) throw new Error('no outcome for a submitted transaction')
   if (outcome.ok) {
-    sendJson(r.res, 202, { id: toHex(outcome.id) })
+    // a replacement (same sender and nonce, higher fee) says which pending transaction it ended
+    sendJson(r.res, 202, { id: toHex(outcome.id), ...(outcome.replaced !== undefined ? { replaced: toHex(outcome.replaced) } : {}) })
     return
   }
   const e = outcome.error

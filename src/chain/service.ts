@@ -141,7 +141,7 @@ export interface ChainEvents {
 type Listener<K extends keyof ChainEvents> = (e: ChainEvents[K]) => void
 
 /** Result of adding one transaction. */
-export type TxOutcome = { ok: true, id: Uint8Array } | { ok: false, error: MemecoinError, action: GossipAction }
+export type TxOutcome = { ok: true, id: Uint8Array, /** The pending transaction of the same sender and nonce it replaced (TX-10). */ replaced?: Uint8Array } | { ok: false, error: MemecoinError, action: GossipAction }
 
 /**
  * The net effect of consecutive head changes: blocks applied and still canonical (oldest first),
@@ -454,10 +454,10 @@ export class ChainService {
           const tx = d
           // [REJECT] TX-3 was checked (pool or earlier) iff cached; otherwise mempool.add verifies
           // it, so a bad signature fails with exactly the synchronous path's error
-          this.mempool.add(tx, { skipSignature: this.sigCache.peek(tx) })
+          const { replaced } = this.mempool.add(tx, { skipSignature: this.sigCache.peek(tx) })
           this.sigCache.add(tx)
           accepted.push(tx)
-          out.push({ ok: true, id: tx.id })
+          out.push(replaced === undefined ? { ok: true, id: tx.id } : { ok: true, id: tx.id, replaced: replaced.id })
         } catch (err) {
           const e = err instanceof MemecoinError ? err : new MemecoinError('ERR_INTERNAL', (err as Error).message)
           // refused for room or order after its signature passed (TX-3 comes first): it comes back

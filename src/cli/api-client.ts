@@ -72,7 +72,8 @@ export interface ApiClient {
   status: () => Promise<StatusJson>
   account: (address: string) => Promise<AccountJson>
   /** Submits wire bytes; resolves with the tx id (hex) once the node's mempool holds it. */
-  submitTx: (bytes: Uint8Array) => Promise<{ id: string }>
+  /** `replaced`: the pending transaction of the same sender and nonce this one replaced. */
+  submitTx: (bytes: Uint8Array) => Promise<{ id: string, replaced?: string }>
   /** The transaction's status; undefined when the node knows nothing of it (404). */
   tx: (id: string) => Promise<TxStatusJson | undefined>
   validators: () => Promise<ValidatorsJson>
@@ -144,8 +145,9 @@ export function createApiClient (url: string, init: ApiClientInit = {}): ApiClie
     account: async (address) => checkAccount(await request('GET', `/accounts/${encodeURIComponent(address)}`), base),
     submitTx: async (bytes) => {
       const r = await request('POST', '/txs', { tx: Buffer.from(bytes).toString('hex') })
-      if (!isObject(r) || typeof r.id !== 'string' || !/^[0-9a-f]{64}$/.test(r.id)) throw malformed(base, 'POST /txs')
-      return { id: r.id }
+      if (!isObject(r) || typeof r.id !== 'string' || !HEX32.test(r.id)) throw malformed(base, 'POST /txs')
+      if (r.replaced !== undefined && (typeof r.replaced !== 'string' || !HEX32.test(r.replaced))) throw malformed(base, 'POST /txs')
+      return typeof r.replaced === 'string' ? { id: r.id, replaced: r.replaced } : { id: r.id }
     },
     tx: async (id) => {
       const r = await request('GET', `/txs/${encodeURIComponent(id)}`, undefined, true)

@@ -121,17 +121,23 @@ async function submitTx (o: TxOptions, p: TxPlan): Promise<void> {
     privateKey.fill(0)
   }
   const id = toHex(built.id)
+  let replaced: string | undefined
   try {
     const r = await client.submitTx(built.bytes)
     if (r.id !== id) throw new MemecoinError('ERR_API_RESPONSE', `the node answered with transaction id ${r.id}, expected ${id}`)
+    replaced = r.replaced
   } catch (err) {
     if (err instanceof ApiClientError) {
-      throw new ApiClientError(err.status, err.code, `the node refused the transaction: ${err.message} (${err.code})`, err.details)
+      // the nonce was taken by a transaction sent meanwhile (another send from this wallet)
+      const hint = err.code === 'ERR_REPLACEMENT_UNDERPRICED' ? `; another transaction of this wallet with nonce ${nonce} is pending (sent at the same time?): wait for it, or pay at least 10% more --fee to replace it` : ''
+      throw new ApiClientError(err.status, err.code, `the node refused the transaction: ${err.message} (${err.code})${hint}`, err.details)
     }
     throw err
   }
-  const result: Record<string, unknown> = { id, kind: p.kind, from: k.keystore.address, ...p.fields, fee: o.fee.toString(), nonce: nonce.toString(), status: 'pending' }
+  const result: Record<string, unknown> = { id, kind: p.kind, from: k.keystore.address, ...p.fields, fee: o.fee.toString(), nonce: nonce.toString(), status: 'pending', ...(replaced !== undefined ? { replaced } : {}) }
   if (!json) process.stdout.write(`${p.summary} (fee ${formatMeme(o.fee)}, nonce ${nonce})\ntx ${id}\n`)
+  // two sends from one wallet at once take the same nonce: the second, paying more, replaced the first
+  if (!json && replaced !== undefined) process.stdout.write(`note: this replaced pending transaction ${replaced} (same wallet and nonce ${nonce}), which will not be included\n`)
   if (o.wait !== true) {
     if (json) output(true, result, () => '')
     return

@@ -323,6 +323,17 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     await svc.close()
   })
 
+  it('a replacement (same sender and nonce, ≥ 10% more fee) names the transaction it replaced', async () => {
+    const net = testDevnet(1, { label: 'replaced' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
+    const t = (fee: bigint): Uint8Array => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee, to: accountIdOf(net.validators[0]!.publicKey), amount: 1n }).bytes
+    const [first] = await svc.addTransactions([t(1000n)])
+    const [second] = await svc.addTransactions([t(1100n)])
+    expect(first?.ok === true && first.replaced).to.equal(undefined)
+    expect(second?.ok === true && second.replaced !== undefined && toHex(second.replaced)).to.equal(first?.ok === true && toHex(first.id))
+    await svc.close()
+  })
+
   it('a sole validator cannot unstake everything: the mempool refuses the last stake (TX-8 ERR_LAST_STAKE), part of it is fine', async () => {
     const net = testDevnet(1, { label: 'last-stake' })
     const v = net.validators[0]!

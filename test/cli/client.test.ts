@@ -53,7 +53,10 @@ describe('cli: client commands against a fake node API', function () {
       { label: 'rich', spendable: 1000n * 10n ** 8n, stake: 50n * 10n ** 8n, nonce: 3n, pending: 1 },
       { label: 'refused', spendable: 1000n * 10n ** 8n, stake: 0n, nonce: 0n, pending: 0 },
       { label: 'stuck', spendable: 1000n * 10n ** 8n, stake: 0n, nonce: 7n, pending: 0 },
-      { label: 'poor', spendable: 10n ** 8n, stake: 0n, nonce: 0n, pending: 0 }
+      { label: 'poor', spendable: 10n ** 8n, stake: 0n, nonce: 0n, pending: 0 },
+      // the node answers as if another send of the wallet took the nonce first
+      { label: 'replacing', spendable: 1000n * 10n ** 8n, stake: 0n, nonce: 2n, pending: 0 },
+      { label: 'underpriced', spendable: 1000n * 10n ** 8n, stake: 0n, nonce: 2n, pending: 0 }
     ]
     for (const s of specs) {
       const key = privateKeyFromEntropy(sha256(utf8(`cli-client-test:${s.label}`)))
@@ -78,8 +81,13 @@ describe('cli: client commands against a fake node API', function () {
         } else if (req.method === 'POST' && url === '/txs') {
           const tx = decodeTx(Buffer.from((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { tx: string }).tx, 'hex'))
           posted.push(tx)
-          if (byAddress(addressOf(tx.body.sender))?.label === 'refused') {
+          const label = byAddress(addressOf(tx.body.sender))?.label
+          if (label === 'refused') {
             json(res, 400, { error: { code: 'ERR_INSUFFICIENT_BALANCE', message: 'pending transactions need 2000001000, spendable 100000000000', rule: 'TX-7' } })
+          } else if (label === 'replacing') {
+            json(res, 202, { id: toHex(tx.id), replaced: '55'.repeat(32) })
+          } else if (label === 'underpriced') {
+            json(res, 400, { error: { code: 'ERR_REPLACEMENT_UNDERPRICED', message: 'replacement fee 1000 below 1000 + 10%', rule: 'TX-10' } })
           } else {
             json(res, 202, { id: toHex(tx.id) })
           }
@@ -174,6 +182,19 @@ describe('cli: client commands against a fake node API', function () {
     expectCliError(overUnstake as CliResult, /^error: insufficient stake: .* has 50\.00000000 MEME bonded/, 1)
     // refused locally: nothing reached the node but the three above
     expect(posted.length - before).to.equal(3)
+  })
+
+  it('a send that replaced a pending one of the same wallet says so; one refused as an underpriced replacement explains why', async () => {
+    const pw = ['--password-file', join(dir, 'password'), '--api', api]
+    const [human, js, under] = await pooled(3, [
+      async () => await run(['send', '--from', w('replacing').keystore, '--to', recipient, '--amount', '1', ...pw]),
+      async () => await run(['send', '--from', w('replacing').keystore, '--to', recipient, '--amount', '1', '--json', ...pw]),
+      async () => await run(['send', '--from', w('underpriced').keystore, '--to', recipient, '--amount', '1', ...pw])
+    ]) as CliResult[]
+    expect((human as CliResult).code).to.equal(0)
+    expect((human as CliResult).stdout).to.include(`note: this replaced pending transaction ${'55'.repeat(32)} (same wallet and nonce 2), which will not be included`)
+    expect(JSON.parse((js as CliResult).stdout).replaced).to.equal('55'.repeat(32))
+    expectCliError(under as CliResult, /another transaction of this wallet with nonce 2 is pending \(sent at the same time\?\): wait for it, or pay at least 10% more --fee to replace it$/, 1)
   })
 
   it('balance and status print MEME with 8 decimals, and base units in --json', async () => {

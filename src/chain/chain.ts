@@ -423,6 +423,11 @@ export class Chain {
     // [IGNORE] B-13: never reorganise past the settled point
     if (fork.height < this.settledHeight) throw new ValidationError('B-13', 'ERR_REORG_TOO_DEEP', 'fork point is below the settled height')
     branch.reverse()
+    // every block to undo must have its undo record, checked before anything changes: failing
+    // half-way would leave the ledger and the canonical index between two chains
+    for (let u = this.headNode; u !== fork; u = u.parent as BlockNode) {
+      if (u.undo === undefined) throw new MemecoinError('ERR_INTERNAL', `cannot reorganise to ${target.hex.slice(0, 12)}: block ${u.height} has no undo record`)
+    }
     const undone: BlockNode[] = []
     const touched = new Map<string, Uint8Array>()
     const touchedSlashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()

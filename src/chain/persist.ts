@@ -203,7 +203,9 @@ export async function loadChain (store: Store, params: ChainParams): Promise<Res
       minted: BigInt(meta.minted),
       burned: BigInt(meta.burned)
     }
-    if (meta.undo !== undefined && h > from) node.undo = undoFromJson(meta.undo)
+    // the lowest block loaded is only a base, never undone, unless it is block 1: with the head
+    // within k + 1 of genesis nothing is settled and a reorg may go back to genesis
+    if (meta.undo !== undefined && (h > from || h === 1n)) node.undo = undoFromJson(meta.undo)
     nodes.push(node)
     parent = node
   }

@@ -67,6 +67,37 @@ describe('chain/service: persistence, restart, no double signing', function () {
     await store.close()
   })
 
+  it('after a restart near genesis a reorg back to genesis still works (block 1 keeps its undo record)', async () => {
+    const net = testDevnet(2, { label: 'reorg-after-restart', k: 10n })
+    const dir = tmp()
+    let storeA = new LevelStore(dir)
+    await storeA.open()
+    let a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now, validator: net.validators[0] })
+    const b = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[1] })
+    let slot = 0n
+    for (let i = 0; i < 200 && a.chain.head.height < 3n; i++) { slot++; net.clock.toSlot(slot); await a.produce(slot) }
+    for (let i = 0; i < 400 && b.chain.head.height < a.chain.head.height + 3n; i++) { slot++; net.clock.toSlot(slot); await b.produce(slot) }
+    expect(a.chain.head.height).to.equal(3n)
+    await a.close()
+    await storeA.close()
+    storeA = new LevelStore(dir)
+    await storeA.open()
+    a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now, validator: net.validators[0] })
+    // B's longer branch forks at genesis: A undoes all three of its blocks
+    for (const bytes of await b.blocksByRange(1n, 64)) await a.importBlock(bytes)
+    expect(a.chain.head.hex).to.equal(b.chain.head.hex)
+    await a.close()
+    await storeA.close()
+    // and the database agrees after another restart
+    storeA = new LevelStore(dir)
+    await storeA.open()
+    a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now })
+    expect(a.chain.head.hex).to.equal(b.chain.head.hex)
+    await a.close()
+    await storeA.close()
+    await b.close()
+  })
+
   it('a second block for the slot of a block restored from the store is still an equivocation (B-14)', async () => {
     const net = testDevnet(1, { label: 'equivocation-restart' })
     const dir = tmp()

@@ -6,7 +6,7 @@
 import './polyfill.ts'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MemecoinError } from './core/errors.ts'
 import { publicKeyOf } from './core/secp256k1.ts'
@@ -62,10 +62,28 @@ async function loadPeerKey (dataDir: string | undefined): Promise<PrivateKey> {
   try {
     return privateKeyFromProtobuf(new Uint8Array(await readFile(path)))
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new MemecoinError('ERR_PEER_KEY', `cannot read the peer key ${path}`)
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT') {
+      const why = code !== undefined ? code : `not a libp2p private key (${(err as Error).message}); delete it to start with a new peer id`
+      throw new MemecoinError('ERR_PEER_KEY', `cannot read the peer key ${path}: ${why}`)
+    }
   }
   const key = await generateKeyPair('Ed25519')
-  await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
+  // written whole or not at all (temp file, fsync, rename): a crash while writing it used to
+  // leave an empty file that refused every later start
+  const tmp = `${path}.${process.pid}.tmp`
+  try {
+    const fh = await open(tmp, 'wx', 0o600)
+    try {
+      await fh.writeFile(privateKeyToProtobuf(key))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await link(tmp, path) // fails if another process wrote one meanwhile: never replaced
+  } finally {
+    await unlink(tmp).catch(() => {})
+  }
   return key
 }
 
@@ -104,16 +122,24 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
     await store.close()
     throw err
   }
-  const privateKey = await loadPeerKey(opts.dataDir)
-  const libp2p = await createHost({
-    ...opts.host,
-    chain,
-    listen: opts.listen ?? ['/ip4/0.0.0.0/tcp/0'],
-    bootstrap: opts.bootstrap ?? [],
-    mdns: opts.mdns ?? true,
-    privateKey,
-    start: false
-  })
+  let libp2p: Awaited<ReturnType<typeof createHost>>
+  try {
+    const privateKey = await loadPeerKey(opts.dataDir)
+    libp2p = await createHost({
+      ...opts.host,
+      chain,
+      listen: opts.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+      bootstrap: opts.bootstrap ?? [],
+      mdns: opts.mdns ?? true,
+      privateKey,
+      start: false
+    })
+  } catch (err) {
+    // nothing of a node that failed to build stays open (the store's lock, the verifier pool)
+    await chain.close()
+    await store.close()
+    throw err
+  }
   const network = libp2p.services.memecoin
   const api = opts.api === false
     ? undefined

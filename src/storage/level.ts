@@ -2,6 +2,7 @@
  * The LevelDB Store (classic-level). LevelDB writes a batch atomically through its write-ahead
  * log, so a `kill -9` at any instant leaves either the whole batch or none of it.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { ClassicLevel } from 'classic-level'
 import { MemecoinError } from '../core/errors.ts'
 import type { BatchOp, KeyRange, Store } from './store.ts'
@@ -15,11 +16,20 @@ export class LevelStore implements Store {
   }
 
   async open (): Promise<void> {
+    // A directory that already holds files is an existing database: never create one over it.
+    // With LevelDB's default (create if missing) a lost CURRENT file made it start an empty
+    // database there and delete every table file of the old one (persistence review).
+    const existing = existsSync(this.path) && statSync(this.path).isDirectory() && readdirSync(this.path).length > 0
     try {
-      await this.db.open()
+      await this.db.open({ createIfMissing: !existing })
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message
-      throw new MemecoinError('ERR_STORE_OPEN', `cannot open the database at ${this.path}: ${cause}`)
+      const why = /LOCK/.test(cause) && /(temporarily unavailable|already held)/i.test(cause)
+        ? 'another process has it open (a node already running on this directory?)'
+        : existing && /does not exist|create_if_missing/i.test(cause)
+          ? `the directory holds files but no LevelDB database (its CURRENT file is missing: damaged?); nothing was changed (${cause})`
+          : cause
+      throw new MemecoinError('ERR_STORE_OPEN', `cannot open the database at ${this.path}: ${why}`)
     }
   }
 

@@ -13,7 +13,7 @@
  * Every node is stopped in afterEach (NodeSet.stopAll), every wait is bounded (waitFor).
  */
 import { expect } from 'chai'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -435,6 +435,32 @@ describe('node: a head switch made by adopted orphans is persisted and announced
       await second.stop()
     } finally {
       blocker.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('a node that fails to build (a damaged peer key) leaves nothing open, and the error says what to do', async () => {
+    const net = testDevnet(1, { label: 'peer-key-damaged' })
+    const genesis = loadGenesis(genesisToJson(net.config))
+    const dataDir = await mkdtemp(join(tmpdir(), 'memecoin-peerkey-'))
+    try {
+      // an empty file: what a crash while writing it used to leave
+      await writeFile(join(dataDir, 'peer-key'), new Uint8Array(0))
+      const build = async (): Promise<MemecoinNode> => await createNode({ genesis, dataDir, api: false, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now })
+      let err: unknown
+      try { await build() } catch (e) { err = e }
+      expect((err as { code?: string }).code).to.equal('ERR_PEER_KEY')
+      expect((err as Error).message).to.include('delete it to start with a new peer id')
+      // the database was closed again: after the fix, the same process opens the directory
+      await rm(join(dataDir, 'peer-key'))
+      const node = await build()
+      await node.start()
+      await node.stop()
+      // the key was written whole, and is the same at the next start
+      const again = await build()
+      expect(again.libp2p.peerId.toString()).to.equal(node.libp2p.peerId.toString())
+      await again.stop()
+    } finally {
       await rm(dataDir, { recursive: true, force: true })
     }
   })

@@ -3,7 +3,7 @@
  * the end of the range) and `limit`, range bounds gte ≤ key < lt; getMany.
  */
 import { expect } from 'chai'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toHex } from '../../src/core/bytes.ts'
@@ -58,5 +58,45 @@ describe('storage: LevelStore ranges', () => {
     const store = new LevelStore(join(dir, 'db'))
     await store.open()
     return { store, done: async () => { await store.close(); await rm(dir, { recursive: true, force: true }) } }
+  })
+})
+
+describe('storage: LevelStore on a damaged or busy directory', () => {
+  it('a database that lost its CURRENT file is refused (ERR_STORE_OPEN), never replaced by an empty one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'memecoin-store-'))
+    try {
+      const path = join(dir, 'db')
+      const store = new LevelStore(path)
+      await store.open()
+      await store.batch([{ type: 'put', key: Uint8Array.of(1), value: Uint8Array.of(42) }])
+      await store.close()
+      const files = (await readdir(path)).sort()
+      await unlink(join(path, 'CURRENT'))
+      let err: unknown
+      try { await new LevelStore(path).open() } catch (e) { err = e }
+      expect((err as { code?: string }).code).to.equal('ERR_STORE_OPEN')
+      expect((err as Error).message).to.include('CURRENT file is missing')
+      // no file of the old database deleted, no new database made (LevelDB may rotate its own LOG)
+      const after = await readdir(path)
+      expect(after).to.include.members(files.filter((f) => f !== 'CURRENT'))
+      expect(after).to.not.include('CURRENT')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a database another process holds open says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'memecoin-store-'))
+    const first = new LevelStore(join(dir, 'db'))
+    try {
+      await first.open()
+      let err: unknown
+      try { await new LevelStore(join(dir, 'db')).open() } catch (e) { err = e }
+      expect((err as { code?: string }).code).to.equal('ERR_STORE_OPEN')
+      expect((err as Error).message).to.include('another process has it open')
+    } finally {
+      await first.close()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

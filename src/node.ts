@@ -54,6 +54,12 @@ export interface MemecoinNode {
   start: () => Promise<void>
   /** Stops everything in reverse order and closes the database. */
   stop: () => Promise<void>
+  /**
+   * Settles (never rejects) with the error when the node stopped itself: its database could not be
+   * written (ERR_STORE_WRITE, e.g. a full disk), so its chain in memory was ahead of the disk. A
+   * restart resumes from the last stored block.
+   */
+  readonly halted: Promise<MemecoinError>
 }
 
 async function loadPeerKey (dataDir: string | undefined): Promise<PrivateKey> {
@@ -155,11 +161,14 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
     })
   let ticker: SlotTicker | undefined
   let started = false
+  let halt: (err: MemecoinError) => void = () => {}
+  const halted = new Promise<MemecoinError>((resolve) => { halt = resolve })
 
   const node: MemecoinNode = {
     chain,
     libp2p,
     genesis,
+    halted,
     ...(api !== undefined ? { api } : {}),
     async start () {
       if (started) return
@@ -201,5 +210,12 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
       log('info', 'node stopped')
     }
   }
+  // The store could not be written: the chain in memory is ahead of the disk. Serving on would
+  // show (and gossip from) state a restart would not have; stop, and let the operator restart
+  // once the disk is fixed (like Bitcoin Core's shutdown on a failed flush).
+  chain.on('fatal', (err) => {
+    log('error', 'stopping: the database could not be written; restart the node once that is fixed (it resumes from its last stored block)', { error: err.message })
+    node.stop().catch((e: Error) => { log('warn', 'stop after a database failure failed', { error: e.message }) }).finally(() => { halt(err) })
+  })
   return node
 }

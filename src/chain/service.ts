@@ -136,6 +136,12 @@ export interface ChainEvents {
   txs: { txs: SignedTx[], source: Source }
   /** An equivocation was observed (to gossip on the evidence topic). */
   evidence: Equivocation
+  /**
+   * The store could not be written (ERR_STORE_WRITE): the chain in memory is ahead of the disk and
+   * the service takes no more work. Its owner should stop serving (the API would show state that
+   * is not on disk) and stop; a restart resumes from the last stored block.
+   */
+  fatal: MemecoinError
 }
 
 type Listener<K extends keyof ChainEvents> = (e: ChainEvents[K]) => void
@@ -200,7 +206,7 @@ export class ChainService {
   private queue: Promise<unknown> = Promise.resolve()
   /** Stake snapshots already in the store (bounded: one new id per distinct stake distribution). */
   private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
-  private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [] }
+  private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [], fatal: [] }
   /** Equivocations (proposer:slot) reported, or given up for good; bounded. */
   private readonly reported = new BoundedSet<string>(REPORTED_EQUIVOCATIONS)
   /** Equivocations whose evidence found no room in the mempool yet, by proposer:slot (oldest first). */
@@ -399,9 +405,7 @@ export class ChainService {
       await this.store.batch(headChangeOps(this.chain, merged, this.writtenSnapshots))
     } catch (err) {
       // The in-memory chain is now ahead of the disk: stop accepting work rather than diverge.
-      this.closed = true
-      this.log('error', 'database write failed; chain service stopped', { error: (err as Error).message })
-      throw new MemecoinError('ERR_STORE_WRITE', `database write failed: ${(err as Error).message}`)
+      throw this.storeFailed(err)
     } finally {
       this.writing = undefined
     }
@@ -515,12 +519,26 @@ export class ChainService {
         this.log('warn', 'dropped a transaction that failed block assembly', { tx: toHex(tx.id).slice(0, 16), dropped: dropped.length, error: (err as Error).message })
       })
       if (block === undefined) return undefined
-      await this.store.batch([{ type: 'put', key: lastSignedKey(key.publicKey), value: u64be(slot) }])
+      try {
+        await this.store.batch([{ type: 'put', key: lastSignedKey(key.publicKey), value: u64be(slot) }])
+      } catch (err) {
+        // nothing signed is published without this record (no double signing across restarts)
+        throw this.storeFailed(err)
+      }
       this.lastSigned = slot
       await this.importNow(block, { local: true })
       this.log('info', 'produced block', { height: block.header.header.height.toString(), slot: slot.toString(), txs: block.txs.length, hash: toHex(block.header.hash).slice(0, 16) })
       return block
     })
+  }
+
+  /** A write to the store failed: take no more work, tell the owner ('fatal'), return the error to throw. */
+  private storeFailed (err: unknown): MemecoinError {
+    this.closed = true
+    this.log('error', 'database write failed; chain service stopped', { error: (err as Error).message })
+    const fatal = new MemecoinError('ERR_STORE_WRITE', `database write failed: ${(err as Error).message}`)
+    this.emit('fatal', fatal)
+    return fatal
   }
 
   /** Records gossiped evidence (two signed headers); the validator turns it into a slashing transaction. */

@@ -64,5 +64,12 @@ export async function runUntilSignal (node: MemecoinNode): Promise<number> {
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+    // the node stopped itself (its database could not be written): exit 1 with the reason
+    void node.halted.then((err) => {
+      if (stopping) return
+      stopping = true
+      process.stderr.write(`error: ${err.message} (the node stopped; restart it once that is fixed)\n`)
+      resolve(1)
+    })
   })
 }

@@ -414,6 +414,10 @@ describe('node: a head switch made by adopted orphans is persisted and announced
     for (const [h, b] of [[1n, y1], [2n, y2], [3n, y3]] as const) expect(again.chain.chain.blockAt(h)?.hex).to.equal(hex(b))
     expect(toHex(again.chain.chain.ledger.root())).to.equal(toHex(y3.header.header.stateRoot))
   })
+})
+
+describe('node: start-up and database failures leave nothing half-open', function () {
+  this.timeout(60_000)
 
   it('a node whose API port is taken fails to start and releases everything: the same data directory opens again', async () => {
     const net = testDevnet(1, { label: 'api-port-taken' })
@@ -460,6 +464,34 @@ describe('node: a head switch made by adopted orphans is persisted and announced
       const again = await build()
       expect(again.libp2p.peerId.toString()).to.equal(node.libp2p.peerId.toString())
       await again.stop()
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('a node whose database cannot be written stops itself (API and network too) and says why', async () => {
+    const net = testDevnet(1, { label: 'store-write-fails' })
+    const genesis = loadGenesis(genesisToJson(net.config))
+    const dataDir = await mkdtemp(join(tmpdir(), 'memecoin-writefail-'))
+    try {
+      const node = await createNode({ genesis, dataDir, api: { host: '127.0.0.1', port: 0 }, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now, validatorKey: net.validators[0]!.privateKey })
+      await node.start()
+      const url = node.apiUrl as string
+      // the disk fills up: every write fails from now on (fault injected into the node's store)
+      const store = (node.chain as unknown as { store: { batch: (ops: unknown[]) => Promise<void> } }).store
+      store.batch = async () => { throw new Error('IO error: No space left on device') }
+      let produced: unknown
+      for (let slot = 1n; produced === undefined && slot < 200n; slot++) {
+        net.clock.toSlot(slot)
+        produced = await node.chain.produce(slot).catch((e: unknown) => e)
+      }
+      expect((produced as { code?: string }).code).to.equal('ERR_STORE_WRITE')
+      const err = await Promise.race([node.halted, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000))])
+      expect(err?.code).to.equal('ERR_STORE_WRITE')
+      expect(node.libp2p.status).to.equal('stopped')
+      let reachable = true
+      await fetch(`${url}/status`).catch(() => { reachable = false })
+      expect(reachable, 'the API no longer serves state that is not on disk').to.equal(false)
     } finally {
       await rm(dataDir, { recursive: true, force: true })
     }

@@ -165,13 +165,29 @@ export class MemecoinNetwork implements Startable {
 
   isStarted (): boolean { return this.started }
 
-  /** Registers the protocol handlers and connection listeners; finds the pubsub service. */
-  async start (): Promise<void> {
-    this.stopping = new AbortController()
+  /**
+   * Finds the pubsub service and checks its configuration. Here, before any component starts: a
+   * refusal from start() came after gossipsub had started its timers in parallel, and libp2p does
+   * not stop what started, so the embedding process never exited (docs review).
+   */
+  async beforeStart (): Promise<void> {
     this.pubsub = this.findPubsub()
     if (this.pubsub.globalSignaturePolicy !== 'StrictNoSign') {
       throw new MemecoinError('ERR_NETWORK_CONFIG', "memecoin: gossipsub must run with globalSignaturePolicy 'StrictNoSign' (use gossipsubOptions(chainIdHex))")
     }
+    // the peer scores (graylisting peers whose messages our validators REJECT) are per topic:
+    // options made for another chain id, or without them, would leave our topics unscored
+    const scored = (this.pubsub as { opts?: { scoreParams?: { topics?: Record<string, unknown> } } }).opts?.scoreParams?.topics ?? {}
+    const missing = Object.values(this.topics).filter((t) => scored[t] === undefined)
+    if (missing.length > 0) {
+      throw new MemecoinError('ERR_NETWORK_CONFIG', `memecoin: gossipsub has no peer-score parameters for ${missing.join(', ')} (use gossipsubOptions('${this.chain.chainIdHex}'))`)
+    }
+  }
+
+  /** Registers the protocol handlers and connection listeners. */
+  async start (): Promise<void> {
+    this.stopping = new AbortController()
+    this.pubsub ??= this.findPubsub()
     const opts = { maxInboundStreams: this.init.maxInboundStreams ?? MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_OUTBOUND_STREAMS }
     await this.components.registrar.handle(this.protocols.status, this.server.handleStatus, opts)
     await this.components.registrar.handle(this.protocols.blocksByRange, this.server.handleBlocksByRange, opts)

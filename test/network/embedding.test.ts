@@ -48,7 +48,7 @@ describe('network: embedding and discovery', function () {
     expect(coin.syncState().peers).to.equal(1)
   })
 
-  it('refuses to build without identify, and to start on a signing gossipsub', async () => {
+  it('refuses to build without identify, and to start on a signing gossipsub or one configured for another chain, before anything starts', async () => {
     const net = makeNet()
     const chain = await openChain(net)
     let err: unknown
@@ -62,6 +62,17 @@ describe('network: embedding and discovery', function () {
     err = undefined
     try { await signing.start() } catch (e) { err = e }
     expect((err as { code?: string } | undefined)?.code).to.equal('ERR_NETWORK_CONFIG')
+    // refused before anything started: no gossipsub timers left to keep the process alive
+    expect((signing.services.pubsub as unknown as { isStarted: () => boolean }).isStarted()).to.equal(false)
+
+    // gossipsub options made for another chain: our topics would go unscored
+    const other = await createLibp2p({ ...base, start: false, services: { identify: identify(), pubsub: gossipsub(gossipsubOptions('00112233aabbccdd')), memecoin: memecoin({ chain }) } })
+    nodes.push(other)
+    err = undefined
+    try { await other.start() } catch (e) { err = e }
+    expect((err as { code?: string } | undefined)?.code).to.equal('ERR_NETWORK_CONFIG')
+    expect((err as Error).message).to.include(`gossipsubOptions('${chain.chainIdHex}')`)
+    expect((other.services.pubsub as unknown as { isStarted: () => boolean }).isStarted()).to.equal(false)
   })
 
   it('createHost dials its bootstrap list', async () => {

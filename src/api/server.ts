@@ -200,7 +200,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     const lag = monitorEventLoopDelay({ resolution: 20 })
     lag.enable()
     ctx.lag = lag
-    log('info', 'API listening', { url: urlOf() })
+    log('debug', 'API listening', { url: urlOf() }) // a node logs 'api listening' itself (once)
     return bound
   }
 

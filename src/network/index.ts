@@ -3,7 +3,7 @@
  *
  *   import { gossipsub } from '@libp2p/gossipsub'
  *   import { identify } from '@libp2p/identify'
- *   import { memecoin, gossipsubOptions } from 'memecoin/network'
+ *   import { memecoin, gossipsubOptions } from 'memecoin'   // (the package's entry, src/index.ts)
  *
  *   const node = await createLibp2p({
  *     ...transports, encrypters, muxers...,

@@ -79,6 +79,25 @@ export function getPeers (ctx: ApiContext, r: ApiRequest): void {
   sendJson(r.res, 200, { count: peers?.length ?? net.peers, syncing: net.syncing, ...(peers !== undefined ? { peers } : {}) })
 }
 
+/** Blocks above the index's marker searched by `recentlyIncluded` (the index trails the head by a batch or two). */
+const RECENT_BLOCKS_SEARCHED = 16
+
+/**
+ * Where `idHex` is in a canonical block the transaction index has not written yet. The mempool
+ * lets go of a transaction when its block becomes the head; the index records it only once that
+ * head is on disk: between the two, a lookup found it nowhere (a 404 for ≈ 40 ms under load).
+ */
+function recentlyIncluded (ctx: ApiContext, idHex: string): { blockHash: string, height: bigint, index: number } | undefined {
+  const chain = ctx.chain.chain
+  const indexed = ctx.txIndex.status().height
+  for (let h = chain.head.height, n = 0; h > indexed && n < RECENT_BLOCKS_SEARCHED; h--, n++) {
+    const node = chain.blockAt(h)
+    const i = node?.block?.txs.findIndex((t) => toHex(t.id) === idHex) ?? -1
+    if (node !== undefined && i >= 0) return { blockHash: node.hex, height: h, index: i }
+  }
+  return undefined
+}
+
 /** `GET /txs/:id[?format=hex]`: pending in the mempool, or included in a canonical block (the transaction index). */
 export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const id = parseHash(r.params[0] as string, 'transaction id', 'ERR_BAD_TX_ID')
@@ -89,7 +108,7 @@ export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
     sendJson(r.res, 200, { id: idHex, status: 'pending', ...(format === 'hex' ? { hex: toHex(pending.bytes) } : { tx: txJson(pending) }) })
     return
   }
-  const loc = await ctx.txIndex.get(id)
+  const loc = await ctx.txIndex.get(id) ?? recentlyIncluded(ctx, idHex)
   const found = loc === undefined ? undefined : await blockByHash(ctx.chain, fromHex(loc.blockHash))
   const tx = loc === undefined ? undefined : found?.block.txs[loc.index]
   if (loc === undefined || found === undefined || tx === undefined || toHex(tx.id) !== idHex) {

@@ -628,6 +628,49 @@ describe('api: HTTP JSON API, events and metrics', function () {
   })
 })
 
+describe('api: a transaction between its block and the transaction index', function () {
+  this.timeout(30_000)
+
+  it('GET /txs/:id finds a transaction the head block included before the index has written it (no 404 window)', async () => {
+    const net = devnet()
+    // the chain's store holds a block's write until released: the head has changed in memory (the
+    // mempool let go of the transaction), the index hears of it only once the block is on disk
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const store = new MemoryStore()
+    const batch = store.batch.bind(store)
+    let held = false
+    store.batch = async (ops) => { if (held && ops.length > 1) await gate; await batch(ops) }
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: () => net.clock.t, validator: net.alice })
+    const api = createApiServer({ chain: svc, port: 0 })
+    await api.start()
+    let producing: Promise<Block | undefined> | undefined
+    try {
+      const tx = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: 5000n, to: net.outsider.address, amount: 3n })
+      expect((await post(api.url, '/txs', JSON.stringify({ tx: toHex(tx.bytes) }))).status).to.equal(202)
+      held = true
+      for (let i = 0; i < 500 && svc.mempool.has(tx.id); i++) {
+        net.slot++
+        const t = slotStart(net.slot, net.params)
+        if (t > net.clock.t) net.clock.t = t
+        producing = svc.produce(net.slot)
+        // a slot we do not lead settles at once; ours waits at the gate with the head switched
+        const settled = await Promise.race([producing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50))])
+        if (!settled) break
+      }
+      expect(svc.mempool.has(tx.id), 'the block is the head, not yet on disk').to.equal(false)
+      const r = await get(api.url, `/txs/${toHex(tx.id)}`)
+      expect(r.status, JSON.stringify(r.body)).to.equal(200)
+      expect(r.body).to.deep.include({ status: 'included', blockHash: svc.chain.head.hex, index: 0 })
+    } finally {
+      release()
+      await producing
+      await api.stop()
+      await svc.close()
+    }
+  })
+})
+
 describe('api: event-stream limit and stop()', function () {
   this.timeout(30_000)
   const net = devnet()

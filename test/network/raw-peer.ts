@@ -11,7 +11,8 @@ import { lpStream } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from '../../src/network/gossip-options.ts'
-import { decodeResponseChunk, type ResponseChunk } from '../../src/wire/messages.ts'
+import type { Loose } from '../../src/wire/codec.ts'
+import { decodeResponseChunk, decodeStatus, encodeStatus, type ResponseChunk, type Status } from '../../src/wire/messages.ts'
 import { nodes } from './net-fixture.ts'
 
 /** A raw peer: identify, and gossipsub configured like memecoin's when `chainIdHex` is given. */
@@ -49,4 +50,17 @@ export async function rawRequest (stream: Stream, request: Uint8Array): Promise<
     out.push(decodeResponseChunk(bytes.subarray()))
   }
   return out
+}
+
+/**
+ * Makes `peer` answer the status handshake on `protocol` with the asker's own status, changed by
+ * `claim` (a higher head, another genesis): a peer that looks like one of ours.
+ */
+export async function answerStatus (peer: RawPeer, protocol: string, claim: Partial<Loose<Status>> = {}): Promise<void> {
+  await peer.handle(protocol, async (stream) => {
+    const lp = lpStream(stream)
+    const theirs = decodeStatus((await lp.read()).subarray())
+    await lp.write(encodeStatus({ ...theirs, ...claim }))
+    await stream.close()
+  })
 }

@@ -9,11 +9,11 @@ import type { Connection } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { toHex } from '../../src/core/bytes.ts'
 import { sha256 } from '../../src/core/hash.ts'
-import { encodeBlocksByRange, encodeResponseChunk, encodeStatus, decodeStatus, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED } from '../../src/wire/messages.ts'
+import { encodeBlocksByRange, encodeResponseChunk, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED } from '../../src/wire/messages.ts'
 import { decodeBlock } from '../../src/wire/block.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
-import { rawRequest, startRawPeer } from './raw-peer.ts'
+import { answerStatus, rawRequest, startRawPeer } from './raw-peer.ts'
 
 describe('network: request/response and handshake', function () {
   this.timeout(30_000)
@@ -57,12 +57,7 @@ describe('network: request/response and handshake', function () {
     const a = await startHost(chainA)
     const liar = await startRawPeer()
     const statusProtocol = a.services.memecoin.protocols.status
-    await liar.handle(statusProtocol, async (stream) => {
-      const lp = lpStream(stream)
-      const theirs = decodeStatus((await lp.read()).subarray())
-      await lp.write(encodeStatus({ ...theirs, genesisHash: sha256(new Uint8Array([42])) }))
-      await stream.close()
-    })
+    await answerStatus(liar, statusProtocol, { genesisHash: sha256(new Uint8Array([42])) })
     await connect(liar, a)
     await waitFor('the liar to be refused', () => a.services.memecoin.isRefused(liar.peerId))
     await waitFor('the liar to be disconnected', () => a.getConnections(liar.peerId).length === 0 && liar.getConnections(a.peerId).length === 0)
@@ -118,12 +113,7 @@ describe('network: request/response and handshake', function () {
     const { status, blocksByRange } = a.services.memecoin.protocols
     let served = 0
     // claims a head 10 blocks ahead, then serves junk for it
-    await liar.handle(status, async (stream) => {
-      const lp = lpStream(stream)
-      const theirs = decodeStatus((await lp.read()).subarray())
-      await lp.write(encodeStatus({ ...theirs, headHeight: 10n, headSlot: 20n }))
-      await stream.close()
-    })
+    await answerStatus(liar, status, { headHeight: 10n, headSlot: 20n })
     await liar.handle(blocksByRange, async (stream) => {
       const lp = lpStream(stream)
       await lp.read()
@@ -148,12 +138,7 @@ describe('network: request/response and handshake', function () {
     const { status, blocksByRange } = a.services.memecoin.protocols
     let served = 0
     const catchingUp: boolean[] = []
-    await liar.handle(status, async (stream) => {
-      const lp = lpStream(stream)
-      const theirs = decodeStatus((await lp.read()).subarray())
-      await lp.write(encodeStatus({ ...theirs, headHeight: 1000n, headSlot: 5000n }))
-      await stream.close()
-    })
+    await answerStatus(liar, status, { headHeight: 1000n, headSlot: 5000n })
     // a valid block A already has, 64 times: each would import as "already known" (B-3)
     await liar.handle(blocksByRange, async (stream) => {
       const lp = lpStream(stream)
@@ -186,11 +171,7 @@ describe('network: request/response and handshake', function () {
     const a = await startHost(chainA)
     const peer = await startRawPeer()
     const { status, blocksByRange } = a.services.memecoin.protocols
-    await peer.handle(status, async (stream) => {
-      const lp = lpStream(stream)
-      await lp.write((await lp.read()).subarray())
-      await stream.close()
-    })
+    await answerStatus(peer, status)
     // block 1 of one branch, block 2 of the other: heights right, parent link broken
     await peer.handle(blocksByRange, async (stream) => {
       const lp = lpStream(stream)
@@ -215,11 +196,7 @@ describe('network: request/response and handshake', function () {
     const liar = await startRawPeer()
     const { status, blocksByRange } = a.services.memecoin.protocols
     // an honest-looking status (nothing to sync), then a chunk over maxBlockBytes for a direct request
-    await liar.handle(status, async (stream) => {
-      const lp = lpStream(stream)
-      await lp.write((await lp.read()).subarray())
-      await stream.close()
-    })
+    await answerStatus(liar, status)
     const size = net.params.maxBlockBytes + 4096
     await liar.handle(blocksByRange, async (stream) => {
       const lp = lpStream(stream, { maxDataLength: 8 * 1024 * 1024 })

@@ -8,7 +8,7 @@ import { toHex } from '../../src/core/bytes.ts'
 import type { Block } from '../../src/core/types.ts'
 import { lpStream } from '@libp2p/utils'
 import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
-import { startRawPeer } from './raw-peer.ts'
+import { answerStatus, startRawPeer } from './raw-peer.ts'
 
 describe('network: sync', function () {
   this.timeout(30_000)
@@ -91,11 +91,7 @@ describe('network: sync', function () {
     const { status, blocksByHash } = b.services.memecoin.protocols
     let asked = 0
     // an honest-looking status (same head), then nothing for any hash asked
-    await liar.handle(status, async (stream) => {
-      const lp = lpStream(stream)
-      await lp.write((await lp.read()).subarray())
-      await stream.close()
-    })
+    await answerStatus(liar, status)
     await liar.handle(blocksByHash, async (stream) => {
       const lp = lpStream(stream)
       await lp.read()

@@ -271,6 +271,9 @@ export class Chain {
   /** The account at the head (undefined if it does not exist). */
   account (id: Uint8Array): Readonly<AccountState> | undefined { return this.ledger.get(id) }
 
+  /** The chain's clock, milliseconds since the Unix epoch. */
+  clock (): bigint { return this.now() }
+
   /** The slot in progress by the chain's clock. */
   currentSlot (): bigint { return slotAt(this.now(), this.params) }
 

@@ -10,7 +10,6 @@ import { bytesEqual, toHex, u64be } from '../core/bytes.ts'
 import { checkHeaderAgainstParent, checkLeader, checkTxRoot, epochOf, epochStateForSlot, isFutureSlot, slotAt } from '../core/consensus.ts'
 import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
-import { checkEvidenceTx, checkTxStateless } from '../core/tx-rules.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
 import { decodeBlock, peekBlockHeader } from '../wire/block.ts'
 import { decodeTx, signTx } from '../wire/tx.ts'
@@ -436,11 +435,7 @@ export class ChainService {
     if (back.length > 0) this.emit('txs', { txs: back, source: { local: true } })
   }
 
-  /**
-   * Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. When
-   * any is admitted, every other has passed the REJECT rules that need no state (TX-1…TX-5, TX-9's
-   * stateless half) or is refused as REJECT: what the network relays for a batch.
-   */
+  /** Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. */
   async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = {}): Promise<TxOutcome[]> {
     // Decoding is pure; a failure is reported in order below, exactly as before.
     const decoded = txs.map((t) => {
@@ -469,24 +464,6 @@ export class ChainService {
           out.push({ ok: false, error: e, action: actionOf(err) })
         }
       }
-      // Something new: a gossiped batch is relayed (ACCEPT). A stale transaction in it was refused
-      // before its signature (TX-6), so it is checked now against the REJECT rules that need no
-      // state: a node behind this one, for which it is not stale, then never finds a REJECT in
-      // what this one relayed (and penalises it for that). Stale transactions alone, or beside
-      // nothing new, still cost no signature check.
-      if (accepted.length > 0) {
-        for (let i = 0; i < decoded.length; i++) {
-          const d = decoded[i] as SignedTx | { err: unknown }
-          const o = out[i] as TxOutcome
-          if (o.ok || 'err' in d || o.error.code !== 'ERR_NONCE_TOO_LOW' || this.sigCache.peek(d)) continue
-          try {
-            checkTxStateless(d, this.params)
-            if (d.kind === 'evidence') checkEvidenceTx(d, this.params.chainId)
-          } catch (err) {
-            if (actionOf(err) === 'REJECT') out[i] = { ok: false, error: err as MemecoinError, action: 'REJECT' }
-          }
-        }
-      }
       // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway),
       // but one refused for room or order only keeps it in the cache's bounded second tier
       for (const d of decoded) {
@@ -510,7 +487,8 @@ export class ChainService {
     return await this.serial(async () => {
       if (this.lastSigned !== undefined && slot <= this.lastSigned) return undefined
       // selected only once the VRF says we lead the slot (most slots we do not)
-      const candidates = (): SignedTx[] => this.mempool.select(mempoolView(this.chain), { maxBlockBytes: this.params.maxBlockBytes, maxBlockTxs: this.params.maxBlockTxs })
+      // judged as this block will be (its slot and epoch, not the clock's, which may be later)
+      const candidates = (): SignedTx[] => this.mempool.select(mempoolView(this.chain, slot), { maxBlockBytes: this.params.maxBlockBytes, maxBlockTxs: this.params.maxBlockTxs })
       const block = produceBlock(this.chain, key, slot, candidates, (tx, err) => {
         // out of the mempool too (with its sender's later ones), or every slot this validator
         // leads would try it again

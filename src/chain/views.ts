@@ -1,30 +1,36 @@
 /** Adapters from the chain's head state to the narrow views other components take. */
-import { epochOf } from '../core/consensus.ts'
+import { epochOf, isFutureSlot } from '../core/consensus.ts'
 import type { SignedTx } from '../core/types.ts'
 import type { Chain } from './chain.ts'
 import type { AccountView } from './mempool.ts'
 
 /**
- * The head state as the mempool sees it, at the slot in progress when each question is asked (not
- * when the view was made: unbonding released at an epoch's first slot is spendable from that slot,
- * as the API shows it, not only once the next block arrives; SPEC §7).
+ * The head state as the mempool sees it. Without `slot`: at the slot in progress when each
+ * question is asked (not when the view was made: unbonding released at an epoch's first slot is
+ * spendable from that slot, as the API shows it, not only once the next block arrives; SPEC §7),
+ * and evidence of a slot that starts within the clock drift B-4 allows is admitted (blocks that
+ * early are imported, and their equivocation must not be refused for good). With `slot`: as a block of
+ * that slot will judge it (block assembly: a leader whose produce runs late must not select what
+ * its own block would refuse, and then drop it).
  */
-export function mempoolView (chain: Chain): AccountView {
+export function mempoolView (chain: Chain, slot?: bigint): AccountView {
   const ledger = chain.ledger
   const params = chain.params
+  const slotNow = slot === undefined ? () => chain.currentSlot() : () => slot
+  // a slot the evidence may be from: started (for a block: not after it), or for the pool within B-4's drift
+  const started = slot === undefined ? (s: bigint) => !isFutureSlot(s, chain.clock(), params) : (s: bigint) => s <= slot
   return {
     nonce: (id) => ledger.get(id)?.nonce ?? 0n,
-    spendable: (id) => ledger.spendable(id, chain.currentEpoch()),
+    spendable: (id) => ledger.spendable(id, epochOf(slotNow(), params)),
     stake: (id) => ledger.get(id)?.stake ?? 0n,
     totalStake: () => ledger.totalStake(),
     evidenceAdmissible: (tx: SignedTx) => {
       const ev = tx.evidence
       if (ev === undefined) return true
-      const now = chain.currentSlot()
-      const slot = ev.a.header.slot
-      // from a slot already started (a block of the slot in progress may include it), not
-      // expired, and the offender not yet slashed for it
-      return slot <= now && !ledger.isSlashed(ev.a.header.proposer, slot) && epochOf(slot, params) + params.evidenceEpochs >= epochOf(now, params)
+      const now = slotNow()
+      const evSlot = ev.a.header.slot
+      // from a slot started, not expired, the offender not yet slashed for it
+      return started(evSlot) && !ledger.isSlashed(ev.a.header.proposer, evSlot) && epochOf(evSlot, params) + params.evidenceEpochs >= epochOf(now, params)
     }
   }
 }

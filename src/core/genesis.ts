@@ -320,6 +320,9 @@ export function validateGenesis (cfg: GenesisConfig, limits: GenesisLimits): voi
     if (r.den === 0n) ruleError('G-6', `${key}.den`, 'must be positive')
     if (r.num > r.den) ruleError('G-6', key, `must be in [0, 1], got ${r.num}/${r.den}`)
   }
+  // [G-6] slashFraction < 1: slashing the last staker entirely would leave the chain with no stake,
+  // and no slot could be led again (the reason TX-8 refuses the last unstake)
+  if (cfg.slashFraction.num === cfg.slashFraction.den) ruleError('G-6', 'slashFraction', `must be below 1, got ${cfg.slashFraction.num}/${cfg.slashFraction.den}`)
   // [G-7] 1 ≤ evidenceEpochs < unbondingEpochs: an offender cannot withdraw before its evidence expires
   if (cfg.evidenceEpochs < 1n) ruleError('G-7', 'evidenceEpochs', 'must be ≥ 1')
   if (cfg.evidenceEpochs >= cfg.unbondingEpochs) {

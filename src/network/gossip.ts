@@ -15,7 +15,7 @@
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { BlockNode } from '../chain/chain.ts'
-import { actionOf, type ChainService, type GossipAction, type RelayCheck } from '../chain/service.ts'
+import { actionOf, type ChainService, type GossipAction, type RelayCheck, type TxOutcome } from '../chain/service.ts'
 import { ValidationError } from '../core/errors.ts'
 import { toHex } from '../core/bytes.ts'
 import type { Block } from '../core/types.ts'
@@ -23,7 +23,7 @@ import { decodeEvidence, encodeEvidence } from '../wire/messages.ts'
 import { decodeTxBatch } from '../wire/tx.ts'
 import { BoundedSet } from '../chain/bounded.ts'
 import { MAX_SEEN_EVIDENCE } from './constants.ts'
-import { checkGossipEvidence, evidenceKey } from '../chain/evidence.ts'
+import { evidenceKey } from '../chain/evidence.ts'
 import type { Topics } from './protocols.ts'
 import { TxBatcher } from './tx-batcher.ts'
 
@@ -249,27 +249,39 @@ export class Gossip {
     this.importing.set(proposer, done)
   }
 
-  /** Tx topic: a batch is REJECTed if it is malformed or any transaction in it is (TX-1…TX-5, TX-9). */
+  /**
+   * Tx topic: a batch is REJECTed if it is malformed or any transaction in it is (TX-1…TX-5, TX-9),
+   * relayed if something in it is new. A batch that also holds a stale transaction (TX-6, refused
+   * before its signature is checked) is not relayed: a node behind us, for which it is not stale,
+   * might find its signature bad and blame us. Its new transactions go out in a batch of ours.
+   */
   private readonly validateTxBatch = async (peer: PeerId, msg: Message): Promise<GossipAction> => {
     // [REJECT] D-1/D-2: the batch decodes within its limits
     const txs = decodeTxBatch(msg.data)
     if (txs.length === 0) return 'IGNORE'
     const outcomes = await this.init.chain.addTransactions(txs, { peer: peer.toString() })
     if (outcomes.some((o) => !o.ok && o.action === 'REJECT')) return 'REJECT'
+    const fresh: Uint8Array[] = []
+    for (let i = 0; i < outcomes.length; i++) if ((outcomes[i] as TxOutcome).ok) fresh.push(txs[i] as Uint8Array)
     // [IGNORE] TX-6…TX-11 in the mempool: nothing new in it
-    return outcomes.some((o) => o.ok) ? 'ACCEPT' : 'IGNORE'
+    if (fresh.length === 0) return 'IGNORE'
+    if (outcomes.some((o) => !o.ok && o.error.code === 'ERR_NONCE_TOO_LOW')) {
+      if (this.running) this.batcher.add(fresh)
+      return 'IGNORE'
+    }
+    return 'ACCEPT'
   }
 
   /** Evidence topic: decode (D-*), check TX-9 statelessly, drop duplicates, record. */
   private readonly validateEvidence = async (_peer: PeerId, msg: Message): Promise<GossipAction> => {
     const { chain } = this.init
     const { a, b } = decodeEvidence(msg.data)
-    checkGossipEvidence(a, b, chain.params, chain.currentSlot())
     const key = evidenceKey(a)
-    // [IGNORE] evidence for this proposer and slot already seen
+    // [IGNORE] evidence for this proposer and slot already seen (valid: only valid evidence is recorded)
     if (this.seenEvidence.has(key)) return 'IGNORE'
-    this.seenEvidence.add(key)
+    // TX-9 (checkGossipEvidence) and "something to slash", once: throws REJECT or IGNORE
     await chain.addEvidence(a, b)
+    this.seenEvidence.add(key)
     return 'ACCEPT'
   }
 }

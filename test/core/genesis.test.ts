@@ -169,6 +169,7 @@ describe('genesis: every rule has a failing case', () => {
     ['epochSlots = 3k/f − 1', (d) => ({ ...d, epochSlots: '119' }), 'ERR_GENESIS_RULE', 'epochSlots', 'G-5'],
     ['epochSlots < 3k/f with f = 2/3', (d) => ({ ...d, activeSlotCoeff: '2/3', epochSlots: '89' }), 'ERR_GENESIS_RULE', 'epochSlots', 'G-5'],
     ['slashFraction > 1', (d) => ({ ...d, slashFraction: '3/2' }), 'ERR_GENESIS_RULE', 'slashFraction', 'G-6'],
+    ['slashFraction = 1 (the last staker slashed whole: no stake left)', (d) => ({ ...d, slashFraction: '2/2' }), 'ERR_GENESIS_RULE', 'slashFraction', 'G-6'],
     ['slashFraction denominator 0', (d) => ({ ...d, slashFraction: '0/0' }), 'ERR_GENESIS_RULE', 'slashFraction.den', 'G-6'],
     ['slashReward > 1', (d) => ({ ...d, slashReward: '11/10' }), 'ERR_GENESIS_RULE', 'slashReward', 'G-6'],
     ['slashReward denominator 0', (d) => ({ ...d, slashReward: { num: 0, den: 0 } }), 'ERR_GENESIS_RULE', 'slashReward.den', 'G-6'],

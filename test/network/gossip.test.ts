@@ -16,6 +16,9 @@ import { utf8 } from '../../src/core/bytes.ts'
 import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import type { BlockHeader } from '../../src/core/types.ts'
 import { encodeBlock } from '../../src/wire/block.ts'
+import { encodeTxBatch } from '../../src/wire/tx.ts'
+import { ChainService as ChainServiceClass } from '../../src/chain/service.ts'
+import { MemoryStore } from '../../src/storage/store.ts'
 import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { PENALTY } from '../../src/network/constants.ts'
 import { startRawPeer } from './raw-peer.ts'
@@ -30,6 +33,11 @@ async function meshed (hosts: MemecoinHost[], n: number[]): Promise<void> {
     h.services.memecoin.syncState().peers === n[i] &&
     h.services.pubsub.getSubscribers(h.services.memecoin.topics.block).length === n[i] &&
     h.services.pubsub.getSubscribers(h.services.memecoin.topics.tx).length === n[i]))
+}
+
+/** A non-producing chain service of `net` on its own clock. */
+async function ChainServiceOpen (net: TestNet, now: () => bigint): Promise<ChainService> {
+  return await ChainServiceClass.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now })
 }
 
 function transfers (net: TestNet, count: number): Uint8Array[] {
@@ -88,6 +96,39 @@ describe('network: gossip', function () {
     expect(cb.mempool.size).to.equal(3)
     // C never talked to A: everything came through B
     expect(c.getConnections(a.peerId)).to.have.length(0)
+  })
+
+  it('a batch holding a stale transaction is not relayed (a node behind would blame us for its forged signature); its new transactions are sent on in a batch of our own', async () => {
+    const net = makeNet()
+    const producer = await openChain(net, true) // makes block 1 (with the faucet's nonce 0), not networked
+    const to = keyOf('gossip:recipient').id
+    const tx = (nonce: bigint, amount: bigint): Uint8Array => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: net.params.minFee, to, amount }).bytes
+    expect((await producer.addTransactions([tx(0n, 1n)]))[0]?.ok).to.equal(true)
+    const block1 = await produceNext(net, producer)
+    // B has block 1 (nonce 0 is stale there); C does not: its clock is still before block 1's slot
+    const cb = await openChain(net)
+    await cb.importBlock(block1.bytes)
+    const behind = net.clock.t - 10n * net.params.slotMs
+    const cc = await ChainServiceOpen(net, () => behind)
+    const b = await startHost(cb)
+    const c = await startHost(cc)
+    const raw = await startRawPeer(cb.chainIdHex)
+    const topic = b.services.memecoin.topics.tx
+    raw.services.pubsub?.subscribe(topic)
+    await connect(b, c)
+    await connect(raw, b)
+    await waitFor('meshes', () => (raw.services.pubsub?.getSubscribers(topic).length ?? 0) === 1 && b.services.pubsub.getSubscribers(topic).length === 2 && c.services.pubsub.getSubscribers(topic).length === 1)
+    // a new transaction (nonce 1) and a stale one (nonce 0) whose signature is forged
+    const forged = tx(0n, 2n).slice()
+    forged[forged.length - 64] = (forged[forged.length - 64] as number) ^ 1
+    const before = b.services.memecoin.gossipStats()?.published.tx ?? 0
+    await raw.services.pubsub?.publish(topic, encodeTxBatch([tx(1n, 3n), forged]))
+    await waitFor('B admitted the new one', () => cb.mempool.size === 1)
+    await waitFor('B sent it on in a batch of its own', () => (b.services.memecoin.gossipStats()?.published.tx ?? 0) > before)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // C saw only B's batch (nonce 1: a gap there, an IGNORE), never the forged one: B is not blamed
+    expect(c.services.memecoin.peerBook.score(b.peerId.toString())).to.equal(0)
+    expect(cb.mempool.size).to.equal(1)
   })
 
   it('an equivocating block is imported but not relayed (B-14); the evidence is gossiped to all', async () => {

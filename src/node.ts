@@ -6,7 +6,7 @@
 import './polyfill.ts'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MemecoinError } from './core/errors.ts'
 import { publicKeyOf } from './core/secp256k1.ts'
@@ -86,7 +86,14 @@ async function loadPeerKey (dataDir: string | undefined): Promise<PrivateKey> {
     } finally {
       await fh.close()
     }
-    await link(tmp, path) // fails if another process wrote one meanwhile: never replaced
+    try {
+      await link(tmp, path) // fails if another process wrote one meanwhile: never replaced
+    } catch (err) {
+      // another process won the race: its key is the node's
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return privateKeyFromProtobuf(new Uint8Array(await readFile(path)))
+      // a file system without hard links (some container volumes): an atomic rename instead
+      await rename(tmp, path)
+    }
   } finally {
     await unlink(tmp).catch(() => {})
   }

@@ -174,7 +174,7 @@ export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const e = outcome.error
   const id = sha256(bytes) // tx id = SHA-256 of its bytes (SPEC §4)
   // a stale nonce may be this very transaction, already included: the index knows
-  if (e.code === 'ERR_KNOWN_TX' || (e.code === 'ERR_NONCE_TOO_LOW' && await ctx.txIndex.get(id).catch(() => undefined) !== undefined)) {
+  if (e.code === 'ERR_KNOWN_TX' || (e.code === 'ERR_NONCE_TOO_LOW' && (await ctx.txIndex.get(id).catch(() => undefined) ?? recentlyIncluded(ctx, toHex(id))) !== undefined)) {
     sendJson(r.res, 200, { id: toHex(id) })
     return
   }

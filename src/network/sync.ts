@@ -8,7 +8,6 @@
  * REJECTed one penalises the peer that sent it (R-5).
  */
 import type { Logger, PeerId } from '@libp2p/interface'
-import { BoundedSet } from '../chain/bounded.ts'
 import { actionOf, type ChainService } from '../chain/service.ts'
 import { toHex } from '../core/bytes.ts'
 import { ValidationError } from '../core/errors.ts'
@@ -26,6 +25,10 @@ import { NetworkError } from './stream-io.ts'
  * decoded blocks wait in the import queue per sync).
  */
 export const SYNC_IMPORT_AHEAD = 8
+/** Peers a missing parent is asked of, at most (the orphan's sender, then the best other). */
+export const PARENT_PEERS_PER_HASH = 2
+/** Missing parents remembered with the peers asked for them. */
+export const MAX_UNAVAILABLE_PARENTS = 4096
 
 /** Bounds of sync (defaults in constants.ts, and SYNC_IMPORT_AHEAD). */
 export interface SyncOptions {
@@ -81,8 +84,8 @@ export class Sync {
   /** Peers whose last pass made no progress, with the head height they had then. */
   private readonly stale = new Map<string, bigint>()
   /** Parent hashes asked for and not delivered: not asked again (until forgotten). */
-  /** `peer:hash` pairs asked for in parent fetch and not delivered (bounded). */
-  private readonly unavailable = new BoundedSet<string>(4096)
+  /** Missing parents (hex) and the peers asked for each in vain; bounded, oldest first out. */
+  private readonly unavailable = new Map<string, string[]>()
   private controller = new AbortController()
   private running: Promise<void> | undefined
   private again = false
@@ -297,13 +300,24 @@ export class Sync {
       if (all.length === 0) return
       // The peer that sent the latest orphan first (it has that branch), then the others, best
       // head first. What a peer does not deliver is never asked of it again (no retry loop on
-      // junk orphans), but is still asked of the next peer: a peer that gossips junk orphans
-      // cannot make the parents of honest ones unavailable.
-      const asked = (p: PeerId, h: Uint8Array): string => `${p.toString()}:${toHex(h)}`
-      const peer = this.parentCandidates().find((p) => all.some((h) => !this.unavailable.has(asked(p, h))))
+      // junk orphans), and of PARENT_PEERS_PER_HASH peers at most: a peer that gossips junk
+      // orphans can neither make the parents of honest ones unavailable (the next peer is asked)
+      // nor make us ask every peer for each of its free orphans.
+      const open = (p: PeerId, h: Uint8Array): boolean => {
+        const tried = this.unavailable.get(toHex(h))
+        return tried === undefined || (tried.length < PARENT_PEERS_PER_HASH && !tried.includes(p.toString()))
+      }
+      const peer = this.parentCandidates().find((p) => all.some((h) => open(p, h)))
       if (peer === undefined) return
-      const missing = all.filter((h) => !this.unavailable.has(asked(peer, h))).slice(0, this.opts.parentBatch)
-      for (const h of missing) this.unavailable.add(asked(peer, h))
+      const missing = all.filter((h) => open(peer, h)).slice(0, this.opts.parentBatch)
+      for (const h of missing) {
+        const key = toHex(h)
+        const tried = this.unavailable.get(key) ?? []
+        tried.push(peer.toString())
+        this.unavailable.delete(key)
+        this.unavailable.set(key, tried)
+        if (this.unavailable.size > MAX_UNAVAILABLE_PARENTS) this.unavailable.delete(this.unavailable.keys().next().value as string)
+      }
       this.syncing = true
       let blocks: Uint8Array[]
       this.stats.hashRequests++

@@ -11,15 +11,20 @@ import type { BatchOp, KeyRange, Store } from './store.ts'
 export class LevelStore implements Store {
   private readonly db: ClassicLevel<Uint8Array, Uint8Array>
 
+  /** The directory already held files when this store was made: an existing database. */
+  private readonly existing: boolean
+
   constructor (readonly path: string) {
-    this.db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    // A directory that already holds files is an existing database: never create one over it.
+    // With LevelDB's default (create if missing) a lost CURRENT file made it start an empty
+    // database there and delete every table file of the old one (persistence review). Given to
+    // the constructor too: classic-level opens by itself, with these options, on the next tick.
+    this.existing = existsSync(path) && statSync(path).isDirectory() && readdirSync(path).length > 0
+    this.db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: !this.existing })
   }
 
   async open (): Promise<void> {
-    // A directory that already holds files is an existing database: never create one over it.
-    // With LevelDB's default (create if missing) a lost CURRENT file made it start an empty
-    // database there and delete every table file of the old one (persistence review).
-    const existing = existsSync(this.path) && statSync(this.path).isDirectory() && readdirSync(this.path).length > 0
+    const existing = this.existing
     try {
       await this.db.open({ createIfMissing: !existing })
     } catch (err) {

@@ -9,6 +9,7 @@ import type { Block } from '../../src/core/types.ts'
 import { lpStream } from '@libp2p/utils'
 import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
 import { answerStatus, startRawPeer } from './raw-peer.ts'
+import { PARENT_PEERS_PER_HASH } from '../../src/network/sync.ts'
 
 describe('network: sync', function () {
   this.timeout(30_000)
@@ -113,5 +114,38 @@ describe('network: sync', function () {
     await waitFor('B at height 5', () => chainB.chain.head.height === 5n)
     expect(asked).to.be.greaterThanOrEqual(1)
     expect(chainB.chain.head.hex).to.equal(toHex((blocks[4] as Block).header.hash))
+  })
+
+  it('a junk orphan\'s parent is asked of at most PARENT_PEERS_PER_HASH peers', async () => {
+    const net = makeNet()
+    const producer = await openChain(net, true)
+    const chainB = await openChain(net)
+    const b = await startHost(chainB)
+    const { status, blocksByHash } = b.services.memecoin.protocols
+    const topic = b.services.memecoin.topics.block
+    // three peers that look like ours and never have a block; the first also gossips the orphan
+    const asks: number[] = [0, 0, 0]
+    const peers = await Promise.all([0, 1, 2].map(async () => await startRawPeer(chainB.chainIdHex)))
+    for (const [i, p] of peers.entries()) {
+      await answerStatus(p, status)
+      await p.handle(blocksByHash, async (stream) => {
+        const lp = lpStream(stream)
+        await lp.read()
+        asks[i] = (asks[i] as number) + 1
+        await stream.close()
+      })
+      await connect(p, b)
+    }
+    const gossiper = peers[0] as (typeof peers)[number]
+    gossiper.services.pubsub?.subscribe(topic)
+    await waitFor('handshakes and the mesh', () => b.services.memecoin.syncState().peers === 3 && (gossiper.services.pubsub?.getSubscribers(topic).length ?? 0) === 1)
+    await produceNext(net, producer)
+    const orphan = await produceNext(net, producer) // its parent (block 1) is nowhere
+    await gossiper.services.pubsub?.publish(topic, orphan.bytes)
+    await waitFor('the gossiper asked', () => (asks[0] as number) >= 1)
+    // several sync ticks later (3 s each), still no more than two peers asked, once each
+    await new Promise((resolve) => setTimeout(resolve, 7_000))
+    expect(asks.reduce((x, y) => x + y, 0)).to.equal(PARENT_PEERS_PER_HASH)
+    expect(asks[0]).to.equal(1)
   })
 })

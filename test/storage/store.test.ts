@@ -76,6 +76,12 @@ describe('storage: LevelStore on a damaged or busy directory', () => {
       try { await new LevelStore(path).open() } catch (e) { err = e }
       expect((err as { code?: string }).code).to.equal('ERR_STORE_OPEN')
       expect((err as Error).message).to.include('CURRENT file is missing')
+      // also when the store is opened later than it is made (classic-level opens by itself meanwhile)
+      const later = new LevelStore(path)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      err = undefined
+      try { await later.open() } catch (e) { err = e }
+      expect((err as { code?: string }).code).to.equal('ERR_STORE_OPEN')
       // no file of the old database deleted, no new database made (LevelDB may rotate its own LOG)
       const after = await readdir(path)
       expect(after).to.include.members(files.filter((f) => f !== 'CURRENT'))

@@ -29,6 +29,14 @@ async function produceTo (svc: ChainService, clock: { toSlot: (s: bigint) => voi
   return slot
 }
 
+/** A chain service on a LevelDB store in `dir` (the store opened first, closed with it). */
+async function openOnDisk (net: ReturnType<typeof testDevnet>, dir: string, validator?: (typeof net.validators)[number]): Promise<{ svc: ChainService, close: () => Promise<void> }> {
+  const store = new LevelStore(dir)
+  await store.open()
+  const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, ...(validator !== undefined ? { validator } : {}) })
+  return { svc, close: async () => { await svc.close(); await store.close() } }
+}
+
 describe('chain/service: persistence, restart, no double signing', function () {
   this.timeout(60_000)
   const dirs: string[] = []
@@ -70,44 +78,32 @@ describe('chain/service: persistence, restart, no double signing', function () {
   it('after a restart near genesis a reorg back to genesis still works (block 1 keeps its undo record)', async () => {
     const net = testDevnet(2, { label: 'reorg-after-restart', k: 10n })
     const dir = tmp()
-    let storeA = new LevelStore(dir)
-    await storeA.open()
-    let a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now, validator: net.validators[0] })
+    let a = await openOnDisk(net, dir, net.validators[0])
     const b = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[1] })
     let slot = 0n
-    for (let i = 0; i < 200 && a.chain.head.height < 3n; i++) { slot++; net.clock.toSlot(slot); await a.produce(slot) }
-    for (let i = 0; i < 400 && b.chain.head.height < a.chain.head.height + 3n; i++) { slot++; net.clock.toSlot(slot); await b.produce(slot) }
-    expect(a.chain.head.height).to.equal(3n)
+    for (let i = 0; i < 200 && a.svc.chain.head.height < 3n; i++) { slot++; net.clock.toSlot(slot); await a.svc.produce(slot) }
+    for (let i = 0; i < 400 && b.chain.head.height < a.svc.chain.head.height + 3n; i++) { slot++; net.clock.toSlot(slot); await b.produce(slot) }
+    expect(a.svc.chain.head.height).to.equal(3n)
     await a.close()
-    await storeA.close()
-    storeA = new LevelStore(dir)
-    await storeA.open()
-    a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now, validator: net.validators[0] })
+    a = await openOnDisk(net, dir, net.validators[0])
     // B's longer branch forks at genesis: A undoes all three of its blocks
-    for (const bytes of await b.blocksByRange(1n, 64)) await a.importBlock(bytes)
-    expect(a.chain.head.hex).to.equal(b.chain.head.hex)
+    for (const bytes of await b.blocksByRange(1n, 64)) await a.svc.importBlock(bytes)
+    expect(a.svc.chain.head.hex).to.equal(b.chain.head.hex)
     await a.close()
-    await storeA.close()
     // and the database agrees after another restart
-    storeA = new LevelStore(dir)
-    await storeA.open()
-    a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: storeA, now: net.clock.now })
-    expect(a.chain.head.hex).to.equal(b.chain.head.hex)
+    a = await openOnDisk(net, dir)
+    expect(a.svc.chain.head.hex).to.equal(b.chain.head.hex)
     await a.close()
-    await storeA.close()
     await b.close()
   })
 
   it('a second block for the slot of a block restored from the store is still an equivocation (B-14)', async () => {
     const net = testDevnet(1, { label: 'equivocation-restart' })
     const dir = tmp()
-    let store = new LevelStore(dir)
-    await store.open()
-    let svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
-    await produceTo(svc, net.clock, 3n, 0n)
-    const blocks = (await svc.blocksByRange(1n, 3)).map((b) => decodeBlock(b, net.params))
-    await svc.close()
-    await store.close()
+    let node = await openOnDisk(net, dir, net.validators[0])
+    await produceTo(node.svc, net.clock, 3n, 0n)
+    const blocks = (await node.svc.blocksByRange(1n, 3)).map((b) => decodeBlock(b, net.params))
+    await node.close()
     // the same proposer's other block for block 3's slot, built on block 2 elsewhere
     const twin = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
     for (const b of blocks.slice(0, 2)) await twin.importBlock(b)
@@ -116,14 +112,11 @@ describe('chain/service: persistence, restart, no double signing', function () {
     expect(other).to.not.equal(undefined)
     await twin.close()
 
-    store = new LevelStore(dir)
-    await store.open()
-    svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
-    const r = await svc.importBlock(other!.bytes)
+    node = await openOnDisk(net, dir)
+    const r = await node.svc.importBlock(other!.bytes)
     expect(r.equivocation).to.not.equal(undefined)
     expect(toHex(r.equivocation!.a.hash)).to.equal(toHex(blocks[2]!.header.hash))
-    await svc.close()
-    await store.close()
+    await node.close()
   })
 
   it('never signs a slot twice across a restart', async () => {

@@ -32,6 +32,14 @@ export const DEFAULT_MAX_ORPHANS = 256
  */
 export const DEFAULT_MAX_ORPHAN_BLOCKS_OF_TXS = 4
 export const DEFAULT_MAX_SIDE_BLOCKS = 4096
+/**
+ * Side blocks whose leader could not be checked (B-9/B-10) when they came: their parent is not
+ * validated and they open a later epoch than its header-derived state. Any key can sign such a
+ * block, so they have a pool of their own, oldest evicted first (with their descendants), and
+ * never take room from checked side blocks. Honest ones are rare (a side branch crossing an
+ * epoch boundary) and come back through parent fetch if evicted. The bound is at least k + 1.
+ */
+export const DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS = 256
 export const DEFAULT_MAX_EVIDENCE = 256
 export const DEFAULT_MAX_INVALID = 4096
 
@@ -53,6 +61,13 @@ export interface BlockNode {
   undo?: UndoRecord
   /** VRF output, once the proof was verified against the parent's epoch state. */
   vrfOutput?: Uint8Array
+  /**
+   * Consensus state after this block as its headers alone determine it, set when its leader was
+   * checked (B-9/B-10) before the block was validated: a child in the same epoch is checked
+   * against it (the epoch's nonce and distribution do not depend on this epoch's transactions).
+   * Equals `epochAfter` once validated.
+   */
+  headerEpoch?: EpochState
   /** Supply created (reward) and destroyed (slashing burn) by this block, once applied. */
   minted?: bigint
   burned?: bigint
@@ -105,6 +120,8 @@ export interface ChainInit {
   /** Transactions the orphan pool may hold in all (default DEFAULT_MAX_ORPHAN_BLOCKS_OF_TXS × maxBlockTxs). */
   maxOrphanTxs?: number
   maxSideBlocks?: number
+  /** Bound of the pool of side blocks whose leader could not be checked yet (see DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS). */
+  maxUncheckedSideBlocks?: number
   /**
    * Canonical blocks kept in memory below the settled height (default: all). A node with a
    * store keeps few and serves older blocks from the store.
@@ -170,6 +187,8 @@ export class Chain {
   private readonly nodes = new Map<string, BlockNode>()
   /** Blocks at or above the settled height (canonical and side): what pruning looks at. */
   private readonly live = new Set<BlockNode>()
+  /** Side blocks (in `live`) whose leader is not checked yet, oldest first: a descendant always follows its ancestors. */
+  private readonly unchecked = new Set<BlockNode>()
   private readonly canonical: CanonicalIndex
   private readonly orphans = new Map<string, Block>()
   private readonly invalid = new BoundedSet<string>(DEFAULT_MAX_INVALID)
@@ -181,6 +200,7 @@ export class Chain {
   private readonly maxOrphanTxs: number
   private orphanTxs = 0
   private readonly maxSideBlocks: number
+  private readonly maxUncheckedSideBlocks: number
   private readonly keepSettledBlocks: number
   private readonly sigCache: SigCache | undefined
   /**
@@ -200,6 +220,9 @@ export class Chain {
     this.maxOrphans = init.maxOrphans ?? DEFAULT_MAX_ORPHANS
     this.maxOrphanTxs = init.maxOrphanTxs ?? DEFAULT_MAX_ORPHAN_BLOCKS_OF_TXS * Number(init.params.maxBlockTxs)
     this.maxSideBlocks = init.maxSideBlocks ?? DEFAULT_MAX_SIDE_BLOCKS
+    // an honest side branch that can still win has at most k + 1 blocks (its fork point is not
+    // below the settled height): room for one whole, whatever k the genesis chose
+    this.maxUncheckedSideBlocks = init.maxUncheckedSideBlocks ?? Math.max(DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS, Number(init.params.k) + 1)
     this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
     this.sigCache = init.sigCache
     this.ledger = init.restore?.ledger ?? Ledger.fromGenesis(init.allocations, encodeAccount)
@@ -367,12 +390,25 @@ export class Chain {
       this.invalid.add(hex)
       throw new ValidationError('B-9', 'ERR_BAD_VRF', 'malformed VRF proof')
     }
-    // [REJECT] B-9/B-10 early when the parent's consensus state is known (always, unless the
-    // parent is itself an unvalidated side block)
-    let vrfOutput: Uint8Array | undefined
+    // [REJECT] B-9/B-10 early when the epoch state the block is validated under is known: the
+    // parent is validated, or its state follows from headers alone (a side branch within one
+    // epoch). Only a child of an unvalidated block that opens a later epoch waits for its branch.
+    let state: EpochState | undefined
     if (parent.epochAfter !== undefined && parent.stakesAfter !== undefined) {
       try {
-        vrfOutput = checkLeader(sh, epochStateForSlot(parent.epochAfter, parent.stakesAfter, sh.header.slot, this.params), this.params)
+        state = epochStateForSlot(parent.epochAfter, parent.stakesAfter, sh.header.slot, this.params)
+      } catch (err) {
+        // B-4 (too many empty epochs after the parent) is an IGNORE: not cached as invalid
+        if (!(err instanceof ValidationError && err.rule === 'B-4')) this.invalid.add(hex)
+        throw err
+      }
+    } else if (parent.headerEpoch !== undefined && epochOf(sh.header.slot, this.params) === parent.headerEpoch.epoch) {
+      state = parent.headerEpoch
+    }
+    let vrfOutput: Uint8Array | undefined
+    if (state !== undefined) {
+      try {
+        vrfOutput = checkLeader(sh, state, this.params)
       } catch (err) {
         this.invalid.add(hex)
         throw err
@@ -382,18 +418,47 @@ export class Chain {
     const node: BlockNode = {
       hash: sh.hash, hex, block, parent, height: sh.header.height, slot: sh.header.slot, leaderValue: leader, status: 'pending'
     }
-    if (vrfOutput !== undefined) node.vrfOutput = vrfOutput
+    if (state !== undefined && vrfOutput !== undefined) {
+      node.vrfOutput = vrfOutput
+      node.headerEpoch = epochStateAfter(state, node.slot, vrfOutput, this.params)
+    }
     if (compareTips(node, this.headNode) < 0) {
       const change = this.switchTo(node)
       return { status: change.undone.length > 0 ? 'reorg' : 'head', node, change, adopted: 0, equivocation }
     }
-    if (this.live.size >= this.maxSideBlocks + Number(this.params.k) + 1) {
+    if (vrfOutput === undefined) {
+      // [IGNORE] B-13: the unchecked pool evicts its oldest (and their descendants) to make room
+      while (this.unchecked.size >= this.maxUncheckedSideBlocks) this.evictOldestUnchecked()
+      this.unchecked.add(node)
+    } else if (this.live.size - this.unchecked.size >= this.maxSideBlocks + Number(this.params.k) + 1) {
       throw new ValidationError('B-13', 'ERR_TOO_MANY_SIDE_BLOCKS', 'side-branch pool is full')
     }
     this.nodes.set(hex, node)
     this.live.add(node)
     this.stats.sideBlocks++
     return { status: 'side', node, adopted: 0, equivocation }
+  }
+
+  /** True iff `node`'s leader was checked (B-9/B-10): validated, or checked early on import. */
+  leaderChecked (node: BlockNode): boolean {
+    return node.vrfOutput !== undefined
+  }
+
+  /** Drops the oldest unchecked side block and every side block descending from it. */
+  private evictOldestUnchecked (): void {
+    const oldest = this.unchecked.values().next().value
+    if (oldest === undefined) return
+    const gone = new Set<BlockNode>([oldest])
+    // a descendant of an unchecked block is unchecked too, and was added after it
+    for (const n of this.unchecked) if (n.parent !== undefined && gone.has(n.parent)) gone.add(n)
+    for (const n of gone) this.forgetSide(n)
+  }
+
+  /** Removes a side block from the tree's indexes. */
+  private forgetSide (node: BlockNode): void {
+    this.nodes.delete(node.hex)
+    this.live.delete(node)
+    this.unchecked.delete(node)
   }
 
   /**
@@ -529,8 +594,10 @@ export class Chain {
     node.epochAfter = epochStateAfter(state, node.slot, beta, this.params)
     node.stakesAfter = this.ledger.stakeSnapshot()
     node.status = 'valid'
+    node.headerEpoch = node.epochAfter
     this.nodes.set(node.hex, node)
     this.live.add(node)
+    this.unchecked.delete(node)
     this.canonical.push(node)
     this.headNode = node
   }
@@ -584,15 +651,13 @@ export class Chain {
   private markInvalid (node: BlockNode): void {
     node.status = 'invalid'
     this.invalid.add(node.hex)
-    this.nodes.delete(node.hex)
-    this.live.delete(node)
+    this.forgetSide(node)
     for (const other of [...this.live]) {
       for (let a = other.parent; a !== undefined && a.height >= node.height; a = a.parent) {
         if (a === node) {
           other.status = 'invalid'
           this.invalid.add(other.hex)
-          this.nodes.delete(other.hex)
-          this.live.delete(other)
+          this.forgetSide(other)
           break
         }
       }
@@ -605,18 +670,15 @@ export class Chain {
     for (const node of [...this.live]) {
       const canonical = this.isCanonical(node)
       if (node.height < settled) {
-        this.live.delete(node)
-        if (!canonical) this.nodes.delete(node.hex)
+        if (canonical) this.live.delete(node)
+        else this.forgetSide(node)
         continue
       }
       if (canonical) continue
       // a side block whose fork point is below the settled height can never be chosen (B-13)
       let a: BlockNode | undefined = node
       while (a !== undefined && !this.isCanonical(a)) a = a.parent
-      if (a === undefined || a.height < settled) {
-        this.live.delete(node)
-        this.nodes.delete(node.hex)
-      }
+      if (a === undefined || a.height < settled) this.forgetSide(node)
     }
     for (let h = this.headNode.height - this.params.k - 1n; h > this.canonical.lowest; h--) {
       const node = this.canonical.get(h) as BlockNode

@@ -201,7 +201,11 @@ export class Gossip {
       const r = await this.init.chain.importBlock(block, { peer: peer.toString() })
       this.init.onBlockImported(peer, r.node)
       // [IGNORE] B-14: a proposer's second block for a slot is imported, never relayed
-      return r.equivocation === undefined ? 'ACCEPT' : 'IGNORE'
+      if (r.equivocation !== undefined) return 'IGNORE'
+      // [IGNORE] a side block whose leader could not be checked yet (B-9/B-10: its parent is not
+      // validated and it opens a later epoch) is kept, not relayed: any key can sign one
+      if (r.status === 'side' && !this.init.chain.chain.leaderChecked(r.node)) return 'IGNORE'
+      return 'ACCEPT'
     } catch (err) {
       // [IGNORE] B-5: unknown parent; the orphan waits while sync fetches its ancestors
       if (err instanceof ValidationError && err.rule === 'B-5') this.init.onUnknownParent(peer, block)

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai'
 import { bigIntToBytes, bytesToBigInt, concatBytes, toHex, utf8 } from '../../src/core/bytes.ts'
-import { headerLeaderValue, slotStart, vrfAlpha } from '../../src/core/consensus.ts'
+import { MAX_EPOCH_SKIP, headerLeaderValue, slotStart, vrfAlpha } from '../../src/core/consensus.ts'
 import { ValidationError } from '../../src/core/errors.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { CURVE_N } from '../../src/core/secp256k1.ts'
@@ -141,6 +141,16 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       const next = nextBlock(s.fx, s.chain)
       expect(s.chain.importBlock(next).status).to.equal('head')
     }
+
+    it('B-4 ERR_FUTURE_SLOT: a block more than MAX_EPOCH_SKIP epochs after its parent is IGNOREd every time, never cached as invalid', () => {
+      const s = setup()
+      const slot = (MAX_EPOCH_SKIP + 5n) * s.fx.params.epochSlots
+      s.fx.reachSlot(slot)
+      const far = resign(s.fx, s.valid, (h) => { h.slot = slot })
+      refused(() => s.chain.importBlock(far), 'B-4', 'ERR_FUTURE_SLOT')
+      refused(() => s.chain.importBlock(far), 'B-4', 'ERR_FUTURE_SLOT')
+      expect(s.chain.hasSeen(far.header.hash)).to.equal(false)
+    })
 
     it('B-9 ERR_BAD_VRF: a flipped proof byte, re-signed by the proposer (valid signature)', () => {
       const s = setup()
@@ -479,7 +489,9 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
 
     for (const variant of [
       { name: 'a wrong state root', rule: 'B-12', code: 'ERR_BAD_STATE_ROOT', mutate: (h: { stateRoot: Uint8Array }) => { h.stateRoot = sha256(utf8('wrong')) } },
-      { name: 'a bad VRF proof', rule: 'B-9', code: 'ERR_BAD_VRF', mutate: (h: { vrfProof: Uint8Array }) => { h.vrfProof = flipByte(h.vrfProof, 80) } }
+      // in the next epoch: b2's leader cannot be checked before its parent b1 is validated (in
+      // b1's epoch it would be, and b2 REJECTed on arrival; see "side blocks signed by any key")
+      { name: 'a bad VRF proof', rule: 'B-9', code: 'ERR_BAD_VRF', mutate: (h: { vrfProof: Uint8Array }) => { h.vrfProof = flipByte(h.vrfProof, 80) }, fromSlot: 24n }
     ]) {
       it(`a branch whose 2nd block has ${variant.name} is refused and the previous head and root are restored exactly`, () => {
         const fx = makeFixture()
@@ -495,7 +507,7 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
         const other = fx.newChain()
         const b1 = nextBlock(fx, other, { keys: [carol], txs: [transfer(fx, other, fx.faucet, carol.id, MEME)] })
         other.importBlock(b1)
-        const b2ok = nextBlock(fx, other, { keys: [carol], accept: (b) => leaderOf(b) > leaderOf(a2) })
+        const b2ok = nextBlock(fx, other, { keys: [carol], accept: (b) => leaderOf(b) > leaderOf(a2), fromSlot: variant.fromSlot })
         other.importBlock(b2ok)
         const b3ok = nextBlock(fx, other, { keys: [carol] })
         const b2 = resign(fx, b2ok, variant.mutate)
@@ -592,6 +604,84 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(reachable).to.equal(Number(fx.params.k) + 3)
       expect(chain.blockAt(1n)).to.equal(undefined)
       expect(chain.blockAt(chain.settledHeight - 2n)?.block).to.not.equal(undefined)
+    })
+
+    describe('side blocks signed by any key cannot crowd out a heavier honest branch', () => {
+      // k 5, 60-slot epochs: canonical M1…M5; S, an honest block at height 2 beside M2 (a side
+      // block, never validated); the honest branch B4, B5, B6 forks off M3 and ends up longer.
+      const setup = (opts: { maxSideBlocks?: number, maxUncheckedSideBlocks?: number } = {}): { fx: ReturnType<typeof makeFixture>, chain: ReturnType<ReturnType<typeof makeFixture>['newChain']>, M: Block[], S: Block, B: Block[] } => {
+        const fx = makeFixture({ k: 5n, epochSlots: 60n, name: 'side-pool' })
+        const chain = fx.newChain(opts)
+        const M = extend(fx, chain, 5)
+        const S = nextBlock(fx, fx.chainWith([M[0] as Block]), { accept: (b) => hexOf(b) !== hexOf(M[1] as Block) })
+        expect(chain.importBlock(S).status).to.equal('side')
+        const bc = fx.chainWith(M.slice(0, 3))
+        const B4 = nextBlock(fx, bc, { accept: (b) => hexOf(b) !== hexOf(M[3] as Block) })
+        bc.importBlock(B4)
+        const B = [B4, ...extend(fx, bc, 2)]
+        expect((M[4] as Block).header.header.slot < 60n, 'the canonical chain stays in epoch 0').to.equal(true)
+        return { fx, chain, M, S, B }
+      }
+      // a child of S at height 3 (below the head, so it stays a side block) signed by `key`
+      const junk = (fx: ReturnType<typeof makeFixture>, S: Block, i: number, o: { slot: bigint, key: { publicKey: Uint8Array, privateKey: Uint8Array }, parent?: Block, vrfProof?: Uint8Array }): Block => resign(fx, S, (h) => {
+        h.height = (o.parent ?? S).header.header.height + 1n
+        h.slot = o.slot
+        h.parentHash = (o.parent ?? S).header.hash
+        h.proposer = o.key.publicKey
+        if (o.vrfProof !== undefined) h.vrfProof = o.vrfProof
+        h.stateRoot = sha256(utf8(`junk ${i}`))
+      }, { key: o.key, txs: [], fixTxRoot: true })
+
+      it('a child of an unvalidated side block in its epoch has its leader checked on import (B-9/B-10): a key without stake is REJECTed', () => {
+        const { fx, chain, S, B } = setup({ maxSideBlocks: 3 })
+        const slot = S.header.header.slot + 1n
+        // S's own proof under another key (B-9), and a valid proof of a key with no stake (B-10)
+        refused(() => chain.importBlock(junk(fx, S, 0, { slot, key: fx.outsider })), 'B-9', 'ERR_BAD_VRF')
+        const alpha = vrfAlpha(stateForSlot(fx.chainWith([]), slot).nonce, slot)
+        refused(() => chain.importBlock(junk(fx, S, 1, { slot, key: fx.outsider, vrfProof: vrfProve(fx.outsider.privateKey, alpha) })), 'B-10', 'ERR_NOT_LEADER')
+        // refused for good, and nothing taken from the side pool: the honest branch still wins
+        refused(() => chain.importBlock(junk(fx, S, 0, { slot, key: fx.outsider })), 'B-12', 'ERR_KNOWN_INVALID')
+        expect(chain.importBlock(B[0] as Block).status).to.equal('side')
+        expect(chain.importBlock(B[1] as Block).status).to.equal('side')
+        expect(chain.leaderChecked(chain.getNode(B[1]?.header.hash as Uint8Array) as BlockNode), 'B5 (child of an unvalidated B4) checked early').to.equal(true)
+        expect(chain.importBlock(B[2] as Block).status).to.equal('reorg')
+        expect(chain.head.hex).to.equal(hexOf(B[2] as Block))
+      })
+
+      it('a side block opening a later epoch than its unvalidated parent waits unchecked in a pool of its own: oldest evicted with its descendants, never counted against checked side blocks', () => {
+        const { fx, chain, S, B } = setup({ maxSideBlocks: 3, maxUncheckedSideBlocks: 3 })
+        fx.reachSlot(70n)
+        const j = [0, 1, 2, 3, 4].map((i) => junk(fx, S, i, { slot: 60n + BigInt(i), key: fx.outsider }))
+        const r0 = chain.importBlock(j[0] as Block)
+        expect(r0.status).to.equal('side')
+        expect(chain.leaderChecked(r0.node), 'epoch 1 under S (epoch 0) cannot be checked yet').to.equal(false)
+        // a descendant of j0, also unchecked (below the head too: height 4)
+        const j0child = junk(fx, S, 9, { slot: 65n, key: fx.outsider, parent: j[0] })
+        expect(chain.importBlock(j0child).status).to.equal('side')
+        expect(chain.importBlock(j[1] as Block).status).to.equal('side')
+        // full (3): j2 evicts j0 and its descendant
+        expect(chain.importBlock(j[2] as Block).status).to.equal('side')
+        expect(chain.hasSeen(j[0]?.header.hash as Uint8Array), 'oldest evicted').to.equal(false)
+        expect(chain.hasSeen(j0child.header.hash), 'with its descendant').to.equal(false)
+        // j1, j2, j3 fill it again; j4 evicts j1 alone
+        expect(chain.importBlock(j[3] as Block).status).to.equal('side')
+        expect(chain.hasSeen(j[1]?.header.hash as Uint8Array)).to.equal(true)
+        expect(chain.importBlock(j[4] as Block).status).to.equal('side')
+        expect(j.map((b) => chain.hasSeen(b.header.hash))).to.deep.equal([false, false, true, true, true])
+        // the checked side blocks keep their room; the longer honest branch becomes the head
+        for (const b of B) chain.importBlock(b)
+        expect(chain.head.hex).to.equal(hexOf(B[2] as Block))
+        // an evicted block is not known invalid: it may come again (parent fetch) and is kept
+        expect(chain.importBlock(j[0] as Block).status).to.equal('side')
+      })
+
+      it('a checked side block is refused once the side pool is full (B-13), unchecked ones do not fill it', () => {
+        const { fx, chain, S, B } = setup({ maxSideBlocks: 1, maxUncheckedSideBlocks: 8 })
+        fx.reachSlot(70n)
+        for (let i = 0; i < 8; i++) chain.importBlock(junk(fx, S, i, { slot: 60n + BigInt(i), key: fx.outsider }))
+        // live: M0…M5 within k + 1 of the head (6), S (1): room for maxSideBlocks + k + 1 = 7
+        refused(() => chain.importBlock(B[0] as Block), 'B-13', 'ERR_TOO_MANY_SIDE_BLOCKS')
+      })
     })
 
     it('the orphan pool is bounded by maxOrphans (the oldest is evicted)', () => {

@@ -15,7 +15,8 @@ import { sha256 } from '../../src/core/hash.ts'
 import { utf8 } from '../../src/core/bytes.ts'
 import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import type { BlockHeader } from '../../src/core/types.ts'
-import { encodeBlock } from '../../src/wire/block.ts'
+import { decodeBlock, encodeBlock } from '../../src/wire/block.ts'
+import type { BlockNode } from '../../src/chain/chain.ts'
 import { encodeTxBatch } from '../../src/wire/tx.ts'
 import { ChainService as ChainServiceClass } from '../../src/chain/service.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
@@ -173,6 +174,61 @@ describe('network: gossip', function () {
     expect(cc.chain.getNode(x2.header.hash), 'C never received X2').to.equal(undefined)
     // B observed the equivocation too; its evidence is the same message (same bytes, same id)
     expect(c.services.memecoin.gossipStats()?.received.evidence.accept).to.equal(1)
+  })
+
+  it('side blocks signed by a key without stake: REJECTed where their leader can be checked, otherwise kept but never relayed', async () => {
+    const net = makeNet('side-gossip')
+    const [ca, cb] = [await openChain(net), await openChain(net)]
+    const a = await startHost(ca)
+    const b = await startHost(cb)
+    await connect(a, b)
+    await meshed([a, b], [1, 1])
+    const hostile = await startRawPeer(ca.chainIdHex)
+    const pubsub = hostile.services.pubsub
+    if (pubsub === undefined) throw new Error('raw peer without gossipsub')
+    await connect(hostile, a)
+    const topic = a.services.memecoin.topics.block
+    await waitFor('the hostile peer to see A\'s subscription', () => pubsub.getSubscribers(topic).some((p) => p.equals(a.peerId)))
+
+    // the canonical chain X1…X3 on A and B; S, the validator's block at height 1 in a later slot
+    // than X1, is a side block there (never validated)
+    const offline = await openChain(net, true)
+    const xs = [await produceNext(net, offline), await produceNext(net, offline), await produceNext(net, offline)]
+    for (const x of xs) { await ca.importBlock(x.bytes); await cb.importBlock(x.bytes) }
+    const atGenesis = await openChain(net)
+    let S: Block | undefined
+    for (let slot = (xs[0] as Block).header.header.slot + 1n; slot < 200n && S === undefined; slot++) S = produceBlock(atGenesis.chain, net.validator, slot, [])
+    if (S === undefined) throw new Error('no led slot')
+    expect((await ca.importBlock(S.bytes)).status).to.equal('side')
+    // children of S at height 2 (below the head) signed by a key with no stake, S's VRF proof
+    const junk = (slot: bigint): Uint8Array => {
+      const key = keyOf('side-gossip:no-stake')
+      const h: BlockHeader = { ...(S as Block).header.header, height: 2n, slot, parentHash: (S as Block).header.hash, proposer: key.publicKey }
+      const hb = encodeHeader(h)
+      return encodeBlock(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, key.privateKey)), [])
+    }
+    const stats = (h: MemecoinHost): NonNullable<ReturnType<MemecoinHost['services']['memecoin']['gossipStats']>> => {
+      const g = h.services.memecoin.gossipStats()
+      if (g === undefined) throw new Error('no gossip stats')
+      return g
+    }
+    // in S's epoch its leader is checked against S's header-derived state: REJECT (B-9), the sender pays
+    const epochSlots = net.params.epochSlots
+    expect(S.header.header.slot < epochSlots - 1n).to.equal(true)
+    await pubsub.publish(topic, junk(S.header.header.slot + 1n))
+    await waitFor('A to REJECT the junk in S\'s epoch', () => stats(a).received.block.reject === 1)
+    expect(a.services.memecoin.peerScore(hostile.peerId).penalty).to.be.closeTo(PENALTY.gossipReject, 0.1)
+    // in the next epoch it cannot be checked before S is validated: kept (a side block), IGNOREd
+    net.clock.t = slotStart(epochSlots + 1n, net.params)
+    const later = junk(epochSlots)
+    await pubsub.publish(topic, later)
+    await waitFor('A to keep the unchecked junk', () => stats(a).received.block.ignore === 1)
+    const laterHash = ca.chain.getNode(decodeBlock(later).header.hash)?.hash
+    expect(laterHash, 'kept as a side block').to.not.equal(undefined)
+    expect(ca.chain.leaderChecked(ca.chain.getNode(laterHash as Uint8Array) as BlockNode)).to.equal(false)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(stats(b).received.block, 'B never received either').to.deep.equal({ accept: 0, ignore: 0, reject: 0 })
+    expect(ca.chain.head.height).to.equal(3n)
   })
 
   it('a block valid but for its state root is relayed, then refused by every import: the sender pays, the proposer turns suspect', async () => {

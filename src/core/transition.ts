@@ -130,14 +130,19 @@ function checkEvidence (ledger: Ledger, tx: SignedTx, ctx: BlockContext): { offe
   return { offender: a.proposer, slot: a.slot }
 }
 
-/** Slashes ⌊(stake + Σunbonding) · slashFraction⌋, stake first, then unbonding latest-first. */
+/**
+ * Slashes ⌊(stake + Σunbonding) · slashFraction⌋: from the stake up to ⌊stake · slashFraction⌋,
+ * the rest from unbonding latest-first (it always fits there). With slashFraction < 1 (G-6) a
+ * slash never takes all of a bonded stake, so the chain's total stake never drops to 0 by one.
+ */
 function slash (acc: AccountState, params: ChainParams): { reward: bigint, burned: bigint } {
   const { slashFraction: f, slashReward: r } = params
   let slashable = acc.stake
   for (const u of acc.unbonding) slashable += u.amount
   const slashed = slashable * f.num / f.den
   let rest = slashed
-  const fromStake = rest < acc.stake ? rest : acc.stake
+  const stakeShare = acc.stake * f.num / f.den
+  const fromStake = rest < stakeShare ? rest : stakeShare
   acc.stake -= fromStake
   rest -= fromStake
   for (let i = acc.unbonding.length - 1; i >= 0 && rest > 0n; i--) {

@@ -148,7 +148,20 @@ describe('core/transition: happy paths with exact balances', () => {
     expect(acct(l, V), 'the proposer releases too').to.deep.equal({ balance: 2_060n, nonce: 4n, stake: 3_000n, unbonding: [] })
   })
 
-  it('evidence slashes stake then unbonding latest-first, rewards the proposer, burns the rest; undo restores', () => {
+  it('a sole staker slashed while unbonding keeps a bonded stake: the chain keeps a leader (G-6)', () => {
+    const p = testParams({ slashFraction: { num: 1n, den: 2n } })
+    const l = Ledger.fromGenesis([{ id: E.id, balance: 1_000n, stake: 1_000n }, { id: A.id, balance: 1_000n, stake: 0n }], encodeAccount)
+    // unstaking 600 of 1000 leaves 400 bonded (TX-8 allows it); slashed ⌊1000 / 2⌋ = 500
+    applyBlock(l, [decodeTx(buildUnstake({ ...common(E, 0n, 10n, p), amount: 600n }).bytes)], at(1n, E, p), { verifySignatures: true })
+    const ev = decodeTx(buildEvidence({ ...common(A, 0n, 10n, p), headerA: header(E, 2n, 'x', p.chainId).bytes, headerB: header(E, 2n, 'y', p.chainId).bytes }).bytes)
+    applyBlock(l, [ev], at(3n, E, p), { verifySignatures: true })
+    // 200 of the stake (half of it), 300 of the unbonding: before, all 400 went and no stake was left
+    expect(acct(l, E)).to.include({ stake: 200n })
+    expect(acct(l, E)?.unbonding).to.deep.equal([{ amount: 300n, releaseEpoch: p.unbondingEpochs }])
+    expect(l.totalStake()).to.equal(200n)
+  })
+
+  it('evidence slashes stake (at most its slashFraction) then unbonding latest-first, rewards the proposer, burns the rest; undo restores', () => {
     const p = testParams({ slashFraction: { num: 9n, den: 10n }, slashReward: { num: 1n, den: 3n } })
     const l = genesis()
     apply(l, [unstake(E, 0n, 600n)], at(5n, B, p))
@@ -157,8 +170,9 @@ describe('core/transition: happy paths with exact balances', () => {
     const root = l.root()
     const ev = evidence(A, 0n, header(E, 12n, 'x'), header(E, 12n, 'y'))
     const r = applyBlock(l, [ev], at(25n, V, p), { verifySignatures: true })
-    // slashable 2101 + 900 = 3001; slashed ⌊3001 · 9/10⌋ = 2700: 2101 stake, 300 of epoch 4, 299 of epoch 3
-    expect(acct(l, E)).to.deep.equal({ balance: 80n, nonce: 2n, stake: 0n, unbonding: [{ amount: 301n, releaseEpoch: 3n }] })
+    // slashable 2101 + 900 = 3001; slashed ⌊3001 · 9/10⌋ = 2700: ⌊2101 · 9/10⌋ = 1890 of the stake
+    // (never all of it), then 300 of epoch 4 and 510 of epoch 3
+    expect(acct(l, E)).to.deep.equal({ balance: 80n, nonce: 2n, stake: 211n, unbonding: [{ amount: 90n, releaseEpoch: 3n }] })
     expect(r).to.include({ burned: 1_800n, slashRewards: 900n, fees: 10n })
     expect(acct(l, V)?.balance).to.equal(100n + 1_000n + 10n + 900n)
     expect(l.supply()).to.equal(supply + 1_000n - 1_800n)

@@ -61,7 +61,9 @@ class View {
 function modelSlash (a: Acc): { reward: bigint, burned: bigint } {
   const slashed = (holdings(a) - a.balance) * params.slashFraction.num / params.slashFraction.den
   let rest = slashed
-  const fromStake = rest > a.stake ? a.stake : rest
+  // from the stake at most ⌊stake · slashFraction⌋, the rest from unbonding, latest first
+  const cap = a.stake * params.slashFraction.num / params.slashFraction.den
+  const fromStake = rest > cap ? cap : rest
   a.stake -= fromStake
   rest -= fromStake
   for (const u of [...a.unbonding].sort((x, y) => Number(y.releaseEpoch - x.releaseEpoch))) {

@@ -414,7 +414,9 @@ export class Chain {
         throw err
       }
     }
-    const equivocation = this.recordProposal(sh)
+    // B-14 for blocks whose leader is checked; an unchecked one's proposal is recorded when it is
+    // validated (otherwise any key could fill the proposals map until its blocks settle)
+    const equivocation = vrfOutput !== undefined ? this.recordProposal(sh) : undefined
     const node: BlockNode = {
       hash: sh.hash, hex, block, parent, height: sh.header.height, slot: sh.header.slot, leaderValue: leader, status: 'pending'
     }
@@ -424,7 +426,9 @@ export class Chain {
     }
     if (compareTips(node, this.headNode) < 0) {
       const change = this.switchTo(node)
-      return { status: change.undone.length > 0 ? 'reorg' : 'head', node, change, adopted: 0, equivocation }
+      // an unchecked block's proposal was recorded as it was validated
+      const ev = equivocation ?? (vrfOutput === undefined ? this.equivocationWith(sh) : undefined)
+      return { status: change.undone.length > 0 ? 'reorg' : 'head', node, change, adopted: 0, equivocation: ev }
     }
     if (vrfOutput === undefined) {
       // [IGNORE] B-13: the unchecked pool evicts its oldest (and their descendants) to make room
@@ -477,6 +481,12 @@ export class Chain {
     const ev = { a: first, b: sh }
     if (this.equivocations.length < DEFAULT_MAX_EVIDENCE) this.equivocations.push(ev)
     return ev
+  }
+
+  /** The equivocation `sh` forms with the first recorded header of its (proposer, slot), if any. */
+  private equivocationWith (sh: SignedHeader): Equivocation | undefined {
+    const first = this.proposals.get(`${toHex(sh.header.proposer)}:${sh.header.slot}`)
+    return first === undefined || bytesEqual(first.hash, sh.hash) ? undefined : { a: first, b: sh }
   }
 
   /** Makes `target` (whose parent is known) the head: undo to the fork point, apply its branch. */
@@ -555,6 +565,7 @@ export class Chain {
     const sh = block.header
     const state = epochStateForSlot(parent.epochAfter as EpochState, parent.stakesAfter as StakeSnapshot, node.slot, this.params)
     // the proof depends only on the parent's state, so an early check stays valid
+    const checkedEarly = node.vrfOutput !== undefined
     const beta = node.vrfOutput ?? checkLeader(sh, state, this.params)
     node.vrfOutput = beta
     const ctx = { params: this.params, slot: node.slot, epoch: state.epoch, proposer: sh.header.proposer }
@@ -595,6 +606,7 @@ export class Chain {
     node.stakesAfter = this.ledger.stakeSnapshot()
     node.status = 'valid'
     node.headerEpoch = node.epochAfter
+    if (!checkedEarly) this.recordProposal(sh)
     this.nodes.set(node.hex, node)
     this.live.add(node)
     this.unchecked.delete(node)

@@ -651,6 +651,10 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       it('a side block opening a later epoch than its unvalidated parent waits unchecked in a pool of its own: oldest evicted with its descendants, never counted against checked side blocks', () => {
         const { fx, chain, S, B } = setup({ maxSideBlocks: 3, maxUncheckedSideBlocks: 3 })
         fx.reachSlot(70n)
+        // their proposals are not recorded (B-14) before they are validated: any key could
+        // otherwise fill that map until they settle (white-box: the map is private)
+        const proposals = (): number => (chain as unknown as { proposals: Map<string, unknown> }).proposals.size
+        const recorded = proposals()
         const j = [0, 1, 2, 3, 4].map((i) => junk(fx, S, i, { slot: 60n + BigInt(i), key: fx.outsider }))
         const r0 = chain.importBlock(j[0] as Block)
         expect(r0.status).to.equal('side')
@@ -668,6 +672,7 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
         expect(chain.hasSeen(j[1]?.header.hash as Uint8Array)).to.equal(true)
         expect(chain.importBlock(j[4] as Block).status).to.equal('side')
         expect(j.map((b) => chain.hasSeen(b.header.hash))).to.deep.equal([false, false, true, true, true])
+        expect(proposals()).to.equal(recorded)
         // the checked side blocks keep their room; the longer honest branch becomes the head
         for (const b of B) chain.importBlock(b)
         expect(chain.head.hex).to.equal(hexOf(B[2] as Block))

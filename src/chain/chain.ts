@@ -40,6 +40,11 @@ export const DEFAULT_MAX_SIDE_BLOCKS = 4096
  * epoch boundary) and come back through parent fetch if evicted. The bound is at least k + 1.
  */
 export const DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS = 256
+/**
+ * Transactions the unchecked pool may hold, in full blocks of the chain's `maxBlockTxs` (≈ 1.1 KB
+ * of heap each, like the orphan pool's bound): 256 full junk blocks would be ≈ 1.8 GB.
+ */
+export const DEFAULT_MAX_UNCHECKED_BLOCKS_OF_TXS = 16
 export const DEFAULT_MAX_EVIDENCE = 256
 export const DEFAULT_MAX_INVALID = 4096
 
@@ -122,6 +127,8 @@ export interface ChainInit {
   maxSideBlocks?: number
   /** Bound of the pool of side blocks whose leader could not be checked yet (see DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS). */
   maxUncheckedSideBlocks?: number
+  /** Transactions that pool may hold in all (default DEFAULT_MAX_UNCHECKED_BLOCKS_OF_TXS × maxBlockTxs). */
+  maxUncheckedTxs?: number
   /**
    * Canonical blocks kept in memory below the settled height (default: all). A node with a
    * store keeps few and serves older blocks from the store.
@@ -189,6 +196,7 @@ export class Chain {
   private readonly live = new Set<BlockNode>()
   /** Side blocks (in `live`) whose leader is not checked yet, oldest first: a descendant always follows its ancestors. */
   private readonly unchecked = new Set<BlockNode>()
+  private uncheckedTxs = 0
   private readonly canonical: CanonicalIndex
   private readonly orphans = new Map<string, Block>()
   private readonly invalid = new BoundedSet<string>(DEFAULT_MAX_INVALID)
@@ -201,6 +209,7 @@ export class Chain {
   private orphanTxs = 0
   private readonly maxSideBlocks: number
   private readonly maxUncheckedSideBlocks: number
+  private readonly maxUncheckedTxs: number
   private readonly keepSettledBlocks: number
   private readonly sigCache: SigCache | undefined
   /**
@@ -223,6 +232,7 @@ export class Chain {
     // an honest side branch that can still win has at most k + 1 blocks (its fork point is not
     // below the settled height): room for one whole, whatever k the genesis chose
     this.maxUncheckedSideBlocks = init.maxUncheckedSideBlocks ?? Math.max(DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS, Number(init.params.k) + 1)
+    this.maxUncheckedTxs = init.maxUncheckedTxs ?? DEFAULT_MAX_UNCHECKED_BLOCKS_OF_TXS * Number(init.params.maxBlockTxs)
     this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
     this.sigCache = init.sigCache
     this.ledger = init.restore?.ledger ?? Ledger.fromGenesis(init.allocations, encodeAccount)
@@ -431,9 +441,11 @@ export class Chain {
       return { status: change.undone.length > 0 ? 'reorg' : 'head', node, change, adopted: 0, equivocation: ev }
     }
     if (vrfOutput === undefined) {
-      // [IGNORE] B-13: the unchecked pool evicts its oldest (and their descendants) to make room
-      while (this.unchecked.size >= this.maxUncheckedSideBlocks) this.evictOldestUnchecked()
+      // [IGNORE] B-13: the unchecked pool evicts its oldest (with their descendants) to make room,
+      // never this block's own ancestors; if only they are left, the block is refused
+      this.makeUncheckedRoom(node)
       this.unchecked.add(node)
+      this.uncheckedTxs += block.txs.length
     } else if (this.live.size - this.unchecked.size >= this.maxSideBlocks + Number(this.params.k) + 1) {
       throw new ValidationError('B-13', 'ERR_TOO_MANY_SIDE_BLOCKS', 'side-branch pool is full')
     }
@@ -448,21 +460,53 @@ export class Chain {
     return node.vrfOutput !== undefined
   }
 
-  /** Drops the oldest unchecked side block and every side block descending from it. */
-  private evictOldestUnchecked (): void {
-    const oldest = this.unchecked.values().next().value
-    if (oldest === undefined) return
-    const gone = new Set<BlockNode>([oldest])
-    // a descendant of an unchecked block is unchecked too, and was added after it
-    for (const n of this.unchecked) if (n.parent !== undefined && gone.has(n.parent)) gone.add(n)
-    for (const n of gone) this.forgetSide(n)
+  /**
+   * Evicts the oldest unchecked side blocks that are not ancestors of `node` (each with its
+   * descendants, none of which is an ancestor of `node` either) until `node` fits the pool's
+   * count and transaction bounds. Throws B-13 if it cannot fit beside its own ancestors.
+   */
+  private makeUncheckedRoom (node: BlockNode): void {
+    const txs = node.block?.txs.length ?? 0
+    const fits = (): boolean => this.unchecked.size + 1 <= this.maxUncheckedSideBlocks && this.uncheckedTxs + txs <= this.maxUncheckedTxs
+    if (fits()) return
+    const ancestors = new Set<BlockNode>()
+    for (let a = node.parent; a !== undefined && this.unchecked.has(a); a = a.parent) ancestors.add(a)
+    for (const oldest of this.unchecked) {
+      if (fits()) return
+      if (ancestors.has(oldest) || !this.unchecked.has(oldest)) continue
+      this.dropSubtree(oldest, false)
+    }
+    if (!fits()) throw new ValidationError('B-13', 'ERR_TOO_MANY_SIDE_BLOCKS', 'pool of unchecked side blocks is full')
+  }
+
+  /**
+   * Removes a side block and every live block descending from it from the tree; `invalid`
+   * caches their hashes as invalid (B-12), otherwise they may come again.
+   */
+  private dropSubtree (node: BlockNode, invalid: boolean): void {
+    const drop = (n: BlockNode): void => {
+      if (invalid) {
+        n.status = 'invalid'
+        this.invalid.add(n.hex)
+      }
+      this.forgetSide(n)
+    }
+    drop(node)
+    for (const other of [...this.live]) {
+      for (let a = other.parent; a !== undefined && a.height >= node.height; a = a.parent) {
+        if (a === node) {
+          drop(other)
+          break
+        }
+      }
+    }
   }
 
   /** Removes a side block from the tree's indexes. */
   private forgetSide (node: BlockNode): void {
     this.nodes.delete(node.hex)
     this.live.delete(node)
-    this.unchecked.delete(node)
+    if (this.unchecked.delete(node)) this.uncheckedTxs -= node.block?.txs.length ?? 0
   }
 
   /**
@@ -528,7 +572,9 @@ export class Chain {
         this.applyNode(node)
         applied.push(node)
       } catch (err) {
-        this.markInvalid(node)
+        // B-4 (too many empty epochs, an IGNORE) drops the branch from here without caching it
+        // as invalid; anything else is a REJECT rule: it and its descendants are invalid
+        this.dropSubtree(node, !(err instanceof ValidationError && err.rule === 'B-4'))
         // restore the previous chain exactly
         for (let i = applied.length - 1; i >= 0; i--) this.undoHead()
         for (let i = undone.length - 1; i >= 0; i--) this.applyNode(undone[i] as BlockNode)
@@ -609,7 +655,7 @@ export class Chain {
     if (!checkedEarly) this.recordProposal(sh)
     this.nodes.set(node.hex, node)
     this.live.add(node)
-    this.unchecked.delete(node)
+    if (this.unchecked.delete(node)) this.uncheckedTxs -= block.txs.length
     this.canonical.push(node)
     this.headNode = node
   }
@@ -660,21 +706,6 @@ export class Chain {
     return node
   }
 
-  private markInvalid (node: BlockNode): void {
-    node.status = 'invalid'
-    this.invalid.add(node.hex)
-    this.forgetSide(node)
-    for (const other of [...this.live]) {
-      for (let a = other.parent; a !== undefined && a.height >= node.height; a = a.parent) {
-        if (a === node) {
-          other.status = 'invalid'
-          this.invalid.add(other.hex)
-          this.forgetSide(other)
-          break
-        }
-      }
-    }
-  }
 
   /** Drops side blocks that can no longer win, and undo records and proposals older than k. */
   private prune (): void {
@@ -734,11 +765,13 @@ export class Chain {
     while (queue.length > 0) {
       const parent = queue.shift() as BlockNode
       for (const [hex, b] of [...this.orphans]) {
+        // a parent dropped meanwhile (an unchecked side block evicted by a sibling's import, a
+        // branch found invalid): its orphans wait for it again, never hang off a removed node
+        if (this.nodes.get(parent.hex) !== parent) break
         if (!bytesEqual(b.header.header.parentHash, parent.hash)) continue
         this.deleteOrphan(hex, b)
         try {
-          const live = this.nodes.get(parent.hex) ?? parent
-          const r = this.importWithParent(b, live)
+          const r = this.importWithParent(b, parent)
           adopted++
           queue.push(r.node)
         } catch {

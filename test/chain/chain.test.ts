@@ -609,7 +609,7 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
     describe('side blocks signed by any key cannot crowd out a heavier honest branch', () => {
       // k 5, 60-slot epochs: canonical M1…M5; S, an honest block at height 2 beside M2 (a side
       // block, never validated); the honest branch B4, B5, B6 forks off M3 and ends up longer.
-      const setup = (opts: { maxSideBlocks?: number, maxUncheckedSideBlocks?: number } = {}): { fx: ReturnType<typeof makeFixture>, chain: ReturnType<ReturnType<typeof makeFixture>['newChain']>, M: Block[], S: Block, B: Block[] } => {
+      const setup = (opts: { maxSideBlocks?: number, maxUncheckedSideBlocks?: number, maxUncheckedTxs?: number } = {}): { fx: ReturnType<typeof makeFixture>, chain: ReturnType<ReturnType<typeof makeFixture>['newChain']>, M: Block[], S: Block, B: Block[] } => {
         const fx = makeFixture({ k: 5n, epochSlots: 60n, name: 'side-pool' })
         const chain = fx.newChain(opts)
         const M = extend(fx, chain, 5)
@@ -678,6 +678,85 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
         expect(chain.head.hex).to.equal(hexOf(B[2] as Block))
         // an evicted block is not known invalid: it may come again (parent fetch) and is kept
         expect(chain.importBlock(j[0] as Block).status).to.equal('side')
+      })
+
+      // the honest branch T3 (S's child, epoch 0: checked), T4 (epoch 1: unchecked), T5, T6 beside M
+      const crossing = (fx: ReturnType<typeof makeFixture>, M: Block[], S: Block): Block[] => {
+        const bc = fx.chainWith([M[0] as Block, S])
+        const T3 = nextBlock(fx, bc, { accept: (b) => b.header.header.slot < 60n })
+        bc.importBlock(T3)
+        const T4 = nextBlock(fx, bc, { fromSlot: 60n })
+        bc.importBlock(T4)
+        const T5 = nextBlock(fx, bc, { accept: (b) => headerLeaderValue(b.header) > headerLeaderValue((M[4] as Block).header) })
+        bc.importBlock(T5)
+        const T6 = nextBlock(fx, bc)
+        bc.importBlock(T6)
+        return [T3, T4, T5, T6]
+      }
+
+      it("an unchecked block's own ancestors are never evicted for it: a branch crossing an epoch under a flood still wins, every block indexed once", () => {
+        const { fx, chain, M, S } = setup({ maxUncheckedSideBlocks: 3 })
+        const [T3, T4, T5, T6] = crossing(fx, M, S) as [Block, Block, Block, Block]
+        expect(chain.importBlock(T3).status).to.equal('side')
+        expect(chain.importBlock(T4).status).to.equal('side')
+        expect(chain.leaderChecked(chain.getNode(T4.header.hash) as BlockNode)).to.equal(false)
+        fx.reachSlot(70n)
+        const j = [0, 1, 2, 3].map((i) => junk(fx, S, i, { slot: 60n + BigInt(i), key: fx.outsider }))
+        chain.importBlock(j[0] as Block)
+        chain.importBlock(j[1] as Block)
+        // full (T4, j0, j1): T5 evicts j0, not its parent T4 (the oldest)
+        const r5 = chain.importBlock(T5)
+        expect(r5.status).to.equal('side')
+        expect(chain.getNode(T4.header.hash)).to.equal(r5.node.parent)
+        expect(chain.hasSeen(j[0]?.header.hash as Uint8Array)).to.equal(false)
+        refused(() => chain.importBlock(T4), 'B-3', 'ERR_KNOWN_BLOCK')
+        expect(chain.importBlock(T6).status).to.equal('reorg')
+        expect(chain.head.hex).to.equal(hexOf(T6))
+        for (const [h, b] of [[3n, T3], [4n, T4], [5n, T5]] as Array<[bigint, Block]>) expect(chain.getNode(b.header.hash), `height ${h}`).to.equal(chain.blockAt(h))
+        // more junk, now under another unvalidated block, cannot touch the canonical blocks
+        const S2 = nextBlock(fx, fx.chainWith([M[0] as Block, S]), { accept: (b) => b.header.header.slot < 60n && hexOf(b) !== hexOf(T3) })
+        expect(chain.importBlock(S2).status).to.equal('side')
+        fx.reachSlot(80n)
+        for (let i = 0; i < 6; i++) chain.importBlock(junk(fx, S2, 100 + i, { slot: 70n + BigInt(i), key: fx.outsider }))
+        expect(chain.getNode(T4.header.hash)).to.equal(chain.blockAt(4n))
+      })
+
+      it('a block that fits only by evicting its own ancestors is refused (B-13); the pool is bounded by transactions too', () => {
+        const { fx, chain, M, S } = setup({ maxUncheckedSideBlocks: 1 })
+        const [T3, T4, T5] = crossing(fx, M, S) as [Block, Block, Block, Block]
+        chain.importBlock(T3)
+        chain.importBlock(T4)
+        refused(() => chain.importBlock(T5), 'B-13', 'ERR_TOO_MANY_SIDE_BLOCKS')
+        expect(chain.hasSeen(T4.header.hash)).to.equal(true)
+        expect(chain.hasSeen(T5.header.hash), 'IGNOREd, not cached').to.equal(false)
+
+        const t = setup({ maxUncheckedTxs: 3 })
+        t.fx.reachSlot(70n)
+        // blocks of 2 signed (never applied) transfers each: the second evicts the first
+        const txs = [transfer(t.fx, t.chain, t.fx.faucet, t.fx.outsider.id, 1n), transfer(t.fx, t.chain, t.fx.faucet, t.fx.outsider.id, 1n, { nonce: 1n })]
+        const withTxs = (i: number): Block => resign(t.fx, junk(t.fx, t.S, i, { slot: 60n + BigInt(i), key: t.fx.outsider }), () => {}, { key: t.fx.outsider, txs, fixTxRoot: true })
+        const [a, b] = [withTxs(0), withTxs(1)]
+        expect(t.chain.importBlock(a).status).to.equal('side')
+        expect(t.chain.importBlock(b).status).to.equal('side')
+        expect([a, b].map((x) => t.chain.hasSeen(x.header.hash))).to.deep.equal([false, true])
+      })
+
+      it('B-4 (too many empty epochs) met while a side branch is applied drops the block without caching it as invalid', () => {
+        const { fx, chain, M } = setup()
+        const bc = fx.chainWith(M.slice(0, 3))
+        const B4 = nextBlock(fx, bc, { accept: (b) => hexOf(b) !== hexOf(M[3] as Block) })
+        bc.importBlock(B4)
+        const [B5, B6] = extend(fx, bc, 2) as [Block, Block]
+        chain.importBlock(B4)
+        chain.importBlock(B5)
+        const slot = (MAX_EPOCH_SKIP + 5n) * fx.params.epochSlots
+        fx.reachSlot(slot)
+        const far = resign(fx, B6, (h) => { h.slot = slot })
+        refused(() => chain.importBlock(far), 'B-4', 'ERR_FUTURE_SLOT')
+        refused(() => chain.importBlock(far), 'B-4', 'ERR_FUTURE_SLOT')
+        expect(chain.hasSeen(far.header.hash)).to.equal(false)
+        expect(chain.head.hex).to.equal(hexOf(M[4] as Block))
+        expect(chain.getNode(B5.header.hash), 'the rest of the branch stays').to.not.equal(undefined)
       })
 
       it('a checked side block is refused once the side pool is full (B-13), unchecked ones do not fill it', () => {

@@ -48,6 +48,29 @@ function transfers (net: TestNet, count: number): Uint8Array[] {
   }).bytes)
 }
 
+/** Nodes A and B (meshed) and a raw gossipsub peer connected to A only, subscribed to its block topic. */
+async function hostileBesidePair (net: TestNet): Promise<{ ca: ChainService, cb: ChainService, a: MemecoinHost, b: MemecoinHost, hostile: Awaited<ReturnType<typeof startRawPeer>>, pubsub: NonNullable<Awaited<ReturnType<typeof startRawPeer>>['services']['pubsub']>, topic: string }> {
+  const [ca, cb] = [await openChain(net), await openChain(net)]
+  const a = await startHost(ca)
+  const b = await startHost(cb)
+  await connect(a, b)
+  await meshed([a, b], [1, 1])
+  const hostile = await startRawPeer(ca.chainIdHex)
+  const pubsub = hostile.services.pubsub
+  if (pubsub === undefined) throw new Error('raw peer without gossipsub')
+  await connect(hostile, a)
+  const topic = a.services.memecoin.topics.block
+  await waitFor('the hostile peer to see A\'s subscription', () => pubsub.getSubscribers(topic).some((p) => p.equals(a.peerId)))
+  return { ca, cb, a, b, hostile, pubsub, topic }
+}
+
+/** A host's gossip counters. */
+function stats (h: MemecoinHost): NonNullable<ReturnType<MemecoinHost['services']['memecoin']['gossipStats']>> {
+  const g = h.services.memecoin.gossipStats()
+  if (g === undefined) throw new Error('no gossip stats')
+  return g
+}
+
 describe('network: gossip', function () {
   this.timeout(30_000)
   afterEach(stopAll)
@@ -178,17 +201,7 @@ describe('network: gossip', function () {
 
   it('side blocks signed by a key without stake: REJECTed where their leader can be checked, otherwise kept but never relayed', async () => {
     const net = makeNet('side-gossip')
-    const [ca, cb] = [await openChain(net), await openChain(net)]
-    const a = await startHost(ca)
-    const b = await startHost(cb)
-    await connect(a, b)
-    await meshed([a, b], [1, 1])
-    const hostile = await startRawPeer(ca.chainIdHex)
-    const pubsub = hostile.services.pubsub
-    if (pubsub === undefined) throw new Error('raw peer without gossipsub')
-    await connect(hostile, a)
-    const topic = a.services.memecoin.topics.block
-    await waitFor('the hostile peer to see A\'s subscription', () => pubsub.getSubscribers(topic).some((p) => p.equals(a.peerId)))
+    const { ca, cb, a, b, hostile, pubsub, topic } = await hostileBesidePair(net)
 
     // the canonical chain X1…X3 on A and B; S, the validator's block at height 1 in a later slot
     // than X1, is a side block there (never validated)
@@ -206,11 +219,6 @@ describe('network: gossip', function () {
       const h: BlockHeader = { ...(S as Block).header.header, height: 2n, slot, parentHash: (S as Block).header.hash, proposer: key.publicKey }
       const hb = encodeHeader(h)
       return encodeBlock(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, key.privateKey)), [])
-    }
-    const stats = (h: MemecoinHost): NonNullable<ReturnType<MemecoinHost['services']['memecoin']['gossipStats']>> => {
-      const g = h.services.memecoin.gossipStats()
-      if (g === undefined) throw new Error('no gossip stats')
-      return g
     }
     // in S's epoch its leader is checked against S's header-derived state: REJECT (B-9), the sender pays
     const epochSlots = net.params.epochSlots
@@ -233,17 +241,7 @@ describe('network: gossip', function () {
 
   it('a block valid but for its state root is relayed, then refused by every import: the sender pays, the proposer turns suspect', async () => {
     const net = makeNet()
-    const [ca, cb] = [await openChain(net), await openChain(net)]
-    const a = await startHost(ca)
-    const b = await startHost(cb)
-    await connect(a, b)
-    await meshed([a, b], [1, 1])
-    const hostile = await startRawPeer(ca.chainIdHex)
-    const pubsub = hostile.services.pubsub
-    if (pubsub === undefined) throw new Error('raw peer without gossipsub')
-    await connect(hostile, a)
-    const topic = a.services.memecoin.topics.block
-    await waitFor('the hostile peer to see A\'s subscription', () => pubsub.getSubscribers(topic).some((p) => p.equals(a.peerId)))
+    const { ca, cb, a, b, hostile, pubsub, topic } = await hostileBesidePair(net)
 
     // the (only, hence hostile) validator's blocks, made off the network on genesis, one with a
     // wrong state root: every rule but B-12 holds, so only an import can tell
@@ -262,11 +260,6 @@ describe('network: gossip', function () {
       const h: BlockHeader = { ...blk.header.header, stateRoot: sha256(utf8(label)) }
       const hb = encodeHeader(h)
       return encodeBlock(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, net.validator.privateKey)), [])
-    }
-    const stats = (h: MemecoinHost): NonNullable<ReturnType<MemecoinHost['services']['memecoin']['gossipStats']>> => {
-      const g = h.services.memecoin.gossipStats()
-      if (g === undefined) throw new Error('no gossip stats')
-      return g
     }
     const points = (h: MemecoinHost, of: MemecoinHost | typeof hostile): number => h.services.memecoin.peerScore(of.peerId).penalty
     const x1 = led(1n)

@@ -140,6 +140,8 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
     const privateKey = await loadPeerKey(opts.dataDir)
     libp2p = await createHost({
       ...opts.host,
+      // warnings the operator must act on (a chain left behind, peers of another chain) go to the node's log
+      network: { log, ...opts.host?.network },
       chain,
       listen: opts.listen ?? ['/ip4/0.0.0.0/tcp/0'],
       bootstrap: opts.bootstrap ?? [],

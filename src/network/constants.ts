@@ -18,6 +18,14 @@ export const REQUEST_TIMEOUT_MS = 10_000
 export const READ_TIMEOUT_MS = 5_000
 /** Status handshake timeout (one message each way). */
 export const STATUS_TIMEOUT_MS = 5_000
+/**
+ * Every peer's status is asked again this often: a node whose gossip silently stopped (a stream
+ * left on a dead connection after an address change) still learns that its peers are ahead and
+ * syncs by range; `/peers` stays current. One small request per peer per interval.
+ */
+export const STATUS_REFRESH_MS = 10_000
+/** A warning that this node's chain left its peers' below the settled height repeats at most this often. */
+export const DIVERGENCE_WARN_INTERVAL_MS = 5 * 60_000
 /** Per-peer token bucket for inbound requests of all three protocols (R-3). */
 export const RATE_LIMIT_CAPACITY = 32
 export const RATE_LIMIT_REFILL_PER_SECOND = 8

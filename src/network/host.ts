@@ -85,11 +85,12 @@ export async function createHost (options: HostOptions): Promise<MemecoinHost> {
   // late-bound: the gater exists before the service it asks
   let network: MemecoinNetwork | undefined
   const refused = (peer: PeerId): boolean => network?.isRefused(peer) ?? false
+  const refusedInbound = (peer: PeerId): boolean => network?.refusesInbound(peer) ?? false
   const extra = options.connectionGater
   const gater: ConnectionGater = {
     ...extra,
     denyDialPeer: async (peer) => refused(peer) || (await extra?.denyDialPeer?.(peer) ?? false),
-    denyInboundEncryptedConnection: async (peer, conn) => refused(peer) || (await extra?.denyInboundEncryptedConnection?.(peer, conn) ?? false),
+    denyInboundEncryptedConnection: async (peer, conn) => refusedInbound(peer) || (await extra?.denyInboundEncryptedConnection?.(peer, conn) ?? false),
     denyOutboundEncryptedConnection: async (peer, conn) => refused(peer) || (await extra?.denyOutboundEncryptedConnection?.(peer, conn) ?? false)
   }
   const services: Record<string, (components: any) => unknown> = {

@@ -20,7 +20,7 @@ import { RESPONSE_CHUNK_OVERHEAD_BYTES } from '../wire/limits.ts'
 import {
   DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
-  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS
+  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS
 } from './constants.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
 import { PeerBook, type PeerBookInit } from './peer-book.ts'
@@ -63,7 +63,18 @@ export interface MemecoinNetworkInit {
   bootstrap?: string[]
   /** Re-dialing of lost peers: target, backoff, timers (reconnect.ts). */
   reconnect?: ReconnectInit
+  /** How often every peer's status is asked again (default STATUS_REFRESH_MS). */
+  statusRefreshMs?: number
+  /**
+   * The node operator's log (warnings they must act on: this node's chain left its peers', a
+   * peer of another chain); libp2p's debug logger gets the rest. Default: none.
+   */
+  log?: OperatorLog
 }
+
+/** An operator log function (the node's; src/log.ts LogFn, which this layer does not import). */
+export type OperatorLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+const silentLog: OperatorLog = () => {}
 
 /** The registrar methods the service uses. */
 export interface RegistrarLike {
@@ -114,11 +125,16 @@ export class MemecoinNetwork implements Startable {
   private started = false
   private penalties = 0
   private bans = 0
+  private statusTimer: ReturnType<typeof setInterval> | undefined
+  private readonly refreshing = new Set<string>()
+  private lastDivergenceWarning = -Infinity
+  private readonly opLog: OperatorLog
 
   constructor (private readonly components: MemecoinNetworkComponents, private readonly init: MemecoinNetworkInit) {
     if (init?.chain === undefined) throw new MemecoinError('ERR_NETWORK_CONFIG', 'memecoin(): init.chain (a ChainService) is required')
     this.chain = init.chain
     this.log = components.logger.forComponent('memecoin:network')
+    this.opLog = init.log ?? silentLog
     this.topics = topicsOf(init.chain.chainIdHex)
     this.protocols = protocolsOf(init.chain.chainIdHex)
     this.peerBook = new PeerBook(init.peerBook)
@@ -151,6 +167,7 @@ export class MemecoinNetwork implements Startable {
       fetchRange: async (peer, start, count, signal) => await this.blocksByRange(peer, start, count, signal),
       fetchByHash: async (peer, hashes, signal) => await this.blocksByHash(peer, hashes, signal),
       onInvalidBlock: (peer, reason) => { this.penalise(peer, 'invalidResponse', `invalid block: ${reason}`) },
+      onDiverged: (peer, settled) => { this.onDiverged(peer, settled) },
       log: this.log,
       ...(init.sync !== undefined ? { options: init.sync } : {})
     })
@@ -214,10 +231,33 @@ export class MemecoinNetwork implements Startable {
     this.gossip.start()
     this.sync.start()
     this.reconnector.start()
+    this.statusTimer = setInterval(() => { this.refreshStatuses() }, this.init.statusRefreshMs ?? STATUS_REFRESH_MS)
+    this.statusTimer.unref?.()
+  }
+
+  /** Asks every peer with a completed handshake for its status again (one request each in flight). */
+  private refreshStatuses (): void {
+    for (const p of this.sync.peerChains()) {
+      const key = p.id.toString()
+      if (this.refreshing.has(key)) continue
+      this.refreshing.add(key)
+      this.requestStatus(p.id, this.stopping.signal)
+        .catch((err: Error) => { this.log('status refresh from %p failed: %s', p.id, err.message) })
+        .finally(() => { this.refreshing.delete(key) })
+    }
+  }
+
+  private onDiverged (peer: PeerId, settled: bigint): void {
+    const now = Date.now()
+    if (now - this.lastDivergenceWarning < DIVERGENCE_WARN_INTERVAL_MS) return
+    this.lastDivergenceWarning = now
+    this.opLog('warn', "a peer's chain left this node's at or below its settled height: this node cannot reorganise that deep. If most peers say so, it was cut off for more than k blocks; stop it, delete its data directory's db and start it again to resync", { peer: peer.toString(), settledHeight: settled })
   }
 
   /** Unsubscribes while gossipsub still runs. */
   async beforeStop (): Promise<void> {
+    if (this.statusTimer !== undefined) clearInterval(this.statusTimer)
+    this.statusTimer = undefined
     this.reconnector.stop()
     this.gossip?.stop()
   }
@@ -225,6 +265,8 @@ export class MemecoinNetwork implements Startable {
   /** Stops sync and removes handlers and listeners. */
   async stop (): Promise<void> {
     this.started = false
+    if (this.statusTimer !== undefined) clearInterval(this.statusTimer)
+    this.statusTimer = undefined
     this.reconnector.stop()
     this.stopping.abort()
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
@@ -295,6 +337,13 @@ export class MemecoinNetwork implements Startable {
 
   /** True while connections of `peer` are refused (banned, or of another chain). */
   isRefused (peer: PeerId | string): boolean { return this.peerBook.isRefused(peer.toString()) }
+
+  /**
+   * True if inbound connections from the peer are refused: only while it is banned. A peer
+   * remembered as of another chain is not dialed, but may come back on ours (its operator fixed
+   * its genesis and kept its peer key): identify tells, and its handshake clears the mark.
+   */
+  refusesInbound (peer: PeerId | string): boolean { return this.peerBook.isBanned(peer.toString()) }
 
   /** Adds the penalty of `offence`; at the threshold the peer is banned and disconnected. */
   penalise (peer: PeerId, offence: Offence, reason: string): void {
@@ -393,6 +442,9 @@ export class MemecoinNetwork implements Startable {
   }
 
   private refuseIncompatible (peer: PeerId, connection: Connection, reason: string): void {
+    if (!this.peerBook.isIncompatible(peer.toString())) {
+      this.opLog('info', 'disconnected a peer of another chain; not dialing it for a while (it may still connect once it runs this chain)', { peer: peer.toString(), reason })
+    }
     this.peerBook.markIncompatible(peer.toString())
     this.log('disconnecting %p: %s', peer, reason)
     connection.close().catch(() => { connection.abort(new Error(reason)) })
@@ -400,11 +452,13 @@ export class MemecoinNetwork implements Startable {
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
     const { peerId, protocols, connection } = evt.detail
-    if (this.peerBook.isRefused(peerId.toString())) {
+    if (this.peerBook.isBanned(peerId.toString())) {
       connection.close().catch(() => {})
       return
     }
     if (protocols.includes(this.protocols.status)) {
+      // a peer once of another chain that now speaks ours: the handshake decides (R-1)
+      this.peerBook.clearIncompatible(peerId.toString())
       void this.handshake(connection)
       return
     }
@@ -415,7 +469,8 @@ export class MemecoinNetwork implements Startable {
 
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
-    if (this.peerBook.isRefused(connection.remotePeer.toString())) {
+    // banned: closed at once; a peer of another chain: identify decides (it may run ours now)
+    if (this.peerBook.isBanned(connection.remotePeer.toString())) {
       connection.close().catch(() => {})
       return
     }

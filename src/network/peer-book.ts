@@ -74,6 +74,11 @@ export class PeerBook {
     trim(this.incompatible, this.maxPeers)
   }
 
+  /** Forgets that the peer was of another chain (it now speaks ours). */
+  clearIncompatible (peer: string): void {
+    this.incompatible.delete(peer)
+  }
+
   /** True while the peer is remembered as being of another chain. */
   isIncompatible (peer: string): boolean {
     return live(this.incompatible, peer, this.now())

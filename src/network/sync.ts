@@ -50,6 +50,11 @@ export interface SyncInit {
   fetchByHash: (peer: PeerId, hashes: Uint8Array[], signal: AbortSignal) => Promise<Uint8Array[]>
   /** A block `peer` sent failed validation (REJECT). */
   onInvalidBlock: (peer: PeerId, reason: string) => void
+  /**
+   * `peer`'s chain leaves ours at or below our settled height (its block right above it does not
+   * descend from our settled block): this node cannot follow it (B-13), only be resynced.
+   */
+  onDiverged?: (peer: PeerId, settledHeight: bigint) => void
   log: Logger
   options?: Partial<SyncOptions>
 }
@@ -229,7 +234,8 @@ export class Sync {
       p.catch(() => {}) // awaited later; never an unhandled rejection
       return p
     }
-    let start = chain.chain.settledHeight + 1n
+    const settled = chain.chain.settledHeight
+    let start = settled + 1n
     let next = fetch(start)
     log('range sync from %p: %d → %d', peer.id, start, peer.headHeight)
     try {
@@ -243,7 +249,7 @@ export class Sync {
         }
         const more = blocks.length === this.opts.batch && start + BigInt(this.opts.batch) <= peer.headHeight && req + 1 < this.opts.maxRequests && !pass.aborted
         if (more) next = fetch(start + BigInt(this.opts.batch))
-        if (!await this.importAll(peer.id, blocks)) return chain.chain.head !== startHead
+        if (!await this.importAll(peer.id, blocks, start === settled + 1n ? settled : undefined)) return chain.chain.head !== startHead
         if (!more) break
         start += BigInt(this.opts.batch)
       }
@@ -260,7 +266,7 @@ export class Sync {
    * order. After a failure the few blocks already queued still run their import: descendants of
    * an invalid block fail as such, nothing else is judged or penalised.
    */
-  private async importAll (peer: PeerId, blocks: Uint8Array[]): Promise<boolean> {
+  private async importAll (peer: PeerId, blocks: Uint8Array[], settled?: bigint): Promise<boolean> {
     const source = { peer: peer.toString() }
     const outcomes: Array<Promise<unknown>> = []
     let issued = 0
@@ -286,6 +292,9 @@ export class Sync {
         if (rule === 'B-3' || rule === 'B-13') continue
         // B-5 (the peer's chain leaves ours below our settled point), B-4 (future), our own failures
         this.init.log('range sync from %p stopped: %s', peer, (err as Error).message)
+        // the block right above our settled one has a parent we do not know: the peer's chain
+        // forked off at or below our settled height
+        if (rule === 'B-5' && i === 0 && settled !== undefined && !this.controller.signal.aborted) this.init.onDiverged?.(peer, settled)
         return false
       }
     }

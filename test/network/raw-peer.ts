@@ -5,7 +5,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, Stream } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
@@ -19,10 +19,11 @@ import { nodes } from './net-fixture.ts'
 export type RawPeer = Libp2p<{ identify: unknown, pubsub?: GossipSub }>
 
 /** Starts a raw peer on 127.0.0.1. */
-export async function startRawPeer (chainIdHex?: string): Promise<RawPeer> {
+export async function startRawPeer (chainIdHex?: string, opts: { privateKey?: PrivateKey } = {}): Promise<RawPeer> {
   const services: Record<string, (c: any) => unknown> = { identify: identify() }
   if (chainIdHex !== undefined) services.pubsub = gossipsub(gossipsubOptions(chainIdHex))
   const node = await createLibp2p({
+    ...(opts.privateKey !== undefined ? { privateKey: opts.privateKey } : {}),
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],

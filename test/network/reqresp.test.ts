@@ -7,6 +7,7 @@
 import { expect } from 'chai'
 import type { Connection } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { toHex } from '../../src/core/bytes.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { encodeBlocksByRange, encodeResponseChunk, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED } from '../../src/wire/messages.ts'
@@ -46,9 +47,29 @@ describe('network: request/response and handshake', function () {
     await waitFor('the connection to be closed', () => a.getConnections(x.peerId).length === 0 && x.getConnections(a.peerId).length === 0)
     expect(a.services.memecoin.syncState().peers).to.equal(0)
     expect(x.services.memecoin.syncState().peers).to.equal(0)
-    // dialing again is refused by A's gater
+    // dialing again: A accepts the connection, identify shows the other chain, A closes it
     await connect(x, a).catch(() => {})
     await waitFor('no connection after a redial', () => a.getConnections(x.peerId).length === 0)
+  })
+
+  it('R-1: a node refused as of another chain is accepted again once it runs ours with the same peer key (its operator fixed the genesis)', async () => {
+    const netA = makeNet('net-one')
+    const infos: string[] = []
+    const a = await startHost(await openChain(netA), { network: { log: (level, msg) => { if (level === 'info') infos.push(msg) } } })
+    const key = await generateKeyPair('Ed25519')
+    // first of another chain (its status has another genesis hash)
+    const x = await startRawPeer(undefined, { privateKey: key })
+    await answerStatus(x, a.services.memecoin.protocols.status, { genesisHash: sha256(new Uint8Array([7])) })
+    await connect(x, a)
+    await waitFor('A to refuse X', () => a.services.memecoin.isRefused(x.peerId))
+    expect(infos.filter((m) => m.includes('another chain')), 'told once in the operator log').to.have.length(1)
+    await x.stop()
+    // the same machine (peer key) restarted on A's chain: A does not dial it, but lets it in
+    const fixed = await startHost(await openChain(netA), { privateKey: key })
+    expect(fixed.peerId.equals(x.peerId)).to.equal(true)
+    await connect(fixed, a)
+    await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1 && fixed.services.memecoin.syncState().peers === 1)
+    expect(a.services.memecoin.isRefused(fixed.peerId)).to.equal(false)
   })
 
   it('R-1: a peer that answers the status handshake with another genesis hash is disconnected', async () => {

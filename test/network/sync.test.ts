@@ -7,13 +7,56 @@ import { expect } from 'chai'
 import { toHex } from '../../src/core/bytes.ts'
 import type { Block } from '../../src/core/types.ts'
 import { lpStream } from '@libp2p/utils'
-import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { connect, keyOf, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { answerStatus, startRawPeer } from './raw-peer.ts'
 import { PARENT_PEERS_PER_HASH } from '../../src/network/sync.ts'
 
 describe('network: sync', function () {
   this.timeout(30_000)
   afterEach(stopAll)
+
+  it("every peer's status is asked again: blocks that never came by gossip are synced by range", async () => {
+    const net = makeNet()
+    const producer = await openChain(net, true)
+    const chainA = await openChain(net)
+    const chainB = await openChain(net)
+    const a = await startHost(chainA)
+    const b = await startHost(chainB, { network: { statusRefreshMs: 200 } })
+    await connect(b, a)
+    await waitFor('handshakes', () => a.services.memecoin.syncState().peers === 1 && b.services.memecoin.syncState().peers === 1)
+    // A learns 6 blocks quietly (imported, never gossiped: as when its gossip to B silently
+    // stopped); the handshake told B height 0, so only a later status can tell it more
+    for (let i = 0; i < 6; i++) await chainA.importBlock((await produceNext(net, producer)).bytes)
+    await waitFor('B at A\'s head', () => chainB.chain.head.hex === chainA.chain.head.hex)
+    expect(b.services.memecoin.syncStats().rangeRequests).to.be.greaterThanOrEqual(1)
+    expect(b.services.memecoin.peerList().map((p) => p.headHeight), '/peers is current').to.deep.equal([6n])
+  })
+
+  it('a peer whose chain left ours below our settled height: a warning in the operator log (once), no penalty', async () => {
+    const net = makeNet()
+    const k = net.params.k
+    // our chain X (k + 6 blocks: settled at 6) and the peer's longer chain Y, apart from height 1
+    const x = await openChain(net, true)
+    for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
+    const y = await openChain(net, true)
+    const to = keyOf('sync:diverged').id
+    await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
+    for (let i = 0n; i < k + 10n; i++) await produceNext(net, y)
+    expect(toHex(await x.blockAt(1n) as Uint8Array)).to.not.equal(toHex(await y.blockAt(1n) as Uint8Array))
+    const warnings: Array<{ msg: string, fields?: Record<string, unknown> }> = []
+    const log = (level: string, msg: string, fields?: Record<string, unknown>): void => { if (level === 'warn') warnings.push({ msg, fields }) }
+    const hx = await startHost(x, { network: { log, sync: { tickMs: 100 } } })
+    const hy = await startHost(y)
+    await connect(hx, hy)
+    await waitFor('the warning', () => warnings.length === 1)
+    expect(warnings[0]?.msg).to.match(/cannot reorganise that deep.*delete its data directory's db/)
+    expect(warnings[0]?.fields).to.deep.equal({ peer: hy.peerId.toString(), settledHeight: 6n })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(warnings.length, 'rate-limited').to.equal(1)
+    expect(x.chain.head.height).to.equal(k + 6n)
+    expect(hx.services.memecoin.peerScore(hy.peerId).penalty).to.equal(0)
+  })
 
   it('a node started later syncs 30 blocks by range, then follows gossip', async () => {
     const net = makeNet()

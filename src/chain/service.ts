@@ -5,7 +5,7 @@
  * the network and the API. Gossip validation lives here, with the chain (Lodestar's layout):
  * every refusal is a typed error the network maps to REJECT or IGNORE.
  */
-import { accountIdOf } from '../core/address.ts'
+import { accountIdOf, encodeAddress } from '../core/address.ts'
 import { bytesEqual, toHex, u64be } from '../core/bytes.ts'
 import { checkHeaderAgainstParent, checkLeader, checkTxRoot, epochOf, epochStateForSlot, isFutureSlot, slotAt } from '../core/consensus.ts'
 import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
@@ -194,6 +194,8 @@ export class ChainService {
   private readonly validator?: ValidatorKey
   private readonly log: NonNullable<ChainServiceInit['log']>
   private lastSigned: bigint | undefined
+  /** Slots of blocks by our key that we did not sign, already warned about (bounded). */
+  private readonly foreignOwnSlots = new BoundedSet<bigint>(REPORTED_EQUIVOCATIONS)
   /** Head changes of the chain not yet written (one import may make several: adopted orphans). */
   private readonly unpersisted: HeadChange[] = []
   /**
@@ -254,6 +256,15 @@ export class ChainService {
     const lastSigned = init.validator === undefined ? undefined : await loadLastSigned(init.store, init.validator.publicKey)
     const svc = new ChainService(init, chain, lastSigned, sigCache)
     svc.log('info', 'chain opened', { height: chain.head.height.toString(), head: chain.head.hex.slice(0, 16), restored: restored !== undefined })
+    if (init.validator !== undefined) {
+      // a key of another chain, or one that never staked (or unstaked everything), leads no slot
+      const id = accountIdOf(init.validator.publicKey)
+      const account = chain.ledger.get(id)
+      const unbonding = account?.unbonding.reduce((n, u) => n + u.amount, 0n) ?? 0n
+      if ((account?.stake ?? 0n) === 0n) {
+        svc.log('warn', 'the validator key has no bonded stake on this chain at its head: it leads no slot unless it had stake two epochs ago (is it the key of another chain? stake with `memecoin stake`)', { address: encodeAddress(id), unbonding: unbonding.toString() })
+      }
+    }
     return svc
   }
 
@@ -382,8 +393,25 @@ export class ChainService {
     }
     await this.persistChanges()
     this.counters.blocksImported += 1 + result.adopted
+    this.noteForeignOwnBlock(block, source)
     this.emit('block', { block, node: result.node, relay: result.equivocation === undefined, source })
     return result
+  }
+
+  /**
+   * A block signed with this validator's key for a slot it never signed (beyond its persisted
+   * last signed slot) came from the network: the key is producing on another node too, and two
+   * nodes with one key sign two blocks for a slot sooner or later (slashed, SPEC §9). Warned
+   * once per slot, the slots bounded.
+   */
+  private noteForeignOwnBlock (block: Block, source: Source): void {
+    const key = this.validator
+    if (key === undefined || source.local === true) return
+    const { proposer, slot } = block.header.header
+    if (!bytesEqual(proposer, key.publicKey) || (this.lastSigned !== undefined && slot <= this.lastSigned)) return
+    if (this.foreignOwnSlots.has(slot)) return
+    this.foreignOwnSlots.add(slot)
+    this.log('error', "a block signed with this node's validator key came from the network for a slot this node did not sign: is the key running on another node too? Stop all but one, or it will be slashed for signing two blocks in one slot", { slot: slot.toString(), from: source.peer ?? 'unknown' })
   }
 
   /**
@@ -606,7 +634,13 @@ export class ChainService {
     const key = this.validator
     if (key === undefined) return
     const proposer = toHex(ev.a.header.proposer)
-    if (proposer === toHex(key.publicKey)) return
+    if (proposer === toHex(key.publicKey)) {
+      const id = `own:${ev.a.header.slot}`
+      if (this.reported.has(id)) return
+      this.reported.add(id)
+      this.log('error', "this node's validator key signed two different blocks for one slot (an equivocation: its stake will be slashed): the key is running on more than one node; stop all but one", { slot: ev.a.header.slot.toString() })
+      return
+    }
     const id = `${proposer}:${ev.a.header.slot}`
     if (this.reported.has(id)) return
     // the fee buys nothing if there is nothing to slash (stake released, or never any)

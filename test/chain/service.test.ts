@@ -414,3 +414,58 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     await svc.close()
   })
 })
+
+describe('chain/service: what the operator of a validator is told', function () {
+  this.timeout(20_000)
+  type Line = { level: string, msg: string, fields?: Record<string, unknown> }
+  const capture = (): { lines: Line[], log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void } => {
+    const lines: Line[] = []
+    return { lines, log: (level, msg, fields) => { lines.push({ level, msg, fields }) } }
+  }
+
+  it('a validator key without bonded stake on this chain is warned about at start; a staked one is not', async () => {
+    const net = testDevnet(1, { label: 'no-stake-key' })
+    const bare = capture()
+    await (await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.faucet, log: bare.log })).close()
+    expect(bare.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).to.have.length(1)
+    expect(bare.lines.find((l) => l.level === 'warn')?.msg).to.match(/no bonded stake/)
+    const staked = capture()
+    await (await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0], log: staked.log })).close()
+    expect(staked.lines.filter((l) => l.level === 'warn')).to.deep.equal([])
+  })
+
+  it('one key on two nodes: a block of ours we never signed is an error in the log, and so is our own equivocation', async () => {
+    const net = testDevnet(1, { label: 'one-key-two-nodes' })
+    const here = capture()
+    const a = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0], log: here.log })
+    const b = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    // B (the same key elsewhere) produces a block A never signed
+    const slot = await produceTo(b, net.clock, 1n, 0n)
+    await a.importBlock((b.chain.head.block as { bytes: Uint8Array }).bytes, { peer: 'peer-b' })
+    const errors = (): Line[] => here.lines.filter((l) => l.level === 'error')
+    expect(errors()).to.have.length(1)
+    expect(errors()[0]?.msg).to.match(/running on another node/)
+    expect(errors()[0]?.fields).to.deep.equal({ slot: slot.toString(), from: 'peer-b' })
+    // A's own block for the next slot B leads as well: two blocks by our key for one slot
+    let s = slot
+    let mine: Uint8Array | undefined
+    let theirs: Uint8Array | undefined
+    const to = accountIdOf(net.faucet.publicKey)
+    await b.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
+    for (let i = 0; i < 200 && mine === undefined; i++) {
+      s++
+      net.clock.toSlot(s)
+      const ours = await a.produce(s)
+      if (ours === undefined) continue
+      mine = ours.bytes
+      theirs = (await b.produce(s))?.bytes
+    }
+    expect(theirs, 'B led the same slot with another block').to.not.equal(undefined)
+    await a.importBlock(theirs as Uint8Array, { peer: 'peer-b' })
+    expect(errors().map((l) => l.msg).filter((m) => /signed two different blocks/.test(m))).to.have.length(1)
+    // this node never reports its own equivocation as evidence
+    expect(a.mempool.size).to.equal(0)
+    await a.close()
+    await b.close()
+  })
+})

@@ -196,6 +196,8 @@ export class ChainService {
   private lastSigned: bigint | undefined
   /** Slots of blocks by our key that we did not sign, already warned about (bounded). */
   private readonly foreignOwnSlots = new BoundedSet<bigint>(REPORTED_EQUIVOCATIONS)
+  /** The slot in progress when this service opened: older blocks by our key are a former run's. */
+  private readonly openedAtSlot: bigint
   /** Head changes of the chain not yet written (one import may make several: adopted orphans). */
   private readonly unpersisted: HeadChange[] = []
   /**
@@ -232,6 +234,7 @@ export class ChainService {
     this.chain = chain
     this.chainIdHex = toHex(init.params.chainId)
     this.lastSigned = lastSigned
+    this.openedAtSlot = slotAt(init.now(), init.params)
     this.mempool = new Mempool({ ...init.mempool, chainId: init.params.chainId, minFee: init.params.minFee, view: mempoolView(chain) })
     chain.onHeadChange((c) => {
       this.unpersisted.push(c)
@@ -400,15 +403,16 @@ export class ChainService {
 
   /**
    * A block signed with this validator's key for a slot it never signed (beyond its persisted
-   * last signed slot) came from the network: the key is producing on another node too, and two
-   * nodes with one key sign two blocks for a slot sooner or later (slashed, SPEC §9). Warned
-   * once per slot, the slots bounded.
+   * last signed slot, and not before this service opened: a node resynced from scratch gets its
+   * former run's blocks back) came from the network: the key is producing on another node too,
+   * and two nodes with one key sign two blocks for a slot sooner or later (slashed, SPEC §9).
+   * Warned once per slot, the slots bounded.
    */
   private noteForeignOwnBlock (block: Block, source: Source): void {
     const key = this.validator
     if (key === undefined || source.local === true) return
     const { proposer, slot } = block.header.header
-    if (!bytesEqual(proposer, key.publicKey) || (this.lastSigned !== undefined && slot <= this.lastSigned)) return
+    if (!bytesEqual(proposer, key.publicKey) || slot < this.openedAtSlot || (this.lastSigned !== undefined && slot <= this.lastSigned)) return
     if (this.foreignOwnSlots.has(slot)) return
     this.foreignOwnSlots.add(slot)
     this.log('error', "a block signed with this node's validator key came from the network for a slot this node did not sign: is the key running on another node too? Stop all but one, or it will be slashed for signing two blocks in one slot", { slot: slot.toString(), from: source.peer ?? 'unknown' })

@@ -265,7 +265,7 @@ export class ChainService {
       const account = chain.ledger.get(id)
       const unbonding = account?.unbonding.reduce((n, u) => n + u.amount, 0n) ?? 0n
       if ((account?.stake ?? 0n) === 0n) {
-        svc.log('warn', 'the validator key has no bonded stake on this chain at its head: it leads no slot unless it had stake two epochs ago (is it the key of another chain? stake with `memecoin stake`)', { address: encodeAddress(id), unbonding: unbonding.toString() })
+        svc.log('warn', 'the validator key has no bonded stake at this node\'s head (a node still syncing may not have seen its stake yet): it leads no slot unless it had stake two epochs ago (is it the key of another chain? stake with `memecoin stake`)', { address: encodeAddress(id), height: chain.head.height.toString(), unbonding: unbonding.toString() })
       }
     }
     return svc

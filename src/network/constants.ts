@@ -24,6 +24,8 @@ export const STATUS_TIMEOUT_MS = 5_000
  * syncs by range; `/peers` stays current. One small request per peer per interval.
  */
 export const STATUS_REFRESH_MS = 10_000
+/** After a connection closes, how long until a peer's lost gossipsub stream is reopened on another. */
+export const GOSSIP_STREAM_RESTORE_MS = 200
 /** A warning that this node's chain left its peers' below the settled height repeats at most this often. */
 export const DIVERGENCE_WARN_INTERVAL_MS = 5 * 60_000
 /** Per-peer token bucket for inbound requests of all three protocols (R-3). */

@@ -20,7 +20,7 @@ import { RESPONSE_CHUNK_OVERHEAD_BYTES } from '../wire/limits.ts'
 import {
   DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
-  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS
+  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS
 } from './constants.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
 import { PeerBook, type PeerBookInit } from './peer-book.ts'
@@ -211,6 +211,7 @@ export class MemecoinNetwork implements Startable {
     await this.components.registrar.handle(this.protocols.blocksByHash, this.server.handleBlocksByHash, opts)
     this.components.events.addEventListener('peer:identify', this.onIdentify)
     this.components.events.addEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.addEventListener('connection:close', this.onConnectionClose)
     this.components.events.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.started = true
   }
@@ -271,6 +272,7 @@ export class MemecoinNetwork implements Startable {
     this.stopping.abort()
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.removeEventListener('connection:close', this.onConnectionClose)
     this.components.events.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     await this.sync.stop()
     for (const p of [this.protocols.status, this.protocols.blocksByRange, this.protocols.blocksByHash]) {
@@ -477,6 +479,29 @@ export class MemecoinNetwork implements Startable {
     // a peer the reconnector already knows (a bootstrap address, a peer of this chain seen
     // before) is back: its backoff resets now; a new one is remembered after its handshake
     if (this.reconnector.knows(connection.remotePeer)) this.reconnector.onConnected(connection.remotePeer)
+  }
+
+  /**
+   * gossipsub (17.1.1) keeps one outbound stream per peer and opens one only when a connection
+   * opens: when the connection carrying it closes while another stays open (the peer's address
+   * changed and it dialed again), it never opens another, and gossip to that peer stops for good
+   * (seen on a LAN; test/network/gossip.test.ts reproduces it). Shortly after such a close, if the
+   * stream is gone, gossipsub is told about the open connection again.
+   */
+  private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
+    const peer = evt.detail.remotePeer
+    const timer = setTimeout(() => { this.restoreGossipStream(peer) }, GOSSIP_STREAM_RESTORE_MS)
+    timer.unref?.()
+  }
+
+  private restoreGossipStream (peer: PeerId): void {
+    // the implementation's members (pinned version), not its interface
+    const impl = this.pubsub as unknown as { streamsOutbound?: Map<string, unknown>, onPeerConnected?: (p: PeerId, c: Connection) => void } | undefined
+    if (!this.started || impl?.streamsOutbound === undefined || impl.streamsOutbound.has(peer.toString())) return
+    const open = this.components.connectionManager.getConnections(peer).find((c) => c.status === 'open')
+    if (open === undefined) return
+    this.log('reopening the gossip stream to %p on its remaining connection', peer)
+    impl.onPeerConnected?.(peer, open)
   }
 
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {

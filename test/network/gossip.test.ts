@@ -99,6 +99,38 @@ describe('network: gossip', function () {
     expect(b.services.memecoin.gossipStats()?.received.block).to.deep.equal({ accept: 1, ignore: 0, reject: 0 })
   })
 
+  it('gossip survives the connection carrying it closing while another stays open (an address change): the stream is reopened', async () => {
+    const net = makeNet()
+    const ca = await openChain(net, true)
+    const cb = await openChain(net, true)
+    const a = await startHost(ca)
+    const b = await startHost(cb, { network: { statusRefreshMs: 60_000 } })
+    await connect(b, a)
+    await meshed([a, b], [1, 1])
+    await produceNext(net, ca)
+    await waitFor('B at 1', () => cb.chain.head.height === 1n)
+    // B dials A again (as after its address changed), then the first connection dies
+    const first = b.getConnections(a.peerId)[0]
+    if (first === undefined) throw new Error('no connection')
+    await b.dial(a.getMultiaddrs()[0] as Parameters<typeof b.dial>[0], { force: true } as Parameters<typeof b.dial>[1])
+    // identify has run on the new connection (gossipsub heard of it while the first one still
+    // carried its stream) before the first one dies: the order of a real address change
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    first.abort(new Error('address gone'))
+    await waitFor('one open connection each way', () => b.getConnections(a.peerId).length === 1 && a.getConnections(b.peerId).length === 1)
+    // blocks still travel both ways by gossip (counted as received on the block topic)
+    // each side's gossipsub has an outbound stream to the other again (white-box: its member)
+    const outbound = (h: MemecoinHost, to: MemecoinHost): boolean => (h.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> }).streamsOutbound.has(to.peerId.toString())
+    await waitFor('gossip streams reopened', () => outbound(a, b) && outbound(b, a), 3_000)
+    const [onB, onA] = [stats(b).received.block.accept, stats(a).received.block.accept]
+    const fromA = await produceNext(net, ca)
+    await waitFor('A\'s block on B by gossip', () => stats(b).received.block.accept === onB + 1, 5_000)
+    const fromB = await produceNext(net, cb)
+    await waitFor('B\'s block on A by gossip', () => stats(a).received.block.accept === onA + 1, 5_000)
+    await waitFor('both heads', () => cb.chain.head.hex === toHex(fromA.header.hash) || cb.chain.head.hex === toHex(fromB.header.hash))
+    expect(ca.chain.head.hex).to.equal(toHex(fromB.header.hash))
+  })
+
   it('three nodes in a line: the middle node validates and forwards blocks and transactions', async () => {
     const net = makeNet()
     const chains: ChainService[] = [await openChain(net, true), await openChain(net), await openChain(net)]

@@ -105,6 +105,11 @@ export const DIAL_RETRY_DELAY_MS = 1_000
 export const DIAL_MAX_DELAY_MS = 30_000
 /** One dial attempt's timeout. */
 export const DIAL_TIMEOUT_MS = 10_000
+/**
+ * A discovered peer with a lower id that has not connected to us after this long is dialed by us
+ * (more than two mDNS answers: the lower id dials at once, so this only fires when it will not).
+ */
+export const DIAL_FALLBACK_DELAY_MS = 25_000
 /** mDNS query interval. */
 export const MDNS_INTERVAL_MS = 10_000
 

@@ -1,12 +1,14 @@
 /**
  * Dialing discovered peers. libp2p 3 only records what discovery finds; this dials it. Of two
- * peers that discover each other only the one with the lower peer id (string compare) dials, so
- * they do not end up with two connections. Attempts are bounded per discovery (a later discovery,
+ * peers that discover each other the one with the lower peer id (string compare) dials at once,
+ * so they do not end up with two connections; the higher one dials only if they are still not
+ * connected after `fallbackDelayMs` (the lower one may not dial it: it was of another chain, or
+ * banned, and is not any more, or it just started). Attempts are bounded per discovery (a later discovery,
  * e.g. the next mDNS answer, starts a fresh round) with doubling delays. Bootstrap addresses and
  * lost peers are the network service's Reconnector's (reconnect.ts), not this.
  */
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
-import { DIAL_MAX_ATTEMPTS, DIAL_MAX_DELAY_MS, DIAL_RETRY_DELAY_MS, DIAL_TIMEOUT_MS } from './constants.ts'
+import { DIAL_FALLBACK_DELAY_MS, DIAL_MAX_ATTEMPTS, DIAL_MAX_DELAY_MS, DIAL_RETRY_DELAY_MS, DIAL_TIMEOUT_MS } from './constants.ts'
 
 /** Options of the dialer. */
 export interface DialerInit {
@@ -14,11 +16,13 @@ export interface DialerInit {
   retryDelayMs?: number
   maxDelayMs?: number
   dialTimeoutMs?: number
+  /** How long the higher peer id waits for the lower one to dial before it dials (default DIAL_FALLBACK_DELAY_MS). */
+  fallbackDelayMs?: number
   /** Peers never dialed (banned, other chain). */
   isRefused?: (peer: PeerId) => boolean
 }
 
-/** Dials discovered peers (lower id dials), with bounded retries. */
+/** Dials discovered peers (lower id first), with bounded retries. */
 export class Dialer {
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly controller = new AbortController()
@@ -30,17 +34,21 @@ export class Dialer {
       maxAttempts: init.maxAttempts ?? DIAL_MAX_ATTEMPTS,
       retryDelayMs: init.retryDelayMs ?? DIAL_RETRY_DELAY_MS,
       maxDelayMs: init.maxDelayMs ?? DIAL_MAX_DELAY_MS,
-      dialTimeoutMs: init.dialTimeoutMs ?? DIAL_TIMEOUT_MS
+      dialTimeoutMs: init.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+      fallbackDelayMs: init.fallbackDelayMs ?? DIAL_FALLBACK_DELAY_MS
     }
   }
 
-  /** A discovered peer: dialed if our id is lower and we are not connected or dialing already. */
+  /**
+   * A discovered peer, unless connected or being dialed already: dialed now if our id is lower,
+   * after `fallbackDelayMs` if it is higher and the other side has not connected by then.
+   */
   onDiscovered (info: PeerInfo): void {
     const id = info.id.toString()
     if (this.stopped || id === this.node.peerId.toString()) return
-    if (this.node.peerId.toString() >= id) return
     if (this.init.isRefused?.(info.id) === true) return
-    this.schedule(id, async (signal) => { await this.node.dial(info.id, { signal }) }, () => this.connected(info.id), 0, 0)
+    const delay = this.node.peerId.toString() < id ? 0 : this.opts.fallbackDelayMs
+    this.schedule(id, async (signal) => { await this.node.dial(info.id, { signal }) }, () => this.connected(info.id), 0, delay)
   }
 
   /** Cancels every pending attempt. */
@@ -59,6 +67,11 @@ export class Dialer {
     if (this.stopped || done() || (attempt === 0 && this.pending.has(key))) return
     const t = setTimeout(() => {
       if (this.stopped) return
+      // connected meanwhile (the other side dialed, or an earlier attempt got through)
+      if (done()) {
+        this.pending.delete(key)
+        return
+      }
       const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)])
       dial(signal).then(() => { this.pending.delete(key) }, () => {
         this.pending.delete(key)

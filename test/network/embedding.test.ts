@@ -84,7 +84,7 @@ describe('network: embedding and discovery', function () {
     await waitFor('handshake', () => b.services.memecoin.syncState().peers === 1)
   })
 
-  it('the dialer: only the lower peer id dials a discovered peer, with bounded retries', async () => {
+  it('the dialer: the lower peer id dials a discovered peer at once, the higher one only after the fallback delay, with bounded retries', async () => {
     const ids = ['12D3KooWDbncg4fq7NoZ1RnhrYaEsiWXg6wQnXe2SEK7AZY9kJ2k', '12D3KooWLZdCz6p2qwJzXxCjF8UbxEqD4LfgbkGvKK3AU9FLxmo9'].sort()
     const low = peerIdFromString(ids[0] as string)
     const high = peerIdFromString(ids[1] as string)
@@ -95,14 +95,25 @@ describe('network: embedding and discovery', function () {
       dial: (async (target: PeerId) => { dials.push(`${self.toString()}→${target.toString()}`); throw new Error('unreachable') }) as never
     })
     const info = (id: PeerId): PeerInfo => ({ id, multiaddrs: [] })
-    const fromHigh = new Dialer(fake(high), { maxAttempts: 3, retryDelayMs: 10 })
+    const fromHigh = new Dialer(fake(high), { maxAttempts: 3, retryDelayMs: 10, fallbackDelayMs: 500 })
     fromHigh.onDiscovered(info(low))
-    const fromLow = new Dialer(fake(low), { maxAttempts: 3, retryDelayMs: 10 })
+    const fromLow = new Dialer(fake(low), { maxAttempts: 3, retryDelayMs: 10, fallbackDelayMs: 500 })
     fromLow.onDiscovered(info(high))
     fromLow.onDiscovered(info(high)) // a second discovery while a round is pending adds nothing
     await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(dials).to.deep.equal(Array(3).fill(`${low.toString()}→${high.toString()}`))
+    // still not connected after the fallback delay (the lower one cannot reach it, or will not
+    // dial it): the higher one dials too
+    await new Promise((resolve) => setTimeout(resolve, 600))
     fromHigh.stop()
     fromLow.stop()
-    expect(dials).to.deep.equal(Array(3).fill(`${low.toString()}→${high.toString()}`))
+    expect(dials.slice(3)).to.deep.equal(Array(3).fill(`${high.toString()}→${low.toString()}`))
+    // connected meanwhile: the fallback does not dial
+    const quiet: string[] = []
+    const connectedHigh = new Dialer({ ...fake(high), getConnections: () => [{ status: 'open' }] as never, dial: (async () => { quiet.push('dial') }) as never }, { fallbackDelayMs: 50 })
+    connectedHigh.onDiscovered(info(low))
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    connectedHigh.stop()
+    expect(quiet).to.deep.equal([])
   })
 })

@@ -153,7 +153,9 @@ async function submitTx (o: TxOptions, p: TxPlan): Promise<void> {
     throw err
   }
   Object.assign(result, { status: 'included', height: t.height, blockHash: t.blockHash })
-  output(json, result, () => `included at height ${t.height} in block ${t.blockHash}`)
+  // a block near the head can still be reorganised away (the transaction then goes in another
+  // block, or back to pending): say so, as a wallet must not read this as final
+  output(json, result, () => `included at height ${t.height} in block ${t.blockHash}\nnot final until k blocks are built on it (a reorg may still move it to another block; GET /txs/${id} shows where it is)`)
 }
 
 /** The options of send, stake and unstake; `extra` adds the command's own right after --from. */

@@ -6,7 +6,7 @@
  * every refusal is a typed error the network maps to REJECT or IGNORE.
  */
 import { accountIdOf, encodeAddress } from '../core/address.ts'
-import { bytesEqual, toHex, u64be } from '../core/bytes.ts'
+import { bytesEqual, fromHex, toHex, u64be } from '../core/bytes.ts'
 import { checkHeaderAgainstParent, checkLeader, checkTxRoot, epochOf, epochStateForSlot, isFutureSlot, slotAt } from '../core/consensus.ts'
 import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
@@ -67,6 +67,9 @@ export const RECENT_HEAD_SLOTS = 64n
 const ROOMLESS = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT', 'ERR_NONCE_GAP'])
 /** Refusals of this validator's own evidence that a later head may lift (room in the mempool). */
 const EVIDENCE_RETRY = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT'])
+/** Local transactions followed for re-announcement (`reannounceLocal`); beyond, the oldest is forgotten. */
+export const MAX_LOCAL_ANNOUNCED = 20_000
+
 /** Equivocations remembered as reported (or given up), so each is reported once. */
 export const REPORTED_EQUIVOCATIONS = 10_000
 /** Equivocations whose evidence may wait for room in the mempool at once (the oldest is given up beyond). */
@@ -194,6 +197,11 @@ export class ChainService {
   private readonly validator?: ValidatorKey
   private readonly log: NonNullable<ChainServiceInit['log']>
   private lastSigned: bigint | undefined
+  /**
+   * Transactions submitted to this node (its API) while pending, by id (hex), with when they were
+   * last announced (bounded, oldest forgotten first): see `reannounceLocal`.
+   */
+  private readonly localAnnounced = new Map<string, bigint>()
   /** Slots of blocks by our key that we did not sign, already warned about (bounded). */
   private readonly foreignOwnSlots = new BoundedSet<bigint>(REPORTED_EQUIVOCATIONS)
   /** The slot in progress when this service opened: older blocks by our key are a former run's. */
@@ -467,6 +475,29 @@ export class ChainService {
     if (back.length > 0) this.emit('txs', { txs: back, source: { local: true } })
   }
 
+  /**
+   * Announces again (a 'txs' event, local) the transactions submitted to this node that are still
+   * pending and were last announced at least `ageMs` ago: one published while the node had no
+   * peer, or lost by gossip, would otherwise wait in this mempool alone (a node that does not
+   * produce never includes it). Like Bitcoin Core's wallet rebroadcast. Returns how many.
+   */
+  reannounceLocal (ageMs: bigint): number {
+    const now = this.now()
+    const due: SignedTx[] = []
+    for (const [id, at] of [...this.localAnnounced]) {
+      const tx = this.mempool.get(fromHex(id))
+      if (tx === undefined) {
+        this.localAnnounced.delete(id)
+        continue
+      }
+      if (now - at < ageMs) continue
+      due.push(tx)
+      this.localAnnounced.set(id, now)
+    }
+    if (due.length > 0) this.emit('txs', { txs: due, source: { local: true } })
+    return due.length
+  }
+
   /** Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. */
   async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = {}): Promise<TxOutcome[]> {
     // Decoding is pure; a failure is reported in order below, exactly as before.
@@ -504,6 +535,13 @@ export class ChainService {
         else this.sigCache.forget([d])
       }
       this.counters.txsAccepted += accepted.length
+      if (source.local === true) {
+        const now = this.now()
+        for (const tx of accepted) {
+          this.localAnnounced.set(toHex(tx.id), now)
+          if (this.localAnnounced.size > MAX_LOCAL_ANNOUNCED) this.localAnnounced.delete(this.localAnnounced.keys().next().value as string)
+        }
+      }
       if (accepted.length > 0) this.emit('txs', { txs: accepted, source })
       return out
     })

@@ -24,6 +24,12 @@ export const STATUS_TIMEOUT_MS = 5_000
  * syncs by range; `/peers` stays current. One small request per peer per interval.
  */
 export const STATUS_REFRESH_MS = 10_000
+/**
+ * Transactions submitted to this node and still pending are announced again this often (and at
+ * least this long after their last announcement): one published with no peer connected, or lost
+ * by gossip, reaches the network all the same.
+ */
+export const LOCAL_REANNOUNCE_MS = 60_000
 /** After a connection closes, how long until a peer's lost gossipsub stream is reopened on another. */
 export const GOSSIP_STREAM_RESTORE_MS = 200
 /** A warning that this node's chain left its peers' below the settled height repeats at most this often. */

@@ -20,7 +20,7 @@ import { RESPONSE_CHUNK_OVERHEAD_BYTES } from '../wire/limits.ts'
 import {
   DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
-  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS
+  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS, LOCAL_REANNOUNCE_MS
 } from './constants.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
 import { PeerBook, type PeerBookInit } from './peer-book.ts'
@@ -65,6 +65,8 @@ export interface MemecoinNetworkInit {
   reconnect?: ReconnectInit
   /** How often every peer's status is asked again (default STATUS_REFRESH_MS). */
   statusRefreshMs?: number
+  /** How often local pending transactions are announced again (default LOCAL_REANNOUNCE_MS). */
+  localReannounceMs?: number
   /**
    * The node operator's log (warnings they must act on: this node's chain left its peers', a
    * peer of another chain); libp2p's debug logger gets the rest. Default: none.
@@ -126,6 +128,7 @@ export class MemecoinNetwork implements Startable {
   private penalties = 0
   private bans = 0
   private statusTimer: ReturnType<typeof setInterval> | undefined
+  private reannounceTimer: ReturnType<typeof setInterval> | undefined
   private readonly refreshing = new Set<string>()
   private lastDivergenceWarning = -Infinity
   private readonly opLog: OperatorLog
@@ -234,6 +237,19 @@ export class MemecoinNetwork implements Startable {
     this.reconnector.start()
     this.statusTimer = setInterval(() => { this.refreshStatuses() }, this.init.statusRefreshMs ?? STATUS_REFRESH_MS)
     this.statusTimer.unref?.()
+    const every = this.init.localReannounceMs ?? LOCAL_REANNOUNCE_MS
+    this.reannounceTimer = setInterval(() => {
+      // with no peer there is no one to tell: the first tick after a connection does it
+      if (this.sync.peerChains().length > 0) this.chain.reannounceLocal(BigInt(every))
+    }, every)
+    this.reannounceTimer.unref?.()
+  }
+
+  private clearTimers (): void {
+    if (this.statusTimer !== undefined) clearInterval(this.statusTimer)
+    if (this.reannounceTimer !== undefined) clearInterval(this.reannounceTimer)
+    this.statusTimer = undefined
+    this.reannounceTimer = undefined
   }
 
   /** Asks every peer with a completed handshake for its status again (one request each in flight). */
@@ -257,8 +273,7 @@ export class MemecoinNetwork implements Startable {
 
   /** Unsubscribes while gossipsub still runs. */
   async beforeStop (): Promise<void> {
-    if (this.statusTimer !== undefined) clearInterval(this.statusTimer)
-    this.statusTimer = undefined
+    this.clearTimers()
     this.reconnector.stop()
     this.gossip?.stop()
   }
@@ -266,8 +281,7 @@ export class MemecoinNetwork implements Startable {
   /** Stops sync and removes handlers and listeners. */
   async stop (): Promise<void> {
     this.started = false
-    if (this.statusTimer !== undefined) clearInterval(this.statusTimer)
-    this.statusTimer = undefined
+    this.clearTimers()
     this.reconnector.stop()
     this.stopping.abort()
     this.components.events.removeEventListener('peer:identify', this.onIdentify)

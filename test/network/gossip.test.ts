@@ -131,6 +131,24 @@ describe('network: gossip', function () {
     expect(ca.chain.head.hex).to.equal(toHex(fromB.header.hash))
   })
 
+  it('a transaction submitted while the node had no peer is announced again once it has one (like a wallet rebroadcast)', async () => {
+    const net = makeNet()
+    const ca = await openChain(net)
+    const cb = await openChain(net)
+    const a = await startHost(ca, { network: { localReannounceMs: 300 } })
+    const b = await startHost(cb)
+    const [bytes] = transfers(net, 1) as [Uint8Array]
+    const [out] = await ca.addTransactions([bytes], { local: true })
+    expect(out?.ok).to.equal(true)
+    // published to nobody; B connects afterwards and learns of it only from a later announcement
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await connect(b, a)
+    await meshed([a, b], [1, 1])
+    net.clock.t += 1_000n // the chain's clock (the service's "last announced" is on it) moves on
+    await waitFor('B\'s mempool to hold it', () => cb.mempool.size === 1, 5_000)
+    expect(stats(a).published.tx).to.be.greaterThanOrEqual(2)
+  })
+
   it('three nodes in a line: the middle node validates and forwards blocks and transactions', async () => {
     const net = makeNet()
     const chains: ChainService[] = [await openChain(net, true), await openChain(net), await openChain(net)]

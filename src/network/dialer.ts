@@ -8,6 +8,7 @@
  * lost peers are the network service's Reconnector's (reconnect.ts), not this.
  */
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { DIAL_FALLBACK_DELAY_MS, DIAL_MAX_ATTEMPTS, DIAL_MAX_DELAY_MS, DIAL_RETRY_DELAY_MS, DIAL_TIMEOUT_MS } from './constants.ts'
 
 /** Options of the dialer. */
@@ -47,8 +48,32 @@ export class Dialer {
     const id = info.id.toString()
     if (this.stopped || id === this.node.peerId.toString()) return
     if (this.init.isRefused?.(info.id) === true) return
+    if (this.replaceIfMoved(info)) return
     const delay = this.node.peerId.toString() < id ? 0 : this.opts.fallbackDelayMs
     this.schedule(id, async (signal) => { await this.node.dial(info.id, { signal }) }, () => this.connected(info.id), 0, delay)
+  }
+
+  /**
+   * A connected peer that announces addresses none of our connections to it uses (its address
+   * changed: a DHCP renewal, another network): those connections are dead or about to be, and
+   * only an unanswered ping would tell, 20–50 s later. Dial an announced address now, then close
+   * the connections to addresses it no longer announces. True if the peer is connected (nothing
+   * else to do for it).
+   */
+  private replaceIfMoved (info: PeerInfo): boolean {
+    const open = this.node.getConnections(info.id).filter((c) => c.status === 'open')
+    if (open.length === 0) return false
+    const announced = new Set(info.multiaddrs.map(ipOf).filter((ip): ip is string => ip !== undefined))
+    if (announced.size === 0 || this.pending.has(info.id.toString())) return true
+    const stale = open.filter((c) => { const ip = ipOf(c.remoteAddr); return ip !== undefined && !announced.has(ip) })
+    if (stale.length < open.length) return true
+    const key = info.id.toString()
+    const targets = info.multiaddrs.filter((m) => ipOf(m) !== undefined)
+    this.schedule(key, async (signal) => {
+      await this.node.dial(targets, { signal, force: true } as Parameters<Libp2p['dial']>[1])
+      for (const c of stale) await c.close().catch(() => { c.abort(new Error('peer moved to another address')) })
+    }, () => false, 0, 0)
+    return true
   }
 
   /** Cancels every pending attempt. */
@@ -83,4 +108,13 @@ export class Dialer {
     t.unref?.()
     this.pending.set(key, t)
   }
+}
+
+/** The IP address of a multiaddr (ip4 or ip6; an IPv4-mapped ip6 as its ip4), if it has one. */
+function ipOf (m: Multiaddr): string | undefined {
+  for (const c of m.getComponents()) {
+    if (c.name === 'ip4') return c.value
+    if (c.name === 'ip6') return c.value?.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '')
+  }
+  return undefined
 }

@@ -6,6 +6,7 @@
  * refused by every import, and costs its sender (SPEC §12, before and after relay).
  */
 import { expect } from 'chai'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { toHex } from '../../src/core/bytes.ts'
 import { slotStart } from '../../src/core/consensus.ts'
 import type { Block } from '../../src/core/types.ts'
@@ -129,6 +130,33 @@ describe('network: gossip', function () {
     await waitFor('B\'s block on A by gossip', () => stats(a).received.block.accept === onA + 1, 5_000)
     await waitFor('both heads', () => cb.chain.head.hex === toHex(fromA.header.hash) || cb.chain.head.hex === toHex(fromB.header.hash))
     expect(ca.chain.head.hex).to.equal(toHex(fromB.header.hash))
+  })
+
+  it('a connected peer announcing only new addresses (it moved) is dialed there and the old connection closed; gossip goes on', async () => {
+    const net = makeNet()
+    const ca = await openChain(net, true)
+    const cb = await openChain(net, true)
+    const a = await startHost(ca)
+    // B reachable at two loopback addresses: A first connects to the one "before the move"
+    const b = await startHost(cb, { listen: ['/ip4/127.0.0.2/tcp/0', '/ip4/127.0.0.3/tcp/0'] })
+    const at = (ip: string): Multiaddr => b.getMultiaddrs().find((m) => m.toString().includes(`/ip4/${ip}/`)) as Multiaddr
+    await a.dial(at('127.0.0.2'))
+    await meshed([a, b], [1, 1])
+    // mDNS now answers with B's new address only
+    a.dispatchEvent(new CustomEvent('peer:discovery', { detail: { id: b.peerId, multiaddrs: [at('127.0.0.3')] } }))
+    await waitFor('one connection, to the new address', () => {
+      const cs = a.getConnections(b.peerId).filter((c) => c.status === 'open')
+      return cs.length === 1 && cs[0]?.remoteAddr.toString().includes('/ip4/127.0.0.3/') === true
+    }, 5_000)
+    const outbound = (h: MemecoinHost, to: MemecoinHost): boolean => (h.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> }).streamsOutbound.has(to.peerId.toString())
+    await waitFor('gossip streams on it', () => outbound(a, b) && outbound(b, a), 3_000)
+    const onB = stats(b).received.block.accept
+    await produceNext(net, ca)
+    await waitFor('A\'s block on B by gossip', () => stats(b).received.block.accept === onB + 1, 5_000)
+    // an announcement that still includes the address in use changes nothing
+    a.dispatchEvent(new CustomEvent('peer:discovery', { detail: { id: b.peerId, multiaddrs: [at('127.0.0.2'), at('127.0.0.3')] } }))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(a.getConnections(b.peerId).filter((c) => c.status === 'open')).to.have.length(1)
   })
 
   it('a transaction submitted while the node had no peer is announced again once it has one (like a wallet rebroadcast)', async () => {

@@ -30,6 +30,8 @@ export const STATUS_REFRESH_MS = 10_000
  * by gossip, reaches the network all the same.
  */
 export const LOCAL_REANNOUNCE_MS = 60_000
+/** How often this node's own IPv4 addresses are read: one that went away takes its connections with it. */
+export const LOCAL_ADDRESS_CHECK_MS = 2_000
 /** After a connection closes, how long until a peer's lost gossipsub stream is reopened on another. */
 export const GOSSIP_STREAM_RESTORE_MS = 200
 /** A warning that this node's chain left its peers' below the settled height repeats at most this often. */

@@ -56,9 +56,9 @@ export class Dialer {
   /**
    * A connected peer that announces addresses none of our connections to it uses (its address
    * changed: a DHCP renewal, another network): those connections are dead or about to be, and
-   * only an unanswered ping would tell, 20–50 s later. Dial an announced address now, then close
-   * the connections to addresses it no longer announces. True if the peer is connected (nothing
-   * else to do for it).
+   * only an unanswered ping would tell, 20–50 s later. Dial an announced address now (unless a
+   * connection to one exists already: it dialed us from there), then close the connections to
+   * addresses it no longer announces. True if the peer is connected (nothing else to do for it).
    */
   private replaceIfMoved (info: PeerInfo): boolean {
     const open = this.node.getConnections(info.id).filter((c) => c.status === 'open')
@@ -66,7 +66,12 @@ export class Dialer {
     const announced = new Set(info.multiaddrs.map(ipOf).filter((ip): ip is string => ip !== undefined))
     if (announced.size === 0 || this.pending.has(info.id.toString())) return true
     const stale = open.filter((c) => { const ip = ipOf(c.remoteAddr); return ip !== undefined && !announced.has(ip) })
-    if (stale.length < open.length) return true
+    if (stale.length === 0) return true
+    if (stale.length < open.length) {
+      // it already dialed us from its new address: only the old connections are left to close
+      for (const c of stale) c.close().catch(() => { c.abort(new Error('peer moved to another address')) })
+      return true
+    }
     const key = info.id.toString()
     const targets = info.multiaddrs.filter((m) => ipOf(m) !== undefined)
     this.schedule(key, async (signal) => {

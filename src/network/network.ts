@@ -7,6 +7,7 @@
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { networkInterfaces } from 'node:os'
 import {
   serviceCapabilities, serviceDependencies, type ComponentLogger, type Connection, type IdentifyResult, type Libp2pEvents,
   type Logger, type PeerId, type Startable, type StreamHandler, type StreamHandlerOptions, type TypedEventTarget
@@ -20,7 +21,7 @@ import { RESPONSE_CHUNK_OVERHEAD_BYTES } from '../wire/limits.ts'
 import {
   DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
-  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS, LOCAL_REANNOUNCE_MS
+  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS, LOCAL_REANNOUNCE_MS, LOCAL_ADDRESS_CHECK_MS
 } from './constants.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
 import { PeerBook, type PeerBookInit } from './peer-book.ts'
@@ -67,6 +68,10 @@ export interface MemecoinNetworkInit {
   statusRefreshMs?: number
   /** How often local pending transactions are announced again (default LOCAL_REANNOUNCE_MS). */
   localReannounceMs?: number
+  /** This machine's IPv4 addresses (default: its network interfaces'); read every LOCAL_ADDRESS_CHECK_MS. */
+  localAddresses?: () => string[]
+  /** How often they are read (default LOCAL_ADDRESS_CHECK_MS). */
+  localAddressCheckMs?: number
   /**
    * The node operator's log (warnings they must act on: this node's chain left its peers', a
    * peer of another chain); libp2p's debug logger gets the rest. Default: none.
@@ -129,6 +134,8 @@ export class MemecoinNetwork implements Startable {
   private bans = 0
   private statusTimer: ReturnType<typeof setInterval> | undefined
   private reannounceTimer: ReturnType<typeof setInterval> | undefined
+  private addressTimer: ReturnType<typeof setInterval> | undefined
+  private localAddresses: Set<string> | undefined
   private readonly refreshing = new Set<string>()
   private lastDivergenceWarning = -Infinity
   private readonly opLog: OperatorLog
@@ -243,13 +250,39 @@ export class MemecoinNetwork implements Startable {
       if (this.sync.peerChains().length > 0) this.chain.reannounceLocal(BigInt(every))
     }, every)
     this.reannounceTimer.unref?.()
+    this.localAddresses = new Set(this.readLocalAddresses())
+    this.addressTimer = setInterval(() => { this.checkLocalAddresses() }, this.init.localAddressCheckMs ?? LOCAL_ADDRESS_CHECK_MS)
+    this.addressTimer.unref?.()
+  }
+
+  private readLocalAddresses (): string[] {
+    if (this.init.localAddresses !== undefined) return this.init.localAddresses()
+    return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))
+  }
+
+  /**
+   * One of this machine's IPv4 addresses went away (a DHCP renewal, another network): connections
+   * made over it are dead, but only an unanswered ping would tell, 20–50 s later (their local
+   * address is not known here, so all are closed). Peers are dialed again at once (re-dial, mDNS);
+   * peers that see our new address do the same from their side (dialer.ts replaceIfMoved).
+   */
+  private checkLocalAddresses (): void {
+    const now = new Set(this.readLocalAddresses())
+    const gone = [...(this.localAddresses ?? [])].filter((a) => !now.has(a))
+    this.localAddresses = now
+    if (gone.length === 0 || !this.started) return
+    const open = this.components.connectionManager.getConnections().filter((c) => c.status === 'open')
+    this.opLog('info', 'a local address went away: closing connections, which are made again over the new one', { gone: gone.join(','), connections: open.length })
+    for (const c of open) c.close().catch(() => { c.abort(new Error('local address gone')) })
   }
 
   private clearTimers (): void {
     if (this.statusTimer !== undefined) clearInterval(this.statusTimer)
     if (this.reannounceTimer !== undefined) clearInterval(this.reannounceTimer)
+    if (this.addressTimer !== undefined) clearInterval(this.addressTimer)
     this.statusTimer = undefined
     this.reannounceTimer = undefined
+    this.addressTimer = undefined
   }
 
   /** Asks every peer with a completed handshake for its status again (one request each in flight). */

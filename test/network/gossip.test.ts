@@ -156,7 +156,40 @@ describe('network: gossip', function () {
     // an announcement that still includes the address in use changes nothing
     a.dispatchEvent(new CustomEvent('peer:discovery', { detail: { id: b.peerId, multiaddrs: [at('127.0.0.2'), at('127.0.0.3')] } }))
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(a.getConnections(b.peerId).filter((c) => c.status === 'open')).to.have.length(1)
+    const kept = a.getConnections(b.peerId).filter((c) => c.status === 'open')
+    expect(kept).to.have.length(1)
+    // connected at both addresses (it dialed us from the new one already): the old one is closed, nothing dialed
+    await a.dial(at('127.0.0.2'), { force: true } as Parameters<typeof a.dial>[1])
+    expect(a.getConnections(b.peerId).filter((c) => c.status === 'open')).to.have.length(2)
+    a.dispatchEvent(new CustomEvent('peer:discovery', { detail: { id: b.peerId, multiaddrs: [at('127.0.0.3')] } }))
+    await waitFor('only the new connection left', () => {
+      const cs = a.getConnections(b.peerId).filter((c) => c.status === 'open')
+      return cs.length === 1 && cs[0] === kept[0]
+    }, 3_000)
+  })
+
+  it('when one of its own addresses goes away a node closes its connections, and they are made again', async () => {
+    const net = makeNet()
+    const ca = await openChain(net, true)
+    const cb = await openChain(net)
+    const addresses = ['10.77.0.14']
+    const infos: string[] = []
+    const b = await startHost(cb, { network: { localAddresses: () => addresses, localAddressCheckMs: 50, log: (level, msg) => { if (level === 'info') infos.push(msg) } } })
+    const a = await startHost(ca, { network: { reconnect: { baseDelayMs: 50 } } })
+    await connect(b, a)
+    await meshed([a, b], [1, 1])
+    const first = b.getConnections(a.peerId)[0]
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(first?.status, 'an unchanged address closes nothing').to.equal('open')
+    addresses[0] = '10.77.0.24' // the machine moved
+    await waitFor('the old connection closed', () => first?.status !== 'open', 3_000)
+    expect(infos.some((m) => m.includes('local address went away'))).to.equal(true)
+    // made again (A re-dials a lost peer), and gossip flows on it
+    await waitFor('connected again', () => b.getConnections(a.peerId).some((c) => c.status === 'open'), 10_000)
+    await meshed([a, b], [1, 1])
+    const onB = stats(b).received.block.accept
+    await produceNext(net, ca)
+    await waitFor('A\'s block on B by gossip', () => stats(b).received.block.accept === onB + 1, 5_000)
   })
 
   it('a transaction submitted while the node had no peer is announced again once it has one (like a wallet rebroadcast)', async () => {

@@ -12,7 +12,7 @@ import {
   serviceCapabilities, serviceDependencies, type ComponentLogger, type Connection, type IdentifyResult, type Libp2pEvents,
   type Logger, type PeerId, type Startable, type StreamHandler, type StreamHandlerOptions, type TypedEventTarget
 } from '@libp2p/interface'
-import type { ChainService } from '../chain/service.ts'
+import type { ChainService, ChainServiceInit } from '../chain/service.ts'
 import { bytesEqual } from '../core/bytes.ts'
 import { MemecoinError } from '../core/errors.ts'
 import type { Loose } from '../wire/codec.ts'
@@ -79,8 +79,8 @@ export interface MemecoinNetworkInit {
   log?: OperatorLog
 }
 
-/** An operator log function (the node's; src/log.ts LogFn, which this layer does not import). */
-export type OperatorLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+/** The node operator's log: the chain service's log type (src/log.ts LogFn, which this layer does not import). */
+export type OperatorLog = NonNullable<ChainServiceInit['log']>
 const silentLog: OperatorLog = () => {}
 
 /** The registrar methods the service uses. */

@@ -132,6 +132,8 @@ export async function getTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
 function txHexOf (body: Buffer, contentType: string | undefined): string {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   const text = body.toString('utf8').trim()
+  // `curl -X POST` without -d, or a client that lost its body: say so, not "bad hex" or "bad JSON"
+  if (text === '') throw badRequest('ERR_EMPTY_BODY', 'the request body is empty: send {"tx": "<hex of the Transaction bytes>"} (application/json) or the hex (text/plain)')
   // curl -d sends application/x-www-form-urlencoded: treated like no type, by the first character
   const sniff = type === '' || type === 'application/x-www-form-urlencoded'
   const json = type === 'application/json' || (sniff && (text.startsWith('{') || text.startsWith('"')))
@@ -208,6 +210,7 @@ export async function postTxBatch (ctx: ApiContext, r: ApiRequest): Promise<void
   const type = (r.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/json') throw new ApiError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json {"txs": ["<hex>", …]}')
   const body = await readBody(r.req, ctx.maxBodyBytes)
+  if (body.toString('utf8').trim() === '') throw badRequest('ERR_EMPTY_BODY', 'the request body is empty: send {"txs": ["<hex>", …]}')
   let value: unknown
   try {
     value = JSON.parse(body.toString('utf8'))

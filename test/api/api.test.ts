@@ -604,11 +604,14 @@ describe('api: HTTP JSON API, events and metrics', function () {
       expectError(await post(base, '/txs', JSON.stringify({ tx: toHex(other.bytes) })), 400, 'ERR_WRONG_CHAIN')
     })
 
-    it('POST /txs: malformed JSON → 400 ERR_BAD_JSON; wrong shape → ERR_BAD_REQUEST; binary type → 415', async () => {
+    it('POST /txs: malformed JSON → 400 ERR_BAD_JSON; wrong shape → ERR_BAD_REQUEST; empty → ERR_EMPTY_BODY; binary type → 415', async () => {
       expectError(await post(base, '/txs', '{"tx": '), 400, 'ERR_BAD_JSON')
       expectError(await post(base, '/txs', '{"tx": 12}'), 400, 'ERR_BAD_REQUEST')
       expectError(await post(base, '/txs', '[]'), 400, 'ERR_BAD_REQUEST')
-      expectError(await post(base, '/txs', ''), 400, 'ERR_BAD_JSON')
+      // an empty body, whatever its type (curl -X POST without -d sends none)
+      expectError(await post(base, '/txs', ''), 400, 'ERR_EMPTY_BODY')
+      expectError(await post(base, '/txs', '  \n', 'text/plain'), 400, 'ERR_EMPTY_BODY')
+      expectError(await post(base, '/txs', '', 'application/x-www-form-urlencoded'), 400, 'ERR_EMPTY_BODY')
       expectError(await post(base, '/txs', '00', 'application/octet-stream'), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE')
     })
 

@@ -86,6 +86,7 @@ describe('api: POST /txs/batch', function () {
     expect((await post('{"txs": []}')).body.error.code).to.equal('ERR_BAD_REQUEST')
     expect((await post('{"tx": "00"}')).body.error.code).to.equal('ERR_BAD_REQUEST')
     expect((await post('nope')).body.error.code).to.equal('ERR_BAD_JSON')
+    expect((await post('')).body.error.code).to.equal('ERR_EMPTY_BODY')
     expect((await post('{"txs": ["00"]}', 'text/plain')).status).to.equal(415)
     const big = await post(JSON.stringify({ txs: new Array(MAX_TX_BATCH + 1).fill('00') }))
     expect(big.status).to.equal(400)

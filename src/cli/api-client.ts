@@ -85,7 +85,13 @@ export interface ApiClient {
  */
 export function normalizeApiUrl (text: string): string {
   const s = text.trim()
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s)
+  // without a scheme it is `start --api`'s HOST:PORT: a bare word ("notaurl", a typo'd flag value)
+  // would otherwise become http://notaurl on port 80
+  if (!hasScheme && !/^(?:\[[0-9a-f:.]+\]|[^:/[\]\s]+):\d{1,5}(?:\/\S*)?$/i.test(s)) {
+    throw new MemecoinError('ERR_BAD_API_URL', `not an API URL: ${JSON.stringify(s.slice(0, 100))} (expected http://HOST:PORT or HOST:PORT)`)
+  }
+  const withScheme = hasScheme ? s : `http://${s}`
   let u: URL
   try {
     u = new URL(withScheme)

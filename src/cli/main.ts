@@ -69,7 +69,7 @@ export function buildCli (): Command {
     .option('--listen <multiaddr>', 'libp2p listen address (repeatable; default /ip4/0.0.0.0/tcp/0)', multiaddrArg)
     .option('--api <host:port>', `HTTP API address (default ${DEFAULT_API})`, hostPortArg)
     .option('--no-api', 'run without the HTTP API')
-    .option('--bootstrap <multiaddr>', 'peer to dial at start, with /p2p/<peer id> (repeatable)', multiaddrArg)
+    .option('--bootstrap <multiaddr>', 'peer to dial at start and keep connected (repeatable); with /p2p/<peer id> its identity is checked', multiaddrArg)
     .option('--no-mdns', 'do not discover peers on the LAN by mDNS')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))

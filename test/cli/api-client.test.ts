@@ -168,7 +168,10 @@ describe('cli/api-client', () => {
     expect(normalizeApiUrl('http://127.0.0.1:7357/')).to.equal('http://127.0.0.1:7357')
     expect(normalizeApiUrl('https://node.example:443/api/')).to.equal('https://node.example/api')
     expect(normalizeApiUrl('[::1]:7357')).to.equal('http://[::1]:7357')
-    for (const bad of ['ftp://x', 'http://user:pw@host:1', 'http://h:1/?q=1', 'http://', '::::']) {
+    expect(normalizeApiUrl('node.lan:7357/api')).to.equal('http://node.lan:7357/api')
+    expect(normalizeApiUrl('http://node.lan')).to.equal('http://node.lan') // a scheme says what it means: port 80
+    // without a scheme, HOST:PORT is required (a bare word used to become http://WORD on port 80)
+    for (const bad of ['ftp://x', 'http://user:pw@host:1', 'http://h:1/?q=1', 'http://', '::::', 'notaurl', 'localhost', '127.0.0.1', '127.0.0.1:', ':7357', 'host:port', '[::1]']) {
       expect(() => normalizeApiUrl(bad), bad).to.throw(MemecoinError).with.property('code', 'ERR_BAD_API_URL')
     }
   })

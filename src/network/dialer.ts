@@ -116,7 +116,7 @@ export class Dialer {
 }
 
 /** The IP address of a multiaddr (ip4 or ip6; an IPv4-mapped ip6 as its ip4), if it has one. */
-function ipOf (m: Multiaddr): string | undefined {
+export function ipOf (m: Multiaddr): string | undefined {
   for (const c of m.getComponents()) {
     if (c.name === 'ip4') return c.value
     if (c.name === 'ip6') return c.value?.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '')

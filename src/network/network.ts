@@ -7,7 +7,6 @@
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { networkInterfaces } from 'node:os'
 import {
   serviceCapabilities, serviceDependencies, type ComponentLogger, type Connection, type IdentifyResult, type Libp2pEvents,
   type Logger, type PeerId, type Startable, type StreamHandler, type StreamHandlerOptions, type TypedEventTarget
@@ -23,7 +22,9 @@ import {
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
   READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS, LOCAL_REANNOUNCE_MS, LOCAL_ADDRESS_CHECK_MS
 } from './constants.ts'
+import { ipOf } from './dialer.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
+import { interfaceSubnets, killedByAddressLoss } from './local-addresses.ts'
 import { PeerBook, type PeerBookInit } from './peer-book.ts'
 import { chainIdOfStatusProtocol, protocolsOf, topicsOf, type Protocols, type Topics } from './protocols.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -68,7 +69,10 @@ export interface MemecoinNetworkInit {
   statusRefreshMs?: number
   /** How often local pending transactions are announced again (default LOCAL_REANNOUNCE_MS). */
   localReannounceMs?: number
-  /** This machine's IPv4 addresses (default: its network interfaces'); read every LOCAL_ADDRESS_CHECK_MS. */
+  /**
+   * This machine's addresses as `address/prefix` (default: its network interfaces', IPv4 and IPv6,
+   * loopback left out); read every LOCAL_ADDRESS_CHECK_MS.
+   */
   localAddresses?: () => string[]
   /** How often they are read (default LOCAL_ADDRESS_CHECK_MS). */
   localAddressCheckMs?: number
@@ -256,15 +260,15 @@ export class MemecoinNetwork implements Startable {
   }
 
   private readLocalAddresses (): string[] {
-    if (this.init.localAddresses !== undefined) return this.init.localAddresses()
-    return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))
+    return this.init.localAddresses !== undefined ? this.init.localAddresses() : interfaceSubnets()
   }
 
   /**
-   * One of this machine's IPv4 addresses went away (a DHCP renewal, another network): connections
-   * made over it are dead, but only an unanswered ping would tell, 20–50 s later (their local
-   * address is not known here, so all are closed). Peers are dialed again at once (re-dial, mDNS);
-   * peers that see our new address do the same from their side (dialer.ts replaceIfMoved).
+   * One of this machine's addresses went away (a DHCP renewal, another network): connections made
+   * over it are dead, but only an unanswered ping would tell, 20–50 s later. Those to peers in the
+   * subnet that went, or reached through a router, are closed (local-addresses.ts); peers are
+   * dialed again at once (re-dial, mDNS), and peers that see our new address do the same from
+   * their side (dialer.ts replaceIfMoved).
    */
   private checkLocalAddresses (): void {
     const now = new Set(this.readLocalAddresses())
@@ -272,8 +276,10 @@ export class MemecoinNetwork implements Startable {
     this.localAddresses = now
     if (gone.length === 0 || !this.started) return
     const open = this.components.connectionManager.getConnections().filter((c) => c.status === 'open')
-    this.opLog('info', 'a local address went away: closing connections, which are made again over the new one', { gone: gone.join(','), connections: open.length })
-    for (const c of open) c.close().catch(() => { c.abort(new Error('local address gone')) })
+    const killed = killedByAddressLoss(gone, [...now], open.flatMap((c) => ipOf(c.remoteAddr) ?? []))
+    const close = open.filter((c) => { const ip = ipOf(c.remoteAddr); return ip !== undefined && killed.has(ip) })
+    this.opLog('info', 'a local address went away: closing the connections made over it, which are made again over the new one', { gone: gone.join(','), connections: close.length, kept: open.length - close.length })
+    for (const c of close) c.close().catch(() => { c.abort(new Error('local address gone')) })
   }
 
   private clearTimers (): void {

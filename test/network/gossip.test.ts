@@ -168,11 +168,12 @@ describe('network: gossip', function () {
     }, 3_000)
   })
 
-  it('when one of its own addresses goes away a node closes its connections, and they are made again', async () => {
+  it('when one of its own addresses goes away a node closes the connections made over it, and they are made again', async () => {
     const net = makeNet()
     const ca = await openChain(net, true)
     const cb = await openChain(net)
-    const addresses = ['10.77.0.14']
+    // the hosts talk over 127.0.0.1: here that is "the LAN", 127.0.0.14/24 this machine's address on it
+    const addresses = ['127.0.0.14/24', '172.18.0.1/16']
     const infos: string[] = []
     const b = await startHost(cb, { network: { localAddresses: () => addresses, localAddressCheckMs: 50, log: (level, msg) => { if (level === 'info') infos.push(msg) } } })
     const a = await startHost(ca, { network: { reconnect: { baseDelayMs: 50 } } })
@@ -181,7 +182,12 @@ describe('network: gossip', function () {
     const first = b.getConnections(a.peerId)[0]
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(first?.status, 'an unchanged address closes nothing').to.equal('open')
-    addresses[0] = '10.77.0.24' // the machine moved
+    addresses.pop() // a Docker bridge went away: peers on the LAN were never reached over it
+    await waitFor('the loss noticed', () => infos.some((m) => m.includes('local address went away')), 3_000)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(first?.status, 'another subnet\'s address going closes nothing here').to.equal('open')
+    infos.length = 0
+    addresses[0] = '10.77.0.24/24' // the machine moved to another network
     await waitFor('the old connection closed', () => first?.status !== 'open', 3_000)
     expect(infos.some((m) => m.includes('local address went away'))).to.equal(true)
     // made again (A re-dials a lost peer), and gossip flows on it

@@ -49,6 +49,15 @@ export const DEFAULT_BLOCK_OVERHEAD_BYTES = 1 + 2 + MAX_SIGNED_HEADER_BYTES
 
 const MAX_U64 = (1n << 64n) - 1n
 
+/**
+ * The codes of `add`'s refusals decided before the signature is checked (TX-3): such a refusal
+ * says nothing about the signature, unless it was verified ahead.
+ */
+export const REFUSED_BEFORE_SIGNATURE: ReadonlySet<string> = new Set([
+  'ERR_NONCE_TOO_LOW', 'ERR_OVERFLOW', 'ERR_NONCE_GAP', 'ERR_REPLACEMENT_UNDERPRICED', 'ERR_SENDER_LIMIT',
+  'ERR_INSUFFICIENT_BALANCE', 'ERR_INSUFFICIENT_STAKE', 'ERR_LAST_STAKE'
+])
+
 /** The head state as the mempool sees it; the chain adapts its ledger to this. */
 export interface AccountView {
   /** The account's next nonce (0 for an absent account). */
@@ -324,6 +333,22 @@ export class Mempool {
   isStale (tx: SignedTx): boolean { return tx.body.nonce < this.view.nonce(senderIdOf(tx)) }
 
   /**
+   * True if `add` will refuse `tx` before its signature whatever else arrives with it: stale
+   * (TX-6), a nonce past any run the sender may hold (TX-6/TX-11), more than the sender can
+   * spend or unstake on its own (TX-7/TX-8). Callers skip verifying such transactions ahead.
+   */
+  refusesBeforeSignature (tx: SignedTx): boolean {
+    const id = senderIdOf(tx)
+    const view = this.view
+    const nonce = view.nonce(id)
+    const n = tx.body.nonce
+    if (n < nonce || n >= nonce + BigInt(this.overflowPerSender)) return true
+    if (txCost(tx) > view.spendable(id)) return true
+    const unstake = tx.body.unstake?.amount ?? 0n
+    return unstake > 0n && unstake > view.stake(id)
+  }
+
+  /**
    * Removes a held transaction that turned out invalid (block assembly failed on it) and its
    * sender's later pending ones, which cannot be included without it (a run stays contiguous).
    * Returns what it removed, nothing if `tx` is not held.
@@ -369,14 +394,13 @@ export class Mempool {
     const view = this.view
     const nonce = view.nonce(accountId)
     const n = tx.body.nonce
-    // [IGNORE] TX-6: a nonce below the account's is a replay or stale. Decided before the
-    // signature: a peer replaying old transactions costs no signature check (see `isStale`)
+    // Every IGNORE decided by the state (TX-6…TX-8, TX-10's replacement fee, TX-11's sender
+    // limit) comes before the signature (TX-3): a peer sending transactions that cannot get in
+    // (replayed, unfunded, out of order) costs a node a lookup each, not a signature check. Such a
+    // refusal says nothing about the signature (REFUSED_BEFORE_SIGNATURE; gossip.ts relays no batch
+    // holding one). See also `refusesBeforeSignature`.
+    // [IGNORE] TX-6: a nonce below the account's is a replay or stale
     if (n < nonce) throw ignore('TX-6', 'ERR_NONCE_TOO_LOW', `nonce ${n} below the account nonce ${nonce}`, { nonce: n.toString(), accountNonce: nonce.toString() })
-    // [REJECT] TX-3: the signature, unless the caller verified it
-    if (opts.skipSignature !== true) checkTxSignature(tx)
-    // [REJECT] TX-9: evidence headers that can never be valid (the stateless half, signatures
-    // included), before any IGNORE of evidence below
-    if (tx.kind === 'evidence') checkEvidenceTx(tx, this.ctx.chainId)
     // [IGNORE] TX-7: amount + fee must fit in a uint64
     if (entry.cost > MAX_U64) throw ignore('TX-7', 'ERR_OVERFLOW', 'amount + fee overflows a uint64')
 
@@ -414,6 +438,12 @@ export class Mempool {
     if (entry.unstake > 0n && view.totalStake !== undefined && view.totalStake() - runUnstake <= 0n) {
       throw ignore('TX-8', 'ERR_LAST_STAKE', 'this unstake would leave the chain with no bonded stake: no one could produce a block again')
     }
+
+    // [REJECT] TX-3: the signature, unless the caller verified it
+    if (opts.skipSignature !== true) checkTxSignature(tx)
+    // [REJECT] TX-9: evidence headers that can never be valid (the stateless half, signatures
+    // included), before any IGNORE of evidence below
+    if (tx.kind === 'evidence') checkEvidenceTx(tx, this.ctx.chainId)
     // [IGNORE] TX-9: evidence admissible now (a slot already started, not expired, the offender
     // not yet slashed for it), as far as the chain tells: honest relaying across a slot or epoch
     // edge can miss either end of that window

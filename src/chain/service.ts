@@ -16,7 +16,7 @@ import { decodeTx, signTx } from '../wire/tx.ts'
 import type { Store } from '../storage/store.ts'
 import { BoundedSet } from './bounded.ts'
 import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportResult } from './chain.ts'
-import { Mempool } from './mempool.ts'
+import { Mempool, REFUSED_BEFORE_SIGNATURE } from './mempool.ts'
 import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalHash } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolView } from './views.ts'
@@ -65,6 +65,10 @@ export const RECENT_HEAD_SLOTS = 64n
  * for transactions likely to come back; their verdicts stay in the signature cache's second tier.
  */
 const ROOMLESS = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT', 'ERR_NONCE_GAP'])
+/** Main-lane tasks (blocks, production) that may run in a row while a transaction batch is ready (`serial`). */
+const MAX_MAIN_STREAK = 8
+/** A task of ChainService's queue. */
+interface QueuedTask { ready: boolean, run: () => Promise<void> }
 /** Refusals of this validator's own evidence that a later head may lift (room in the mempool). */
 const EVIDENCE_RETRY = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT'])
 /** Local transactions followed for re-announcement (`reannounceLocal`); beyond, the oldest is forgotten. */
@@ -149,7 +153,13 @@ export interface ChainEvents {
 type Listener<K extends keyof ChainEvents> = (e: ChainEvents[K]) => void
 
 /** Result of adding one transaction. */
-export type TxOutcome = { ok: true, id: Uint8Array, /** The pending transaction of the same sender and nonce it replaced (TX-10). */ replaced?: Uint8Array } | { ok: false, error: MemecoinError, action: GossipAction }
+export type TxOutcome = { ok: true, id: Uint8Array, /** The pending transaction of the same sender and nonce it replaced (TX-10). */ replaced?: Uint8Array } | {
+  ok: false
+  error: MemecoinError
+  action: GossipAction
+  /** Refused before its signature was checked (and it was not verified ahead): nothing is known of the signature. */
+  unverified?: true
+}
 
 /**
  * The net effect of consecutive head changes: blocks applied and still canonical (oldest first),
@@ -214,7 +224,11 @@ export class ChainService {
    * prunes the first of them from memory before its write completes.
    */
   private writing: { byHash: Map<string, BlockNode>, byHeight: Map<bigint, BlockNode> } | undefined
-  private queue: Promise<unknown> = Promise.resolve()
+  /** The work queue (`serial`): blocks, production and the rest first, then transaction batches. */
+  private readonly lanes: { main: QueuedTask[], tx: QueuedTask[] } = { main: [], tx: [] }
+  private pumping = false
+  /** Main-lane tasks run in a row while a transaction batch was ready (MAX_MAIN_STREAK). */
+  private mainStreak = 0
   /** Stake snapshots already in the store (bounded: one new id per distinct stake distribution). */
   private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
   private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [], fatal: [] }
@@ -290,14 +304,62 @@ export class ChainService {
     }
   }
 
-  /** Runs `fn` after everything queued before it (one writer at a time). */
-  private serial<T> (fn: () => Promise<T> | T): Promise<T> {
-    const run = this.queue.then(async () => {
-      if (this.closed) throw new MemecoinError('ERR_CLOSED', 'chain service is closed')
-      return await fn()
+  /**
+   * Runs `fn` alone (one writer at a time), after everything queued before it in its lane. Two
+   * lanes: the main one (blocks, production, evidence, close) goes first; the tx lane (mempool
+   * additions, each once `ready`, its signatures verified ahead) gets a turn when the main lane is
+   * empty or after MAX_MAIN_STREAK main tasks. A flood of transaction batches then never delays a
+   * validator's block by more than one batch, and a batch waiting for its signatures holds no one.
+   * Within a lane, call order is kept.
+   */
+  private serial<T> (fn: () => Promise<T> | T, lane: 'main' | 'tx' = 'main', ready?: Promise<unknown>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const task: QueuedTask = {
+        ready: ready === undefined,
+        run: async () => {
+          try {
+            if (this.closed) throw new MemecoinError('ERR_CLOSED', 'chain service is closed')
+            resolve(await fn())
+          } catch (err) {
+            reject(err)
+          }
+        }
+      }
+      if (ready !== undefined) {
+        const done = (): void => { task.ready = true; this.kick() }
+        ready.then(done, done)
+      }
+      this.lanes[lane].push(task)
+      this.kick()
     })
-    this.queue = run.catch(() => {})
-    return run
+  }
+
+  /** Starts the queue's runner unless it runs (on a later microtask: `fn` never runs inside `serial`). */
+  private kick (): void {
+    if (this.pumping) return
+    this.pumping = true
+    queueMicrotask(() => { void this.pump() })
+  }
+
+  private async pump (): Promise<void> {
+    try {
+      for (;;) {
+        const tx = this.lanes.tx[0]
+        const txReady = tx?.ready === true
+        let task: QueuedTask | undefined
+        if (this.lanes.main.length > 0 && !(txReady && this.mainStreak >= MAX_MAIN_STREAK)) {
+          task = this.lanes.main.shift()
+          if (txReady) this.mainStreak++
+        } else if (txReady) {
+          task = this.lanes.tx.shift()
+          this.mainStreak = 0
+        }
+        if (task === undefined) return
+        await task.run()
+      }
+    } finally {
+      this.pumping = false
+    }
   }
 
   /** The slot now in progress. */
@@ -356,8 +418,9 @@ export class ChainService {
   private async preverify (txs: readonly SignedTx[]): Promise<void> {
     const pool = this.verifierPool
     if (pool === undefined || !pool.running || txs.length === 0) return
-    // held, known valid, or stale (refused before its signature is checked): nothing to verify
-    const todo = txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id) && !this.mempool.isStale(tx))
+    // held, known valid, or refused before its signature is checked (stale, unfunded, far ahead):
+    // nothing to verify
+    const todo = txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id) && !this.mempool.refusesBeforeSignature(tx))
     if (todo.length === 0) return
     try {
       const ok = await pool.verifyTxs(todo)
@@ -522,9 +585,12 @@ export class ChainService {
           out.push(replaced === undefined ? { ok: true, id: tx.id } : { ok: true, id: tx.id, replaced: replaced.id })
         } catch (err) {
           const e = err instanceof MemecoinError ? err : new MemecoinError('ERR_INTERNAL', (err as Error).message)
-          // refused for room or order after its signature passed (TX-3 comes first): it comes back
-          if (ROOMLESS.has(e.code)) roomless.add(d as SignedTx)
-          out.push({ ok: false, error: e, action: actionOf(err) })
+          // verified ahead, or by `add` itself (a refusal for room comes after TX-3)
+          const verified = !('err' in d) && (this.sigCache.peek(d) || e.code === 'ERR_MEMPOOL_FULL')
+          // refused for room or order with its signature known valid: it may come back
+          if (ROOMLESS.has(e.code) && verified) roomless.add(d as SignedTx)
+          const unverified = !('err' in d) && !verified && REFUSED_BEFORE_SIGNATURE.has(e.code)
+          out.push({ ok: false, error: e, action: actionOf(err), ...(unverified ? { unverified: true as const } : {}) })
         }
       }
       // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway),
@@ -544,7 +610,7 @@ export class ChainService {
       }
       if (accepted.length > 0) this.emit('txs', { txs: accepted, source })
       return out
-    })
+    }, 'tx', verified)
   }
 
   /**

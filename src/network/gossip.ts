@@ -25,6 +25,7 @@ import { BoundedSet } from '../chain/bounded.ts'
 import { MAX_SEEN_EVIDENCE } from './constants.ts'
 import { evidenceKey } from '../chain/evidence.ts'
 import type { Topics } from './protocols.ts'
+import { RateLimiter } from './rate-limiter.ts'
 import { TxBatcher } from './tx-batcher.ts'
 
 /** What the gossip handler needs from its owner. */
@@ -33,6 +34,8 @@ export interface GossipInit {
   pubsub: GossipSub
   topics: Topics
   batchDelayMs: number
+  /** Per peer, transactions refused before their signature (default WASTED_TX_BUDGET). */
+  wastedTxBudget?: { capacity: number, refillPerSecond: number }
   /**
    * Our validator REJECTed a message relayed by `peer`, or a block `peer` sent passed the checks
    * before relay and then failed its import with a REJECT rule (gossipsub could no longer reject it).
@@ -55,6 +58,22 @@ export interface GossipInit {
 export const MAX_GOSSIP_IN_FLIGHT = 512
 
 /**
+ * Most transactions in the tx batches being validated at once: MAX_GOSSIP_IN_FLIGHT batches of up
+ * to 512 transactions each would be 262,144. Beyond it a batch is IGNOREd unread.
+ */
+export const MAX_GOSSIP_TXS_IN_FLIGHT = 16_384
+
+/**
+ * Per peer, transactions sent that were refused before their signature was checked (stale,
+ * unfunded, far-ahead nonces: TX-6…TX-8, TX-10, TX-11 in the mempool). Each costs a lookup, but a
+ * peer can send them at line rate with a new batch salt every time (a new message id), and an
+ * IGNORE costs it no score. Honest peers send such transactions only when their view differs from
+ * ours (a block crossed the batch). Beyond the budget the peer's tx batches are IGNOREd unread
+ * until the refill has paid its debt.
+ */
+export const WASTED_TX_BUDGET = { capacity: 16_384, refillPerSecond: 2_048 }
+
+/**
  * Proposers remembered as having had a relayed block fail its import (oldest forgotten first).
  * Their blocks are imported before they are relayed.
  */
@@ -70,6 +89,8 @@ export interface TopicResults { accept: number, ignore: number, reject: number }
 export interface GossipStats {
   published: { block: number, tx: number, evidence: number }
   received: { block: TopicResults, tx: TopicResults, evidence: TopicResults }
+  /** Tx batches IGNOREd unread: too many transactions in validation, or their peer over its WASTED_TX_BUDGET. */
+  txBatchesDropped: { busy: number, wasteful: number }
   /** Blocks whose import ran after the validator's verdict (`relay` or `equivocation`). */
   afterRelay: AfterRelayResults
 }
@@ -87,9 +108,14 @@ export class Gossip {
   readonly stats: GossipStats = {
     published: { block: 0, tx: 0, evidence: 0 },
     received: { block: { accept: 0, ignore: 0, reject: 0 }, tx: { accept: 0, ignore: 0, reject: 0 }, evidence: { accept: 0, ignore: 0, reject: 0 } },
-    afterRelay: { started: 0, imported: 0, ignore: 0, reject: 0 }
+    afterRelay: { started: 0, imported: 0, ignore: 0, reject: 0 },
+    txBatchesDropped: { busy: 0, wasteful: 0 }
   }
   private readonly batcher: TxBatcher
+  /** Transactions in tx batches under validation (MAX_GOSSIP_TXS_IN_FLIGHT). */
+  private txsInFlight = 0
+  /** Per peer: transactions refused before their signature (WASTED_TX_BUDGET). */
+  private readonly waste: RateLimiter
   private readonly seenEvidence = new BoundedSet<string>(MAX_SEEN_EVIDENCE)
   /** Proposers (hex public key) whose relayed block failed import: imported before relay. */
   private readonly suspects = new BoundedSet<string>(MAX_SUSPECT_PROPOSERS)
@@ -103,6 +129,7 @@ export class Gossip {
   private inFlight = 0
 
   constructor (private readonly init: GossipInit) {
+    this.waste = new RateLimiter(init.wastedTxBudget ?? WASTED_TX_BUDGET)
     this.batcher = new TxBatcher(init.batchDelayMs, (batch) => { this.publish(init.topics.tx, batch, 'tx') })
     // ChainService has no `off`: listeners stay, and do nothing while stopped.
     init.chain.on('block', (e) => {
@@ -255,21 +282,43 @@ export class Gossip {
 
   /**
    * Tx topic: a batch is REJECTed if it is malformed or any transaction in it is (TX-1…TX-5, TX-9),
-   * relayed if something in it is new. A batch that also holds a stale transaction (TX-6, refused
-   * before its signature is checked) is not relayed: a node behind us, for which it is not stale,
-   * might find its signature bad and blame us. Its new transactions go out in a batch of ours.
+   * relayed if something in it is new. A batch that also holds a transaction refused before its
+   * signature was checked (stale, unfunded, …: `unverified`) is not relayed: a node whose view
+   * differs, for which it is valid, might find its signature bad and blame us. Its new
+   * transactions go out in a batch of ours.
    */
   private readonly validateTxBatch = async (peer: PeerId, msg: Message): Promise<GossipAction> => {
+    const from = peer.toString()
+    if (!this.waste.available(from)) {
+      this.stats.txBatchesDropped.wasteful++
+      return 'IGNORE'
+    }
     // [REJECT] D-1/D-2: the batch decodes within its limits
     const txs = decodeTxBatch(msg.data)
     if (txs.length === 0) return 'IGNORE'
-    const outcomes = await this.init.chain.addTransactions(txs, { peer: peer.toString() })
+    if (this.txsInFlight + txs.length > MAX_GOSSIP_TXS_IN_FLIGHT) {
+      this.stats.txBatchesDropped.busy++
+      return 'IGNORE'
+    }
+    this.txsInFlight += txs.length
+    let outcomes: TxOutcome[]
+    try {
+      outcomes = await this.init.chain.addTransactions(txs, { peer: from })
+    } finally {
+      this.txsInFlight -= txs.length
+    }
     if (outcomes.some((o) => !o.ok && o.action === 'REJECT')) return 'REJECT'
+    let unverified = 0
     const fresh: Uint8Array[] = []
-    for (let i = 0; i < outcomes.length; i++) if ((outcomes[i] as TxOutcome).ok) fresh.push(txs[i] as Uint8Array)
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i] as TxOutcome
+      if (o.ok) fresh.push(txs[i] as Uint8Array)
+      else if (o.unverified === true) unverified++
+    }
+    this.waste.charge(from, unverified)
     // [IGNORE] TX-6…TX-11 in the mempool: nothing new in it
     if (fresh.length === 0) return 'IGNORE'
-    if (outcomes.some((o) => !o.ok && o.error.code === 'ERR_NONCE_TOO_LOW')) {
+    if (unverified > 0) {
       if (this.running) this.batcher.add(fresh)
       return 'IGNORE'
     }

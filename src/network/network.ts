@@ -52,6 +52,8 @@ export interface MemecoinNetworkInit {
   outboundRateLimit?: { capacity?: number, refillPerSecond?: number }
   /** Local transactions are gossiped in batches collected this long; default 50 ms. */
   txBatchDelayMs?: number
+  /** Per peer, transactions refused before their signature before its tx batches are dropped unread (default WASTED_TX_BUDGET, gossip.ts). */
+  wastedTxBudget?: { capacity: number, refillPerSecond: number }
   /** Concurrent inbound streams per connection and protocol; default 4. */
   maxInboundStreams?: number
   /** Bounds of range sync and parent fetch. */
@@ -238,6 +240,7 @@ export class MemecoinNetwork implements Startable {
       pubsub,
       topics: this.topics,
       batchDelayMs: this.init.txBatchDelayMs ?? TX_BATCH_DELAY_MS,
+      ...(this.init.wastedTxBudget !== undefined ? { wastedTxBudget: this.init.wastedTxBudget } : {}),
       onReject: (peer, topic, reason) => { this.penalise(peer, 'gossipReject', `${topic}: ${reason}`) },
       onUnknownParent: (peer, block) => { this.sync.onUnknownParent(peer, block) },
       onBlockImported: (peer, node) => { this.sync.noteHeight(peer, node.height) },
@@ -367,6 +370,8 @@ export class MemecoinNetwork implements Startable {
       }
       // blocks relayed (or dropped as equivocations) before their import, by the import's outcome
       for (const result of ['imported', 'ignore', 'reject'] as const) out[`gossip_block_imports_after_relay_total{result="${result}"}`] = g.afterRelay[result]
+      // tx batches dropped unread: too much in validation, or their peer past its budget of worthless transactions
+      for (const reason of ['busy', 'wasteful'] as const) out[`gossip_tx_batches_dropped_total{reason="${reason}"}`] = g.txBatchesDropped[reason]
     }
     const s = this.sync.stats
     out.sync_range_requests_total = s.rangeRequests

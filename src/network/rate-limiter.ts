@@ -34,6 +34,28 @@ export class RateLimiter {
 
   /** Takes `cost` tokens from `peer`'s bucket; false (and nothing taken) if it has too few. */
   take (peer: string, cost = 1): boolean {
+    const b = this.bucket(peer)
+    if (b.tokens < cost) return false
+    b.tokens -= cost
+    return true
+  }
+
+  /**
+   * For work whose cost is known only once done: true iff `peer`'s bucket is not empty (it may
+   * start more). `charge` then takes the cost, into debt down to −capacity at most, which the
+   * refill pays back before the peer may start anything again.
+   */
+  available (peer: string): boolean { return this.bucket(peer).tokens > 0 }
+
+  /** Takes `cost` tokens after the work (see `available`). */
+  charge (peer: string, cost: number): void {
+    if (cost <= 0) return
+    const b = this.bucket(peer)
+    b.tokens = Math.max(-this.capacity, b.tokens - cost)
+  }
+
+  /** `peer`'s bucket, refilled up to now (a new one is full), as the most recently used. */
+  private bucket (peer: string): Bucket {
     const now = this.now()
     let b = this.buckets.get(peer)
     if (b === undefined) {
@@ -45,8 +67,6 @@ export class RateLimiter {
       b.at = now
     }
     this.buckets.set(peer, b)
-    if (b.tokens < cost) return false
-    b.tokens -= cost
-    return true
+    return b
   }
 }

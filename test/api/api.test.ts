@@ -584,7 +584,10 @@ describe('api: HTTP JSON API, events and metrics', function () {
       expectError(await post(base, '/txs', JSON.stringify({ tx: '00ff' })), 400, 'ERR_MALFORMED')
       expectError(await post(base, '/txs', JSON.stringify({ tx: 'ab'.repeat(2000) })), 400, 'ERR_TOO_LARGE')
 
-      const good = validTx()
+      // at the faucet's next free nonce (a forged copy of a pending one is an underpriced
+      // replacement, refused before its signature is checked)
+      const next = (svc.chain.ledger.get(net.faucet.id)?.nonce ?? 0n) + BigInt(svc.mempool.pending(net.faucet.id).length)
+      const good = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: next, fee: 1000n, to: net.bob.address, amount: 2n })
       const bad = good.bytes.slice()
       bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0x01
       const sig = await post(base, '/txs', JSON.stringify({ tx: toHex(bad) }))

@@ -8,7 +8,7 @@ import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx, encodeTx } from '../../src/wire/tx.ts'
 import { buildEvidence, buildStake, buildTransfer, buildUnstake } from '../../src/wallet/transactions.ts'
 import {
-  type AccountView, DEFAULT_BLOCK_OVERHEAD_BYTES, Mempool, type MempoolInit, blockTxFieldBytes, txCost
+  type AccountView, DEFAULT_BLOCK_OVERHEAD_BYTES, Mempool, type MempoolInit, REFUSED_BEFORE_SIGNATURE, blockTxFieldBytes, txCost
 } from '../../src/chain/mempool.ts'
 import { testAccount, testChainId, testHash } from '../helpers/fixtures.ts'
 
@@ -138,7 +138,7 @@ describe('chain/mempool: admission rules', () => {
     expect(m.has(forged.id)).to.equal(true)
   })
 
-  it('refuses a stale nonce (TX-6, IGNORE) before it checks the signature (TX-3, REJECT): a replay costs no verification', () => {
+  it('refuses by the state (TX-6…TX-8, TX-10, TX-11: IGNORE) before it checks the signature (TX-3, REJECT): worthless transactions cost no verification', () => {
     const m = pool(view([[alice, { nonce: 3n, balance: 100n }]]))
     const forge = (t: SignedTx): SignedTx => decodeTx(encodeTx(t.bodyBytes, transfer(bob, 0n, 2n).signature))
     const stale = errorOf(() => m.add(forge(transfer(alice, 2n, 2n))))
@@ -146,9 +146,20 @@ describe('chain/mempool: admission rules', () => {
     expect(stale?.details?.action).to.equal('IGNORE')
     expect(m.isStale(transfer(alice, 2n, 2n))).to.equal(true)
     expect(m.isStale(transfer(alice, 3n, 2n))).to.equal(false)
-    // at the account nonce (or above: a gap) the signature is checked first, as before
+    // a gap, more than the sender has, from an account that does not exist: IGNOREd unverified
+    expect(errorOf(() => m.add(forge(transfer(alice, 5n, 2n))))).to.include({ rule: 'TX-6', code: 'ERR_NONCE_GAP' })
+    expect(errorOf(() => m.add(forge(transfer(alice, 3n, 2n, 99n))))).to.include({ rule: 'TX-7', code: 'ERR_INSUFFICIENT_BALANCE' })
+    expect(errorOf(() => m.add(forge(transfer(carol, 0n, 2n))))).to.include({ rule: 'TX-7', code: 'ERR_INSUFFICIENT_BALANCE' })
+    for (const code of ['ERR_NONCE_TOO_LOW', 'ERR_NONCE_GAP', 'ERR_INSUFFICIENT_BALANCE']) expect(REFUSED_BEFORE_SIGNATURE.has(code)).to.equal(true)
+    // what can get in has its signature checked
     expect(errorOf(() => m.add(forge(transfer(alice, 3n, 2n))))).to.include({ rule: 'TX-3', code: 'ERR_BAD_SIGNATURE' })
-    expect(errorOf(() => m.add(forge(transfer(alice, 5n, 2n))))).to.include({ rule: 'TX-3', code: 'ERR_BAD_SIGNATURE' })
+    // refusesBeforeSignature: the certain refusals, whatever else arrives (a run's next nonces may)
+    expect(m.refusesBeforeSignature(transfer(alice, 2n, 2n))).to.equal(true) // stale
+    expect(m.refusesBeforeSignature(transfer(alice, 3n, 2n, 99n))).to.equal(true) // 101 > 100
+    expect(m.refusesBeforeSignature(transfer(carol, 0n, 2n))).to.equal(true) // no account
+    expect(m.refusesBeforeSignature(transfer(alice, 3n + BigInt(m.overflowPerSender), 2n))).to.equal(true) // past any run
+    expect(m.refusesBeforeSignature(transfer(alice, 3n, 2n))).to.equal(false)
+    expect(m.refusesBeforeSignature(transfer(alice, 5n, 2n))).to.equal(false) // its run may arrive with it
     // the cheap stateless rules still come first: a stale transaction for another chain is a REJECT
     const other = decodeTx(buildTransfer({ chainId: testChainId('other'), privateKey: alice.privateKey, nonce: 0n, fee: 2n, to: bob.id, amount: 1n }).bytes)
     expect(errorOf(() => m.add(other))).to.include({ code: 'ERR_WRONG_CHAIN', rule: 'TX-2' })

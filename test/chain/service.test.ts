@@ -271,8 +271,16 @@ describe('chain/service: persistence, restart, no double signing', function () {
     const [dup] = await svc.addTransactions([t.bytes])
     expect(dup?.ok === false && dup.action).to.equal('IGNORE')
     const bad = decodeTx(t.bytes)
-    const tampered = new Uint8Array(t.bytes)
+    // the sender's next nonce (a copy of the pending one is an underpriced replacement, IGNOREd
+    // before its signature is checked)
+    const next = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 1n, fee: 1000n, to: accountIdOf(net.faucet.publicKey), amount: 1n })
+    const tampered = new Uint8Array(next.bytes)
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
+    const forgedCopy = new Uint8Array(t.bytes)
+    forgedCopy[forgedCopy.length - 1] = (forgedCopy[forgedCopy.length - 1] as number) ^ 1
+    const [copy] = await svc.addTransactions([forgedCopy])
+    expect(copy?.ok === false && copy.error.code).to.equal('ERR_REPLACEMENT_UNDERPRICED')
+    expect(copy?.ok === false && copy.unverified).to.equal(true)
     const [sig] = await svc.addTransactions([tampered])
     expect(sig?.ok === false && sig.error.code).to.equal('ERR_BAD_SIGNATURE')
     expect(sig?.ok === false && sig.action).to.equal('REJECT')
@@ -283,6 +291,30 @@ describe('chain/service: persistence, restart, no double signing', function () {
 
 describe('chain/service: invalid transactions never reach a relayed batch or stall block production', function () {
   this.timeout(60_000)
+
+  it('blocks go ahead of queued transaction batches (a flood of them never holds back an import or a validator\'s block)', async () => {
+    const net = testDevnet(1, { label: 'queue-lanes' })
+    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
+    try {
+      await produceTo(producer, net.clock, 1n, 0n)
+      const block1 = await producer.blockAt(1n) as Uint8Array
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      const batches = Array.from({ length: 20 }, (_, i) => [buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: BigInt(i), fee: net.params.minFee, to, amount: 1n }).bytes])
+      const done: string[] = []
+      const adds = batches.map(async (b, i) => { await svc.addTransactions(b); done.push(`tx${i}`) })
+      const imported = svc.importBlock(block1).then(() => { done.push('block') })
+      await Promise.all([...adds, imported])
+      // queued last, run first: the block did not wait for the 20 batches queued before it
+      expect(done.indexOf('block')).to.equal(0)
+      // the batches kept their order among themselves
+      expect(done.slice(1)).to.deep.equal(batches.map((_, i) => `tx${i}`))
+      expect(svc.chain.head.height).to.equal(1n)
+    } finally {
+      await svc.close()
+      await producer.close()
+    }
+  })
 
   it('refuses evidence transactions that can never be valid (TX-9 REJECT), before any IGNORE', async () => {
     const net = testDevnet(1, { label: 'bad-evidence-tx' })

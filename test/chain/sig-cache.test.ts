@@ -23,13 +23,14 @@ function transfers (net: Net, nonces: bigint[]): SignedTx[] {
   return nonces.map((nonce) => decodeTx(buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: 1000n, to, amount: 1n + nonce }).bytes))
 }
 
-async function open (net: Net, validator?: number): Promise<ChainService> {
+async function open (net: Net, validator?: number, pool = false): Promise<ChainService> {
   return await ChainService.open({
     params: net.params,
     allocations: net.config.accounts,
     store: new MemoryStore(),
     now: net.clock.now,
-    ...(validator !== undefined ? { validator: net.validators[validator] } : {})
+    ...(validator !== undefined ? { validator: net.validators[validator] } : {}),
+    ...(pool ? { verifierPool: { size: 1 } } : {})
   })
 }
 
@@ -48,10 +49,10 @@ async function produceUntil (svc: ChainService, net: Net, slot: bigint, done: ()
  * A validator (`producer`, holding transfers t0 and t1 of one sender) and a non-validator
  * (`follower`) on one devnet; `fn` runs with both, which are closed afterwards.
  */
-async function withProducerAndFollower (label: string, fn: (s: { net: Net, producer: ChainService, follower: ChainService, t0: SignedTx, t1: SignedTx }) => Promise<void>): Promise<void> {
+async function withProducerAndFollower (label: string, fn: (s: { net: Net, producer: ChainService, follower: ChainService, t0: SignedTx, t1: SignedTx }) => Promise<void>, followerPool = false): Promise<void> {
   const net = testDevnet(1, { label })
   const producer = await open(net, 0)
-  const follower = await open(net)
+  const follower = await open(net, undefined, followerPool)
   try {
     const [t0, t1] = transfers(net, [0n, 1n]) as [SignedTx, SignedTx]
     expect((await producer.addTransactions([t0, t1])).every((o) => o.ok)).to.equal(true)
@@ -133,9 +134,11 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
     expect(txs.slice(0, 19_000).some((t) => cache.peek(t))).to.equal(false)
   })
 
-  it('a refused transaction leaves no entry unless refused for room or order; a pending one keeps its entry', async () => {
+  it('a refused transaction leaves no entry unless refused for room or order (verified ahead); a pending one keeps its entry', async () => {
     const net = testDevnet(1, { label: 'sc-refused' })
-    const svc = await open(net)
+    // the node's verifier pool checks signatures ahead, except for transactions refused before
+    // their signature whatever comes with them (the unfunded one below)
+    const svc = await open(net, undefined, true)
     try {
       const [ok, gap] = transfers(net, [0n, 5n]) as [SignedTx, SignedTx]
       const to = accountIdOf(net.validators[0]!.publicKey)
@@ -146,9 +149,25 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
       expect(out.map((o) => o.ok ? '' : o.error.code)).to.deep.equal(['', 'ERR_NONCE_GAP', 'ERR_INSUFFICIENT_BALANCE'])
       expect([ok, gap, poor].map((t) => svc.sigCache.peek(t))).to.deep.equal([true, true, false])
       expect(svc.sigCache.stats()).to.include({ size: 2, remembered: 1 })
+      // nothing is known of the unfunded one's signature: the outcome says so (gossip relays no batch holding it)
+      expect(out.map((o) => !o.ok && o.unverified === true)).to.deep.equal([false, false, true])
       // the same transaction again (ERR_KNOWN_TX): still pending, still cached
       await svc.addTransactions([ok])
       expect(svc.sigCache.peek(ok)).to.equal(true)
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it('without a verifier pool a refusal by the state verifies nothing and remembers nothing', async () => {
+    const net = testDevnet(1, { label: 'sc-refused-sync' })
+    const svc = await open(net)
+    try {
+      const [ok, gap] = transfers(net, [0n, 5n]) as [SignedTx, SignedTx]
+      const out = await svc.addTransactions([ok, gap])
+      expect(out.map((o) => o.ok ? '' : o.error.code)).to.deep.equal(['', 'ERR_NONCE_GAP'])
+      expect(out[1]?.ok === false && out[1].unverified).to.equal(true)
+      expect([ok, gap].map((t) => svc.sigCache.peek(t))).to.deep.equal([true, false])
     } finally {
       await svc.close()
     }
@@ -163,10 +182,11 @@ describe('chain/sig-cache: first-tier verdicts live as long as the transaction i
       follower.sigCache.resetStats()
       for (const bytes of await producer.blocksByRange(1n, 64)) await follower.importBlock(bytes)
       expect(follower.chain.head.hex).to.equal(producer.chain.head.hex)
-      // t1's verdict was used (a hit); t0 was verified (a miss); both are included, so no longer
-      // in the first tier (which tracks the mempool), and remembered in the second
-      expect(follower.sigCache.stats()).to.include({ hits: 1, misses: 1, size: 2, remembered: 2 })
-    })
+      // t1's verdict was used (a hit); t0 was verified by the pool during the import (no cache
+      // lookup); both are included, so no longer in the first tier (which tracks the mempool),
+      // and remembered in the second
+      expect(follower.sigCache.stats()).to.include({ hits: 1, misses: 0, size: 2, remembered: 2 })
+    }, true)
   })
 
   it('a node catching up on old blocks remembers nothing', async () => {

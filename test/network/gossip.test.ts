@@ -272,6 +272,39 @@ describe('network: gossip', function () {
     expect(cb.mempool.size).to.equal(1)
   })
 
+  it('a peer flooding worthless transactions (unfunded senders, forged signatures, a new batch salt each time) costs no signature check and no relay; past its budget its batches are dropped unread', async () => {
+    const net = makeNet()
+    const ca = await openChain(net)
+    const a = await startHost(ca, { network: { wastedTxBudget: { capacity: 100, refillPerSecond: 1 } } })
+    const raw = await startRawPeer(ca.chainIdHex)
+    const topic = a.services.memecoin.topics.tx
+    raw.services.pubsub?.subscribe(topic)
+    await connect(raw, a)
+    await waitFor('mesh', () => (raw.services.pubsub?.getSubscribers(topic).length ?? 0) === 1 && a.services.pubsub.getSubscribers(topic).length === 1)
+    // 64 transfers from keys that hold nothing, each signature forged: checked, each would be a REJECT
+    const to = keyOf('gossip:recipient').id
+    const junk = Array.from({ length: 64 }, (_, i) => {
+      const t = buildTransfer({ chainId: net.params.chainId, privateKey: keyOf(`gossip:nobody-${i}`).privateKey, nonce: 0n, fee: net.params.minFee, to, amount: MEME }).bytes.slice()
+      t[t.length - 64] = (t[t.length - 64] as number) ^ 1
+      return t
+    })
+    const sigChecks = (): number => ca.sigCache.stats().inserts + ca.sigCache.stats().misses
+    const checksBefore = sigChecks()
+    for (let i = 0; i < 6; i++) {
+      await raw.services.pubsub?.publish(topic, encodeTxBatch(junk, BigInt(i + 1)))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await waitFor('all six batches judged', () => stats(a).received.tx.ignore >= 6, 5_000)
+    // two batches (128 transactions) spent the budget of 100: the next ones were not even decoded
+    expect(stats(a).received.tx).to.include({ accept: 0, reject: 0 })
+    expect(stats(a).txBatchesDropped.wasteful).to.equal(4)
+    // refused before their signatures: no verification, no penalty (nothing proves them bad), no relay
+    expect(sigChecks()).to.equal(checksBefore)
+    expect(a.services.memecoin.peerBook.score(raw.peerId.toString())).to.equal(0)
+    expect(ca.mempool.size).to.equal(0)
+    expect(stats(a).published.tx).to.equal(0)
+  })
+
   it('an equivocating block is imported but not relayed (B-14); the evidence is gossiped to all', async () => {
     const net = makeNet()
     const chains: ChainService[] = [await openChain(net), await openChain(net), await openChain(net)]

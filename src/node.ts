@@ -189,6 +189,9 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
           const addr = await api.start()
           node.apiUrl = `http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
           log('info', 'api listening', { url: node.apiUrl })
+          if (!/^(127\.|::1$|::ffff:127\.|localhost$)/.test(addr.host)) {
+            log('warn', 'the API listens beyond this machine: it has no authentication, so whoever reaches it reads the node and submits transactions; bind it to 127.0.0.1 unless a firewall or proxy guards it', { url: node.apiUrl })
+          }
         }
       } catch (err) {
         // e.g. the API port is taken: release what started (libp2p's sockets, the store's lock),

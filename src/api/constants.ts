@@ -30,6 +30,18 @@ export const HEADERS_TIMEOUT_MS = 10_000
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000
 /** Open connections at once (SSE clients included). */
 export const MAX_CONNECTIONS = 1024
+/** How often the server checks every connection against the two timeouts above (Node's default is 30 s). */
+export const CONNECTIONS_CHECK_MS = 1_000
+/**
+ * Requests of one connection waiting to be served (HTTP/1.1 pipelining: they are served one at a
+ * time, in order, as their answers must go); one more is answered 503 ERR_BUSY and the connection
+ * closed. A client that pipelines and never reads cannot make the node build thousands of answers.
+ */
+export const MAX_PIPELINED_REQUESTS = 16
+/** A connection's next request is served only once less than this of its answers waits unsent. */
+export const MAX_SOCKET_BACKLOG_BYTES = 256 * 1024
+/** Requests served at once over all connections (event streams not counted); the rest wait their turn. */
+export const MAX_CONCURRENT_REQUESTS = 32
 /** `stop()` lets in-flight requests finish for this long, then closes every connection. */
 export const STOP_GRACE_MS = 1_000
 /** Fractional digits of a validator's stake share (a decimal string). */

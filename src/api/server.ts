@@ -15,7 +15,8 @@ import { MemoryStore, type Store } from '../storage/store.ts'
 import { getBlock, listBlocks } from './blocks.ts'
 import {
   DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS,
-  HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
+  CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONCURRENT_REQUESTS, MAX_CONNECTIONS, MAX_PIPELINED_REQUESTS, MAX_SOCKET_BACKLOG_BYTES,
+  RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
 } from './constants.ts'
 import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './context.ts'
 import { ApiError } from './errors.ts'
@@ -49,6 +50,8 @@ export interface ApiServerInit {
    * embedders): it then grows in memory with the chain.
    */
   store?: Store
+  /** Request timeouts in ms (default REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS; headers ≤ request). */
+  timeouts?: { requestMs: number, headersMs: number }
   /** Block import durations for `/metrics`, if the composition root measures them. */
   blockImportSeconds?: () => HistogramSnapshot | undefined
 }
@@ -130,6 +133,11 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const sockets = new Set<Socket>()
   const urlOf = (): string => `http://${host.includes(':') ? `[${host}]` : host}:${bound?.port ?? lastPort}`
 
+  const loopbackOnly = isLoopbackName(host)
+  /** Requests of each connection, served one at a time in order (pipelining). */
+  const queues = new WeakMap<Socket, SocketQueue>()
+  const slots = new Slots(MAX_CONCURRENT_REQUESTS)
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now()
     let stream = false
@@ -137,7 +145,47 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       ctx.responses.set(res.statusCode, (ctx.responses.get(res.statusCode) ?? 0) + 1)
       if (!stream) ctx.requestSeconds.observe((performance.now() - started) / 1000)
     })
-    void (async () => {
+    const socket = req.socket
+    let q = queues.get(socket)
+    if (q === undefined) {
+      q = { busy: false, cut: false, pending: [] }
+      queues.set(socket, q)
+    }
+    if (q.pending.length >= MAX_PIPELINED_REQUESTS) {
+      // the first request past the bound is told why (after the answers before it); with more,
+      // the connection goes at once: node:http has parsed all a read brought, and every request
+      // it holds waits for answers the client is not reading
+      if (q.cut) socket.destroy()
+      else fail(ctx, res, new ApiError(503, 'ERR_BUSY', `more than ${MAX_PIPELINED_REQUESTS} requests waiting on this connection; read the answers before sending more`))
+      q.cut = true
+      return
+    }
+    q.pending.push(async () => { await serve(req, res, (isStream) => { stream = isStream }) })
+    void runQueue(socket, q)
+  }
+
+  /** Serves a connection's requests in order while any wait; each waits for its answers' backlog to drain. */
+  const runQueue = async (socket: Socket, q: SocketQueue): Promise<void> => {
+    if (q.busy) return
+    q.busy = true
+    try {
+      for (let job = q.pending.shift(); job !== undefined; job = q.pending.shift()) {
+        if (socket.destroyed) {
+          q.pending.length = 0
+          break
+        }
+        if (socket.writableLength > MAX_SOCKET_BACKLOG_BYTES) await drained(socket)
+        await job()
+      }
+    } finally {
+      q.busy = false
+    }
+  }
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, setStream: (stream: boolean) => void): Promise<void> => {
+    if (req.socket.destroyed) return
+    let held = false
+    await (async () => {
       let url: URL
       try {
         // an origin-form target is a path: '//status' must not be read as a URL whose host is
@@ -147,18 +195,30 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       } catch {
         throw new ApiError(400, 'ERR_BAD_REQUEST', 'malformed request target')
       }
+      // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches a loopback API
+      // with its own name in Host; only this machine's names are served there (geth's vhosts)
+      if (loopbackOnly && !isLoopbackHost(req.headers.host)) throw new ApiError(403, 'ERR_FORBIDDEN_HOST', 'this API serves requests for localhost only (Host header)')
       const segments = url.pathname.split('/').filter((s) => s !== '')
       const m = match(segments)
       if (m === undefined) throw new ApiError(404, 'ERR_NOT_FOUND', 'no such endpoint')
       const method = req.method ?? ''
-      const handler = Object.hasOwn(m.route.methods, method) ? m.route.methods[method] : undefined
+      // HEAD is GET without the body (node:http leaves it out): `curl -I` health checks
+      const own = Object.hasOwn(m.route.methods, method) ? m.route.methods[method] : undefined
+      const handler = own ?? (method === 'HEAD' && m.route.methods.GET !== getEvents ? m.route.methods.GET : undefined)
       if (handler === undefined) {
-        throw new ApiError(405, 'ERR_METHOD_NOT_ALLOWED', `method not allowed; use ${Object.keys(m.route.methods).join(', ')}`, { allow: Object.keys(m.route.methods).join(', ') })
+        const allow = [...new Set([...Object.keys(m.route.methods), ...(m.route.methods.GET !== undefined && m.route.methods.GET !== getEvents ? ['HEAD'] : [])])].join(', ')
+        throw new ApiError(405, 'ERR_METHOD_NOT_ALLOWED', `method not allowed; use ${allow}`, { allow })
       }
-      stream = handler === getEvents
+      const stream = handler === getEvents
+      setStream(stream)
       const r: ApiRequest = { req, res, url, params: m.params }
+      // an event stream lasts; everything else takes one of the shared slots while it runs
+      if (!stream) {
+        await slots.acquire()
+        held = true
+      }
       await handler(ctx, r)
-    })().catch((err: unknown) => { fail(ctx, res, err) })
+    })().catch((err: unknown) => { fail(ctx, res, err) }).finally(() => { if (held) slots.release() })
   }
 
   /** Binds a fresh server (after any stop in progress) and starts the event hub. */
@@ -166,7 +226,11 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     if (stopping !== undefined) await stopping
     // its first catch-up tick (bounded) before serving; the rest runs in the background
     await ctx.txIndex.start()
-    const srv = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, handle)
+    const srv = createServer({
+      requestTimeout: init.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS,
+      headersTimeout: init.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS
+    }, handle)
     srv.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
     srv.maxConnections = MAX_CONNECTIONS
     srv.on('connection', (socket: Socket) => {
@@ -177,6 +241,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       // Unparsable HTTP: answer once in JSON if the socket still takes it, never with details.
       if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return }
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+      ctx.responses.set(status, (ctx.responses.get(status) ?? 0) + 1)
       const body = JSON.stringify({ error: { code: status === 408 ? 'ERR_TIMEOUT' : 'ERR_BAD_REQUEST', message: 'malformed or incomplete HTTP request' } })
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
     })
@@ -246,6 +311,55 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 }
 
+/** A loopback address or name: localhost, 127.0.0.0/8, ::1. */
+function isLoopbackName (name: string): boolean {
+  const n = name.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return n === 'localhost' || n.endsWith('.localhost') || n === '::1' || /^127(\.\d{1,3}){3}$/.test(n) || n === '::ffff:127.0.0.1'
+}
+
+/** A Host header naming this machine (with or without a port); none (HTTP/1.0) counts as such. */
+function isLoopbackHost (header: string | undefined): boolean {
+  if (header === undefined || header === '') return true
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/.exec(header.trim())
+  return m !== null && isLoopbackName(m[1] as string)
+}
+
+interface SocketQueue { busy: boolean, cut: boolean, pending: Array<() => Promise<void>> }
+
+/** Resolves once `socket` has written out its backlog (or is gone). */
+async function drained (socket: Socket): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done)
+      socket.off('close', done)
+      resolve()
+    }
+    socket.on('drain', done)
+    socket.on('close', done)
+  })
+}
+
+/** A counting semaphore: at most `size` holders, the others wait in call order. */
+class Slots {
+  private used = 0
+  private readonly waiting: Array<() => void> = []
+  constructor (private readonly size: number) {}
+
+  async acquire (): Promise<void> {
+    if (this.used < this.size) {
+      this.used++
+      return
+    }
+    await new Promise<void>((resolve) => { this.waiting.push(resolve) })
+  }
+
+  release (): void {
+    const next = this.waiting.shift()
+    if (next !== undefined) next()
+    else this.used--
+  }
+}
+
 /** Responds to a failed request: ApiError as is, anything else 500 without details (logged). */
 function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
   const e = err instanceof ApiError ? err : undefined
@@ -258,8 +372,9 @@ function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
   const headers: Record<string, string> = {}
   const allow = apiErr.details?.allow
   if (typeof allow === 'string') headers.allow = allow
-  // The rest of an oversized body is never read: close the connection after answering.
-  if (apiErr.status === 413) headers.connection = 'close'
+  // The rest of an oversized body is never read, a client pipelining too far is cut off: close
+  // the connection after answering.
+  if (apiErr.status === 413 || apiErr.code === 'ERR_BUSY') headers.connection = 'close'
   sendError(res, apiErr, headers)
 }
 

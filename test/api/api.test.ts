@@ -528,7 +528,7 @@ describe('api: HTTP JSON API, events and metrics', function () {
       expect(doubled.headers.get('content-type')).to.match(/^application\/json/)
       const del = await get(base, '/status', { method: 'DELETE' })
       expectError(del, 405, 'ERR_METHOD_NOT_ALLOWED')
-      expect(del.headers.get('allow')).to.equal('GET')
+      expect(del.headers.get('allow')).to.equal('GET, HEAD')
       const getTxs = await get(base, '/txs')
       expectError(getTxs, 405, 'ERR_METHOD_NOT_ALLOWED')
       expect(getTxs.headers.get('allow')).to.equal('POST')

@@ -443,6 +443,21 @@ describe('node: start-up and database failures leave nothing half-open', functio
     }
   })
 
+  it('an API bound beyond this machine is warned about (it has no authentication); a loopback one is not', async () => {
+    const net = testDevnet(1, { label: 'api-wide' })
+    const genesis = loadGenesis(genesisToJson(net.config))
+    for (const [host, warned] of [['0.0.0.0', true], ['127.0.0.1', false]] as const) {
+      const warnings: string[] = []
+      const node = await createNode({ genesis, api: { host, port: 0 }, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now, log: (level, msg) => { if (level === 'warn') warnings.push(msg) } })
+      try {
+        await node.start()
+        expect(warnings.some((m) => m.includes('no authentication')), host).to.equal(warned)
+      } finally {
+        await node.stop()
+      }
+    }
+  })
+
   it('a node that fails to build (a damaged peer key) leaves nothing open, and the error says what to do', async () => {
     const net = testDevnet(1, { label: 'peer-key-damaged' })
     const genesis = loadGenesis(genesisToJson(net.config))

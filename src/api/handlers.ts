@@ -154,6 +154,18 @@ function txHexOf (body: Buffer, contentType: string | undefined): string {
   throw badRequest('ERR_BAD_REQUEST', 'expected {"tx": "<hex of the Transaction bytes>"}')
 }
 
+/** Amounts (base units) a refusal names, for clients to show in their own unit: `error.amounts`. */
+const AMOUNT_DETAILS = ['fee', 'minFee', 'oldFee', 'need', 'spendable', 'stake'] as const
+
+function amountsOf (e: ValidationError): Record<string, string> | undefined {
+  const out: Record<string, string> = {}
+  for (const k of AMOUNT_DETAILS) {
+    const v = e.details?.[k]
+    if (typeof v === 'string' && /^\d{1,20}$/.test(v)) out[k] = v
+  }
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
 /** Refusals that are the node's state, not the transaction's fault. */
 const UNAVAILABLE: Record<string, number> = { ERR_MEMPOOL_FULL: 503, ERR_CLOSED: 503, ERR_SENDER_LIMIT: 429 }
 
@@ -182,7 +194,7 @@ export async function postTx (ctx: ApiContext, r: ApiRequest): Promise<void> {
   }
   if (e.code === 'ERR_INTERNAL') throw e
   if (!(e instanceof ValidationError || e instanceof DecodeError) && UNAVAILABLE[e.code] === undefined) throw e
-  const details: Record<string, unknown> = e instanceof ValidationError ? { rule: e.rule } : {}
+  const details: Record<string, unknown> = e instanceof ValidationError ? { rule: e.rule, amounts: amountsOf(e) } : {}
   throw new ApiError(UNAVAILABLE[e.code] ?? 400, e.code, e.message, details)
 }
 

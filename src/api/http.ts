@@ -30,11 +30,13 @@ export function sendText (res: ServerResponse, status: number, text: string, con
   res.end(text)
 }
 
-/** Sends `{error: {code, message}}` (plus `rule` for protocol refusals); never internals. */
+/** Sends `{error: {code, message}}` (plus `rule` and the `amounts` it names, in base units, for protocol refusals); never internals. */
 export function sendError (res: ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {
   const error: Record<string, unknown> = { code: err.code, message: err.message }
   const rule = err.details?.rule
   if (typeof rule === 'string') error.rule = rule
+  const amounts = err.details?.amounts
+  if (typeof amounts === 'object' && amounts !== null) error.amounts = amounts
   sendJson(res, err.status, { error }, headers)
 }
 

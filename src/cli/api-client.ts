@@ -138,9 +138,16 @@ export function createApiClient (url: string, init: ApiClientInit = {}): ApiClie
       throw new MemecoinError('ERR_API_RESPONSE', `unexpected response from ${base} (HTTP ${res.status}, not JSON): is this a memecoin node API?`)
     }
     if (res.ok) return json
-    const e = (json as { error?: { code?: unknown, message?: unknown, rule?: unknown } } | null)?.error
+    const e = (json as { error?: { code?: unknown, message?: unknown, rule?: unknown, amounts?: unknown } } | null)?.error
     if (typeof e?.code === 'string' && typeof e.message === 'string') {
-      throw new ApiClientError(res.status, e.code, oneLine(e.message), typeof e.rule === 'string' ? { rule: e.rule } : undefined)
+      const details: Record<string, unknown> = {}
+      if (typeof e.rule === 'string') details.rule = e.rule
+      // amounts the refusal names (base units): digits only, for the CLI to show in MEME
+      if (isObject(e.amounts)) {
+        const amounts = Object.fromEntries(Object.entries(e.amounts).filter(([k, v]) => /^[a-zA-Z]{1,20}$/.test(k) && typeof v === 'string' && /^\d{1,20}$/.test(v)))
+        if (Object.keys(amounts).length > 0) details.amounts = amounts
+      }
+      throw new ApiClientError(res.status, e.code, oneLine(e.message), Object.keys(details).length > 0 ? details : undefined)
     }
     throw new ApiClientError(res.status, 'ERR_API_RESPONSE', `the node API at ${base} answered HTTP ${res.status}`)
   }

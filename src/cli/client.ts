@@ -17,6 +17,8 @@ import { addWalletDirOption, loadKeystore, unlockKeystore, walletDirOf, type Wal
 
 /** Default fee in base units: the devnet genesis minFee (0.00001 MEME); a chain that wants more refuses with ERR_FEE_TOO_LOW. */
 export const DEFAULT_FEE = 1000n
+/** `--max-fee` default: 1 MEME. A fee above it is refused before the keystore is unlocked (Bitcoin Core's -maxtxfee). */
+export const DEFAULT_MAX_FEE = 100_000_000n
 /** Default and largest `--wait` time in seconds. */
 export const DEFAULT_WAIT_SECONDS = 60
 export const MAX_WAIT_SECONDS = 3600
@@ -55,6 +57,7 @@ interface TxOptions extends ClientOptions, WalletDirOptions {
   from: string
   amount: bigint
   fee: bigint
+  maxFee: bigint
   wait?: boolean
   waitTimeout: number
 }
@@ -108,6 +111,8 @@ async function waitIncluded (client: ApiClient, id: string, timeoutMs: number): 
 /** The common path of send, stake and unstake: check, unlock, sign, submit, maybe wait. */
 async function submitTx (o: TxOptions, p: TxPlan): Promise<void> {
   const json = o.json === true
+  // a fee typed in base units ("--fee 1000") would pay 1000 MEME
+  if (o.fee > o.maxFee) throw new MemecoinError('ERR_FEE_TOO_HIGH', `fee ${formatMeme(o.fee)} is above --max-fee ${formatMeme(o.maxFee)}; --fee is in MEME (the default is ${formatMeme(DEFAULT_FEE)}): raise --max-fee to pay it`)
   const k = await loadKeystore(o.from, walletDirOf(o))
   const client = clientOf(o)
   const [status, account] = await Promise.all([client.status(), client.account(k.keystore.address)])
@@ -130,7 +135,7 @@ async function submitTx (o: TxOptions, p: TxPlan): Promise<void> {
     if (err instanceof ApiClientError) {
       // the nonce was taken by a transaction sent meanwhile (another send from this wallet)
       const hint = err.code === 'ERR_REPLACEMENT_UNDERPRICED' ? `; another transaction of this wallet with nonce ${nonce} is pending (sent at the same time?): wait for it, or pay at least 10% more --fee to replace it` : ''
-      throw new ApiClientError(err.status, err.code, `the node refused the transaction: ${err.message} (${err.code})${hint}`, err.details)
+      throw new ApiClientError(err.status, err.code, `the node refused the transaction: ${inMeme(err) ?? err.message} (${err.code})${hint}`, err.details)
     }
     throw err
   }
@@ -158,11 +163,24 @@ async function submitTx (o: TxOptions, p: TxPlan): Promise<void> {
   output(json, result, () => `included at height ${t.height} in block ${t.blockHash}\nnot final until k blocks are built on it (a reorg may still move it to another block; GET /txs/${id} shows where it is)`)
 }
 
+/** A refusal's message with its amounts in MEME (the node names base units), for the codes that carry them. */
+function inMeme (err: ApiClientError): string | undefined {
+  const a = err.details?.amounts as Record<string, string> | undefined
+  const m = (k: string): string | undefined => a?.[k] !== undefined ? formatMeme(BigInt(a[k] as string)) : undefined
+  const [fee, minFee, oldFee, need, spendable, stake] = ['fee', 'minFee', 'oldFee', 'need', 'spendable', 'stake'].map(m)
+  if (err.code === 'ERR_FEE_TOO_LOW' && fee !== undefined && minFee !== undefined) return `fee ${fee} is below this chain's minimum ${minFee}`
+  if (err.code === 'ERR_REPLACEMENT_UNDERPRICED' && fee !== undefined && oldFee !== undefined) return `fee ${fee} does not replace the pending transaction's ${oldFee}: a replacement pays at least 10% more`
+  if (err.code === 'ERR_INSUFFICIENT_BALANCE' && need !== undefined && spendable !== undefined) return `this wallet's pending transactions and this one need ${need}, it can spend ${spendable}`
+  if (err.code === 'ERR_INSUFFICIENT_STAKE' && need !== undefined && stake !== undefined) return `pending unstakes need ${need}, the stake is ${stake}`
+  return undefined
+}
+
 /** The options of send, stake and unstake; `extra` adds the command's own right after --from. */
 function addTxOptions (cmd: Command, extra: (c: Command) => Command = (c) => c): Command {
   extra(cmd.requiredOption('--from <wallet>', 'sender: wallet name, or path of a keystore file'))
     .addOption(new Option('--amount <MEME>', 'amount in MEME, up to 8 decimals (e.g. 1.5)').argParser(amountArg).makeOptionMandatory())
     .addOption(new Option('--fee <MEME>', 'fee in MEME').argParser(feeArg).default(DEFAULT_FEE, formatAmount(DEFAULT_FEE)))
+    .addOption(new Option('--max-fee <MEME>', 'refuse a --fee above this (guards against a typo)').argParser(feeArg).default(DEFAULT_MAX_FEE, formatAmount(DEFAULT_MAX_FEE)))
   addApiOption(cmd)
   addWalletDirOption(cmd, 'wallet-dir')
   return cmd.option('--password-file <file>', 'password of the keystore (first line); default: MEMECOIN_PASSWORD, else a prompt')

@@ -101,12 +101,12 @@ async function post (base: string, path: string, body: string, contentType = 'ap
   return await get(base, path, { method: 'POST', body, headers: { 'content-type': contentType } })
 }
 
-/** Asserts a JSON error response: status, code, and nothing but {code, message[, rule]}. */
+/** Asserts a JSON error response: status, code, and nothing but {code, message[, rule][, amounts]}. */
 function expectError (r: { status: number, body: Json }, status: number, code: string): void {
   expect(r.status, JSON.stringify(r.body)).to.equal(status)
   expect(r.body.error?.code, JSON.stringify(r.body)).to.equal(code)
   expect(Object.keys(r.body)).to.deep.equal(['error'])
-  for (const k of Object.keys(r.body.error as object)) expect(['code', 'message', 'rule']).to.include(k)
+  for (const k of Object.keys(r.body.error as object)) expect(['code', 'message', 'rule', 'amounts']).to.include(k)
   expect(String(r.body.error.message)).not.to.match(/\n\s+at |node_modules|\.ts:\d+/)
 }
 
@@ -602,6 +602,8 @@ describe('api: HTTP JSON API, events and metrics', function () {
       const r = await post(base, '/txs', JSON.stringify({ tx: toHex(poor.bytes) }))
       expectError(r, 400, 'ERR_INSUFFICIENT_BALANCE')
       expect(r.body.error.rule).to.equal('TX-7')
+      // the amounts it names, in base units, for clients to show in their unit
+      expect(r.body.error.amounts).to.deep.equal({ need: '1001', spendable: '0' })
 
       const other = buildTransfer({ chainId: new Uint8Array(8).fill(1), privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: net.bob.address, amount: 1n })
       expectError(await post(base, '/txs', JSON.stringify({ tx: toHex(other.bytes) })), 400, 'ERR_WRONG_CHAIN')

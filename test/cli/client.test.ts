@@ -83,11 +83,11 @@ describe('cli: client commands against a fake node API', function () {
           posted.push(tx)
           const label = byAddress(addressOf(tx.body.sender))?.label
           if (label === 'refused') {
-            json(res, 400, { error: { code: 'ERR_INSUFFICIENT_BALANCE', message: 'pending transactions need 2000001000, spendable 100000000000', rule: 'TX-7' } })
+            json(res, 400, { error: { code: 'ERR_INSUFFICIENT_BALANCE', message: 'pending transactions need 2000001000, spendable 100000000000', rule: 'TX-7', amounts: { need: '200000001000', spendable: '100000000000' } } })
           } else if (label === 'replacing') {
             json(res, 202, { id: toHex(tx.id), replaced: '55'.repeat(32) })
           } else if (label === 'underpriced') {
-            json(res, 400, { error: { code: 'ERR_REPLACEMENT_UNDERPRICED', message: 'replacement fee 1000 below 1000 + 10%', rule: 'TX-10' } })
+            json(res, 400, { error: { code: 'ERR_REPLACEMENT_UNDERPRICED', message: 'replacement fee 1000 below 1000 + 10%', rule: 'TX-10', amounts: { fee: '1000', oldFee: '1000', junk: 'not a number' } } })
           } else {
             json(res, 202, { id: toHex(tx.id) })
           }
@@ -167,7 +167,8 @@ describe('cli: client commands against a fake node API', function () {
       async () => await run(['stake', '--from', w('poor').keystore, '--amount', '0.99999999', '--fee', '0.00000002', ...pw]),
       async () => await run(['unstake', '--from', w('rich').keystore, '--amount', '50.00000001', ...pw])
     ]) as CliResult[]
-    expectCliError(refused as CliResult, /the node refused the transaction: .*\(ERR_INSUFFICIENT_BALANCE\)$/, 1)
+    // the node's amounts are base units; the CLI says MEME
+    expectCliError(refused as CliResult, /the node refused the transaction: this wallet's pending transactions and this one need 2000\.00001000 MEME, it can spend 1000\.00000000 MEME \(ERR_INSUFFICIENT_BALANCE\)$/, 1)
     expect(postedBy('refused')).to.have.length(1)
     // the transaction id was printed before the wait failed: stdout is not empty there
     expect((stuck as CliResult).code).to.equal(1)
@@ -194,7 +195,19 @@ describe('cli: client commands against a fake node API', function () {
     expect((human as CliResult).code).to.equal(0)
     expect((human as CliResult).stdout).to.include(`note: this replaced pending transaction ${'55'.repeat(32)} (same wallet and nonce 2), which will not be included`)
     expect(JSON.parse((js as CliResult).stdout).replaced).to.equal('55'.repeat(32))
-    expectCliError(under as CliResult, /another transaction of this wallet with nonce 2 is pending \(sent at the same time\?\): wait for it, or pay at least 10% more --fee to replace it$/, 1)
+    expectCliError(under as CliResult, /refused the transaction: fee 0\.00001000 MEME does not replace the pending transaction's 0\.00001000 MEME: a replacement pays at least 10% more \(ERR_REPLACEMENT_UNDERPRICED\); another transaction of this wallet with nonce 2 is pending \(sent at the same time\?\): wait for it, or pay at least 10% more --fee to replace it$/, 1)
+  })
+
+  it('a fee above --max-fee (1 MEME unless raised) is refused before the keystore is opened: --fee is in MEME', async () => {
+    const pw = ['--password-file', join(dir, 'password'), '--api', api]
+    const before = posted.length
+    const [typo, raised] = await pooled(2, [
+      async () => await run(['send', '--from', w('rich').keystore, '--to', recipient, '--amount', '1', '--fee', '1000', ...pw]),
+      async () => await run(['send', '--from', w('rich').keystore, '--to', recipient, '--amount', '1', '--fee', '2', '--max-fee', '2', '--json', ...pw])
+    ]) as CliResult[]
+    expectCliError(typo as CliResult, /^error: fee 1000\.00000000 MEME is above --max-fee 1\.00000000 MEME; --fee is in MEME \(the default is 0\.00001000 MEME\): raise --max-fee to pay it$/, 1)
+    expect(expectJson(raised as CliResult).fee).to.equal('200000000')
+    expect(posted.length - before).to.equal(1)
   })
 
   it('balance and status print MEME with 8 decimals, and base units in --json', async () => {

@@ -3,7 +3,7 @@
  * funded faucet wallet. Prints the chain id.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { accountIdOf, addressOf } from '../core/address.ts'
 import { MemecoinError } from '../core/errors.ts'
@@ -29,6 +29,8 @@ export interface InitOptions {
   chainName?: string
   /** scrypt cost of the keystores (devnets and tests may lower it). */
   scryptN?: number
+  /** Also write `password` to this new file (mode 0600), with the chain: a generated password. */
+  passwordFile?: string
 }
 
 /** What `init` created. */
@@ -65,27 +67,51 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
   await mkdir(join(opts.dir, 'validators'), { recursive: true })
   await mkdir(join(opts.dir, 'wallets'), { recursive: true })
   const genesisPath = join(opts.dir, 'genesis.json')
+  // the genesis file goes first (it refuses to replace one: a chain directory is never reused);
+  // if anything after it fails, what this call wrote is removed again
   const loaded = await writeGenesisFile(genesisPath, cfg)
-  const validators: InitResult['validators'] = []
-  for (let i = 0; i < validatorKeys.length; i++) {
-    const key = validatorKeys[i] as Uint8Array
-    const keystore = join(opts.dir, 'validators', `validator-${i}.json`)
-    await writeKeystoreFile(keystore, validatorStores[i] as Keystore)
-    validators.push({ address: addressOf(publicKeyOf(key)), keystore })
-    key.fill(0)
+  const written = [genesisPath]
+  try {
+    if (opts.passwordFile !== undefined) {
+      await writePasswordFile(opts.passwordFile, opts.password)
+      written.push(opts.passwordFile)
+    }
+    const validators: InitResult['validators'] = []
+    for (let i = 0; i < validatorKeys.length; i++) {
+      const key = validatorKeys[i] as Uint8Array
+      const keystore = join(opts.dir, 'validators', `validator-${i}.json`)
+      await writeKeystoreFile(keystore, validatorStores[i] as Keystore)
+      written.push(keystore)
+      validators.push({ address: addressOf(publicKeyOf(key)), keystore })
+    }
+    const faucetPath = join(opts.dir, 'wallets', 'faucet.json')
+    await writeKeystoreFile(faucetPath, faucetStore)
+    const faucet = { address: addressOf(publicKeyOf(faucetKey)), keystore: faucetPath }
+    return { chainId: loaded.chainIdHex, genesisHash: Buffer.from(loaded.hash).toString('hex'), genesisPath, validators, faucet }
+  } catch (err) {
+    for (const f of written.reverse()) await rm(f, { force: true }).catch(() => {})
+    throw err
+  } finally {
+    for (const key of validatorKeys) key.fill(0)
+    faucetKey.fill(0)
   }
-  const faucetPath = join(opts.dir, 'wallets', 'faucet.json')
-  await writeKeystoreFile(faucetPath, faucetStore)
-  const faucet = { address: addressOf(publicKeyOf(faucetKey)), keystore: faucetPath }
-  faucetKey.fill(0)
-  return { chainId: loaded.chainIdHex, genesisHash: Buffer.from(loaded.hash).toString('hex'), genesisPath, validators, faucet }
+}
+
+/** A fresh random password (18 random bytes, base64url): for devnets. */
+export function randomPassword (): string {
+  return randomBytes(18).toString('base64url')
+}
+
+/** Writes `password` to a new file `path` (mode 0600); ERR_EXISTS if there is one. */
+async function writePasswordFile (path: string, password: string): Promise<void> {
+  await writeFile(path, password + '\n', { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    throw new MemecoinError(err.code === 'EEXIST' ? 'ERR_EXISTS' : 'ERR_WRITE', err.code === 'EEXIST' ? `${path} already exists` : `cannot write ${path}`)
+  })
 }
 
 /** Writes a fresh random password to `path` (mode 0600) and returns it: for devnets. */
 export async function writeRandomPassword (path: string): Promise<string> {
-  const password = randomBytes(18).toString('base64url')
-  await writeFile(path, password + '\n', { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-    throw new MemecoinError(err.code === 'EEXIST' ? 'ERR_EXISTS' : 'ERR_WRITE', err.code === 'EEXIST' ? `${path} already exists` : `cannot write ${path}`)
-  })
+  const password = randomPassword()
+  await writePasswordFile(path, password)
   return password
 }

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
-import { initChain, writeRandomPassword } from './init.ts'
+import { initChain, randomPassword } from './init.ts'
 import { getPassword } from './password.ts'
 import { chainNameArg, DEFAULT_API, hostPortArg, intArg, multiaddrArg, output, scryptNArg } from './util.ts'
 import { registerWalletCommands } from './wallet.ts'
@@ -34,21 +34,15 @@ export function buildCli (): Command {
     .addOption(new Option('--scrypt-n <n>', 'keystore scrypt cost (power of two)').argParser(scryptNArg).hideHelp())
     .option('--json', 'print the result as JSON')
     .action(async (o: { dir: string, validators: number, slotMs: number, passwordFile?: string, chainName?: string, scryptN?: number, json?: boolean }) => {
-      const password = o.passwordFile !== undefined || (process.env.MEMECOIN_PASSWORD ?? '') !== ''
-        ? await getPassword(o)
-        : await writeRandomPassword(join(o.dir, 'password')).catch(async (err) => {
-          if ((err as MemecoinError).code === 'ERR_WRITE') {
-            const { mkdir } = await import('node:fs/promises')
-            await mkdir(o.dir, { recursive: true })
-            return await writeRandomPassword(join(o.dir, 'password'))
-          }
-          throw err
-        })
+      // a generated password is written with the chain (initChain): a refused init leaves no password file
+      const generated = o.passwordFile === undefined && (process.env.MEMECOIN_PASSWORD ?? '') === ''
+      const password = generated ? randomPassword() : await getPassword(o)
       const r = await initChain({
         dir: o.dir,
         validators: o.validators,
         slotMs: BigInt(o.slotMs),
         password,
+        ...(generated ? { passwordFile: join(o.dir, 'password') } : {}),
         ...(o.chainName !== undefined ? { chainName: o.chainName } : {}),
         ...(o.scryptN !== undefined ? { scryptN: o.scryptN } : {})
       })

@@ -208,6 +208,30 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     for (const d of ['never-1', 'never-2', 'never-3', 'never-4']) expect(existsSync(join(tmp, d)), d).to.equal(false)
   })
 
+  it('a refused init writes nothing, not even its generated password: the retry works and an existing chain keeps its password', async () => {
+    const { mkdir, readFile } = await import('node:fs/promises')
+    const RUNTIME = 1
+    const dir = join(tmp, 'init-retry')
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'genesis.json'), '')
+    expectCliError(await run(['init', '--dir', dir, '--scrypt-n', '1024']), /genesis file .* already exists/, RUNTIME)
+    expect(existsSync(join(dir, 'password')), 'no password file left behind').to.equal(false)
+    await rm(join(dir, 'genesis.json'))
+    expect(expectJson(await run(['init', '--dir', dir, '--scrypt-n', '1024', '--json'])).chainId).to.match(/^[0-9a-f]{16}$/)
+    expect(existsSync(join(dir, 'password'))).to.equal(true)
+    // init again on a chain directory: refused, and its password file is the one its keystores use
+    const before = await readFile(password, 'utf8')
+    expectCliError(await run(['init', '--dir', chainDir, '--scrypt-n', '1024']), /already exists/, RUNTIME)
+    expect(await readFile(password, 'utf8')).to.equal(before)
+    // a password file in the way: the chain written before it is removed again
+    const other = join(tmp, 'init-password-taken')
+    await mkdir(other, { recursive: true })
+    await writeFile(join(other, 'password'), 'mine\n')
+    expectCliError(await run(['init', '--dir', other, '--scrypt-n', '1024']), /password already exists/, RUNTIME)
+    expect(existsSync(join(other, 'genesis.json'))).to.equal(false)
+    expect(await readFile(join(other, 'password'), 'utf8')).to.equal('mine\n')
+  })
+
   it('a node that cannot bind its API or listen address ends with one error line and exit 1 (it kept running, holding its database)', async () => {
     const genesisFile = join(chainDir, 'genesis.json')
     const cases: Array<[string[], RegExp]> = [

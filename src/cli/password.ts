@@ -3,28 +3,50 @@
  * variable, or — on a terminal — a prompt that does not echo. Never from a command-line argument
  * (it would show in `ps` and shell history), never logged.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { MemecoinError } from '../core/errors.ts'
 
 /** Longest password file read (a password, not a dump). */
 export const MAX_PASSWORD_FILE_BYTES = 4096
 
-/** Reads a password from the first line of `path`. */
+/**
+ * Reads a password from the first line of `path`: a file, or a pipe (`--password-file
+ * /dev/stdin`, a shell's `<(…)`), read up to MAX_PASSWORD_FILE_BYTES.
+ */
 export async function readPasswordFile (path: string): Promise<string> {
-  let size: number
+  let text: string
   try {
     const s = await stat(path)
-    if (!s.isFile()) throw new MemecoinError('ERR_PASSWORD_FILE', `${path} is not a file`)
-    size = s.size
+    if (!s.isFile() && !s.isFIFO() && !s.isCharacterDevice() && !s.isSocket()) throw new MemecoinError('ERR_PASSWORD_FILE', `${path} is not a file`)
+    if (s.isFile() && s.size > MAX_PASSWORD_FILE_BYTES) throw tooLarge(path)
+    text = await readBounded(path, MAX_PASSWORD_FILE_BYTES)
   } catch (err) {
     if (err instanceof MemecoinError) throw err
     throw new MemecoinError('ERR_PASSWORD_FILE', `cannot read password file ${path}`)
   }
-  if (size > MAX_PASSWORD_FILE_BYTES) throw new MemecoinError('ERR_PASSWORD_FILE', `password file ${path} is larger than ${MAX_PASSWORD_FILE_BYTES} bytes`)
-  const text = await readFile(path, 'utf8')
   const line = text.split(/\r?\n/)[0] ?? ''
   if (line.length === 0) throw new MemecoinError('ERR_PASSWORD_FILE', `password file ${path} is empty`)
   return line
+}
+
+const tooLarge = (path: string): MemecoinError => new MemecoinError('ERR_PASSWORD_FILE', `password file ${path} is larger than ${MAX_PASSWORD_FILE_BYTES} bytes`)
+
+/** The contents of `path` up to its end, or ERR_PASSWORD_FILE beyond `max` bytes (a pipe's size is not known ahead). */
+async function readBounded (path: string, max: number): Promise<string> {
+  const fh = await open(path, 'r')
+  try {
+    const buf = Buffer.alloc(max + 1)
+    let n = 0
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null)
+      if (bytesRead === 0) break
+      n += bytesRead
+      if (n > max) throw tooLarge(path)
+    }
+    return buf.subarray(0, n).toString('utf8')
+  } finally {
+    await fh.close()
+  }
 }
 
 /** Prompts on the terminal without echo. */

@@ -9,8 +9,9 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import { addressOf } from '../core/address.ts'
 import { MemecoinError } from '../core/errors.ts'
-import { privateKeyFromEntropy } from '../core/secp256k1.ts'
+import { privateKeyFromEntropy, publicKeyOf } from '../core/secp256k1.ts'
 import {
   decryptKeystore, encryptKeystore, exportPrivateKeyHex, importPrivateKeyHex, KeystoreError,
   readKeystoreFile, writeKeystoreFile, type Keystore
@@ -174,6 +175,28 @@ interface NewOptions extends WalletDirOptions { name?: string, scryptN?: number,
 interface ImportOptions extends NewOptions { keyFile?: string }
 interface ShowOptions extends WalletDirOptions { json?: boolean }
 
+/** The wallets in `dir` (name, address or why the file is not a keystore), by name; none if it does not exist. */
+async function walletsIn (dir: string): Promise<Array<{ name: string, keystore: string, address?: string, error?: string }>> {
+  let files: string[]
+  try {
+    files = (await readdir(dir)).filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT') throw new MemecoinError('ERR_WALLET_DIR', code === 'ENOTDIR' ? `wallet directory ${dir} is not a directory` : `cannot read wallet directory ${dir} (${code ?? 'error'})`)
+    files = []
+  }
+  const wallets = await Promise.all(files.map(async (f) => {
+    const path = join(dir, f)
+    const name = f.slice(0, -'.json'.length)
+    try {
+      return { name, address: (await readKeystoreFile(path)).address, keystore: path }
+    } catch (err) {
+      return { name, keystore: path, error: (err as Error).message }
+    }
+  }))
+  return wallets.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+}
+
 /** Adds the `wallet` command group to `program`. */
 export function registerWalletCommands (program: Command): void {
   const wallet = program.command('wallet')
@@ -207,23 +230,7 @@ export function registerWalletCommands (program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: ShowOptions) => {
       const dir = walletDirOf(o)
-      let files: string[]
-      try {
-        files = (await readdir(dir)).filter((f) => f.endsWith('.json') && !f.startsWith('.'))
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        if (code !== 'ENOENT') throw new MemecoinError('ERR_WALLET_DIR', code === 'ENOTDIR' ? `wallet directory ${dir} is not a directory` : `cannot read wallet directory ${dir} (${code ?? 'error'})`)
-        files = []
-      }
-      const wallets = await Promise.all(files.map(async (f) => {
-        const path = join(dir, f)
-        const name = f.slice(0, -'.json'.length)
-        try {
-          return { name, address: (await readKeystoreFile(path)).address, keystore: path }
-        } catch (err) {
-          return { name, keystore: path, error: (err as Error).message }
-        }
-      })).then((ws) => ws.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      const wallets = await walletsIn(dir)
       output(o.json === true, wallets, () => wallets.length === 0
         ? `no wallets in ${dir} (create one with memecoin wallet new)`
         : wallets.map((w) => `${w.name.padEnd(20)} ${w.address ?? `(not a readable keystore: ${w.error})`}`).join('\n'))
@@ -252,6 +259,11 @@ export function registerWalletCommands (program: Command): void {
       const privateKey = importPrivateKeyHex(await readKeyInput(o.keyFile))
       let password: string
       try {
+        // one key, one wallet (geth refuses a second import too): two names for one address
+        // would show as two wallets and split its history between them
+        const address = addressOf(publicKeyOf(privateKey))
+        const same = (await walletsIn(dir)).find((w) => w.address === address)
+        if (same !== undefined) throw new MemecoinError('ERR_WALLET_EXISTS', `this key is already in ${dir} as wallet "${same.name}" (${address})`)
         password = await newPassword(o)
       } catch (err) {
         privateKey.fill(0)

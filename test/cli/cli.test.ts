@@ -114,18 +114,21 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     }
   })
 
-  it('wallet export then import restores the same address (key from stdin and from a file)', async () => {
+  it('wallet export then import restores the same address (key from stdin and from a file); a key already there is refused', async () => {
     const exported = await run(['wallet', 'export', 'alice', '--dir', walletDir, '--password-file', password])
     const key = expectOk(exported).trim()
     expect(key).to.match(/^[0-9a-f]{64}$/)
     expect(exported.stderr).to.match(/^warning: /)
     await writeFile(join(tmp, 'key'), key + '\n', { mode: 0o600 })
-    const [fromStdin, fromFile] = await pooled(2, [
-      async () => await run(['wallet', 'import', '--name', 'alice-stdin', '--dir', walletDir, '--password-file', password, '--scrypt-n', '1024', '--json'], key + '\n'),
-      async () => await run(['wallet', 'import', '--name', 'alice-file', '--key-file', join(tmp, 'key'), '--dir', walletDir, '--password-file', password, '--scrypt-n', '1024', '--json'])
-    ]) as [CliResult, CliResult]
+    const [fromStdin, fromFile, again] = await pooled(3, [
+      async () => await run(['wallet', 'import', '--name', 'alice-stdin', '--dir', join(tmp, 'restored-1'), '--password-file', password, '--scrypt-n', '1024', '--json'], key + '\n'),
+      async () => await run(['wallet', 'import', '--name', 'alice-file', '--key-file', join(tmp, 'key'), '--dir', join(tmp, 'restored-2'), '--password-file', password, '--scrypt-n', '1024', '--json']),
+      // the same key under a second name in its own directory: two wallets for one address
+      async () => await run(['wallet', 'import', '--name', 'alice-again', '--key-file', join(tmp, 'key'), '--dir', walletDir, '--password-file', password, '--scrypt-n', '1024'])
+    ]) as [CliResult, CliResult, CliResult]
     expect(expectJson(fromStdin).address).to.equal(alice)
     expect(expectJson(fromFile).address).to.equal(alice)
+    expectCliError(again, new RegExp(`^error: this key is already in .* as wallet "alice" \\(${alice}\\)$`), 1)
   })
 
   it('bad input on every command: exit ≠ 0, one "error:" line, no stack trace', async () => {
@@ -204,7 +207,7 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     })
     // nothing was written by the refused wallet commands
     expect(expectJson<Array<{ name: string }>>(await run(['wallet', 'list', '--dir', walletDir, '--json'])).map((w) => w.name))
-      .to.deep.equal(['alice', 'alice-file', 'alice-stdin'])
+      .to.deep.equal(['alice'])
     for (const d of ['never-1', 'never-2', 'never-3', 'never-4']) expect(existsSync(join(tmp, d)), d).to.equal(false)
   })
 

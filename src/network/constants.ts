@@ -32,6 +32,14 @@ export const STATUS_REFRESH_MS = 10_000
 export const LOCAL_REANNOUNCE_MS = 60_000
 /** How often this node's own IPv4 addresses are read: one that went away takes its connections with it. */
 export const LOCAL_ADDRESS_CHECK_MS = 2_000
+
+/**
+ * A node's connections whose peer has not completed this chain's status handshake this long after
+ * opening are closed (identify and the handshake take well under a second; the status timeout and
+ * a busy peer's stall tolerance fit within it): peers of no memecoin chain, or throwaway peer ids
+ * holding the node's connection slots, which otherwise stayed for good.
+ */
+export const FOREIGN_PEER_GRACE_MS = 45_000
 /** After a connection closes, how long until a peer's lost gossipsub stream is reopened on another. */
 export const GOSSIP_STREAM_RESTORE_MS = 200
 /** A warning that this node's chain left its peers' below the settled height repeats at most this often. */

@@ -16,7 +16,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import type { ChainService } from '../chain/service.ts'
-import { CONNECTION_PING_INTERVAL_MS, CONNECTION_PING_TIMEOUT_MS, IDENTIFY_TIMEOUT_MS, MDNS_INTERVAL_MS } from './constants.ts'
+import { CONNECTION_PING_INTERVAL_MS, CONNECTION_PING_TIMEOUT_MS, FOREIGN_PEER_GRACE_MS, IDENTIFY_TIMEOUT_MS, MDNS_INTERVAL_MS } from './constants.ts'
 import { Dialer, type DialerInit } from './dialer.ts'
 import { gossipsubOptions } from './gossip-options.ts'
 import { MemecoinNetwork, type MemecoinNetworkComponents, type MemecoinNetworkInit } from './network.ts'
@@ -98,7 +98,7 @@ export async function createHost (options: HostOptions): Promise<MemecoinHost> {
     // answers the monitor's pings; its own deadline (whole stream) must not be the shorter one
     ping: ping({ timeout: CONNECTION_PING_TIMEOUT_MS }),
     pubsub: gossipsub(gossipsubOptions(chainIdHex, options.gossipsub)),
-    memecoin: (components: MemecoinNetworkComponents) => new MemecoinNetwork(components, { ...options.network, chain: options.chain, ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}) })
+    memecoin: (components: MemecoinNetworkComponents) => new MemecoinNetwork(components, { foreignPeerGraceMs: FOREIGN_PEER_GRACE_MS, ...options.network, chain: options.chain, ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}) })
   }
   if (options.mdns !== false) services.mdns = mdns({ interval: options.mdnsIntervalMs ?? MDNS_INTERVAL_MS })
   const node = await createLibp2p({

@@ -79,6 +79,13 @@ export interface MemecoinNetworkInit {
   /** How often they are read (default LOCAL_ADDRESS_CHECK_MS). */
   localAddressCheckMs?: number
   /**
+   * Close a connection whose peer has not completed the status handshake of this chain this long
+   * after it opened (a peer that speaks no memecoin, or throwaway peer ids holding connection
+   * slots). Off by default: an application embedding this service has peers of its own;
+   * `createHost` (the node) sets FOREIGN_PEER_GRACE_MS.
+   */
+  foreignPeerGraceMs?: number
+  /**
    * The node operator's log (warnings they must act on: this node's chain left its peers', a
    * peer of another chain); libp2p's debug logger gets the rest. Default: none.
    */
@@ -142,6 +149,8 @@ export class MemecoinNetwork implements Startable {
   private reannounceTimer: ReturnType<typeof setInterval> | undefined
   private addressTimer: ReturnType<typeof setInterval> | undefined
   private localAddresses: Set<string> | undefined
+  /** Connections closed for want of a status handshake (foreignPeerGraceMs). */
+  private foreignClosed = 0
   private readonly refreshing = new Set<string>()
   private lastDivergenceWarning = -Infinity
   private readonly opLog: OperatorLog
@@ -380,6 +389,7 @@ export class MemecoinNetwork implements Startable {
     out.network_peers = this.peers()
     out.network_penalties_total = this.penalties
     out.network_bans_total = this.bans
+    out.network_foreign_connections_closed_total = this.foreignClosed
     out.network_redials_total = this.reconnector.stats.dials
     out.network_redial_failures_total = this.reconnector.stats.failures
     out.network_peers_forgotten_total = this.reconnector.stats.forgotten
@@ -529,6 +539,11 @@ export class MemecoinNetwork implements Startable {
 
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
+    const grace = this.init.foreignPeerGraceMs
+    if (grace !== undefined) {
+      const timer = setTimeout(() => { this.closeIfForeign(connection) }, grace)
+      timer.unref?.()
+    }
     // banned: closed at once; a peer of another chain: identify decides (it may run ours now)
     if (this.peerBook.isBanned(connection.remotePeer.toString())) {
       connection.close().catch(() => {})
@@ -550,6 +565,15 @@ export class MemecoinNetwork implements Startable {
     const peer = evt.detail.remotePeer
     const timer = setTimeout(() => { this.restoreGossipStream(peer) }, GOSSIP_STREAM_RESTORE_MS)
     timer.unref?.()
+  }
+
+  /** A connection still open whose peer never completed our status handshake: its slot goes to someone else. */
+  private closeIfForeign (connection: Connection): void {
+    if (!this.started || connection.status !== 'open') return
+    if (this.sync.peerChains().some((p) => p.id.equals(connection.remotePeer))) return
+    this.foreignClosed++
+    this.log('closing the connection to %p: no status handshake of this chain after it opened', connection.remotePeer)
+    connection.close().catch(() => { connection.abort(new Error('no memecoin handshake')) })
   }
 
   private restoreGossipStream (peer: PeerId): void {

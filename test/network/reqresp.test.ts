@@ -35,6 +35,31 @@ describe('network: request/response and handshake', function () {
     expect(byHash.map((x) => toHex(decodeBlock(x).header.hash))).to.deep.equal([toHex(h5), toHex(h3)])
   })
 
+  it('a connection whose peer never completes the status handshake is closed after the grace (connection slots are not held by throwaway ids); peers of the chain stay', async () => {
+    const net = makeNet()
+    const grace = { foreignPeerGraceMs: 600 }
+    const a = await startHost(await openChain(net), { network: grace })
+    const b = await startHost(await openChain(net), { network: grace })
+    const raw = await startRawPeer() // identify only: no memecoin, no gossipsub
+    await connect(b, a)
+    await connect(raw, a)
+    await waitFor('the stranger connected', () => a.getConnections(raw.peerId).length > 0, 5_000)
+    await waitFor('the stranger dropped', () => a.getConnections(raw.peerId).length === 0, 5_000)
+    expect(a.services.memecoin.metrics().network_foreign_connections_closed_total).to.equal(1)
+    expect(a.getConnections(b.peerId).length, 'a peer of this chain keeps its connection').to.be.greaterThan(0)
+    expect(a.services.memecoin.peers()).to.equal(1)
+  })
+
+  it('an embedding application\'s own peers are left alone: the service closes nothing unless told to', async () => {
+    const net = makeNet()
+    const a = await startHost(await openChain(net), { network: { foreignPeerGraceMs: undefined } })
+    const raw = await startRawPeer()
+    await connect(raw, a)
+    await waitFor('the stranger connected', () => a.getConnections(raw.peerId).length > 0, 5_000)
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    expect(a.getConnections(raw.peerId).length).to.be.greaterThan(0)
+  })
+
   it('R-1: a node of another genesis is disconnected and refused', async () => {
     const netA = makeNet('net-one')
     const netX = makeNet('net-two')

@@ -52,7 +52,13 @@ export interface ReconnectComponents {
 }
 
 /** Counters of the reconnector. */
-export interface ReconnectStats { dials: number, failures: number, forgotten: number }
+export interface ReconnectStats {
+  dials: number
+  failures: number
+  forgotten: number
+  /** Dials started and not yet settled. */
+  inFlight: number
+}
 
 interface Entry {
   /** Peer id string, once known (a bootstrap address without /p2p learns it on its first dial). */
@@ -77,7 +83,7 @@ const realTimers: Timers = {
 
 /** Re-dials known peers, with backoff, whenever the node has lost them. */
 export class Reconnector {
-  readonly stats: ReconnectStats = { dials: 0, failures: 0, forgotten: 0 }
+  readonly stats: ReconnectStats = { dials: 0, failures: 0, forgotten: 0, inFlight: 0 }
   private readonly known = new Map<string, Entry>()
   private readonly opts: Required<Omit<ReconnectInit, 'timers' | 'random'>>
   private readonly timers: Timers
@@ -199,9 +205,11 @@ export class Reconnector {
     if (target === undefined) return
     e.dialing = true
     this.stats.dials++
+    this.stats.inFlight++
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)])
     this.components.dial(target, signal).then((peer) => {
       e.dialing = false
+      this.stats.inFlight--
       e.failedDials = 0
       const id = peer.toString()
       if (e.peer === undefined) {
@@ -218,6 +226,7 @@ export class Reconnector {
       this.wake()
     }, (err: Error) => {
       e.dialing = false
+      this.stats.inFlight--
       this.stats.failures++
       if (!this.running) return
       this.backoff(e, this.timers.now())

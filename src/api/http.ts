@@ -40,16 +40,16 @@ export function sendError (res: ServerResponse, err: ApiError, headers: Record<s
   sendJson(res, err.status, { error }, headers)
 }
 
-/** Resolves when `res` can take more data (or is gone). */
-function drained (res: ServerResponse): Promise<void> {
+/** Resolves when `out` (a response or its socket) can take more data, or is gone. */
+export function drained (out: { on: (event: 'drain' | 'close', fn: () => void) => unknown, off: (event: 'drain' | 'close', fn: () => void) => unknown }): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      res.off('drain', done)
-      res.off('close', done)
+      out.off('drain', done)
+      out.off('close', done)
       resolve()
     }
-    res.on('drain', done)
-    res.on('close', done)
+    out.on('drain', done)
+    out.on('close', done)
   })
 }
 

@@ -24,7 +24,7 @@ import { EventHub } from './events.ts'
 import { RecentBlocks, getForks, trackBlocks } from './forks.ts'
 import { getAccount, getAccountProof, getEvents, getMetrics, getPeers, getStatus, getTx, getValidators, headEvent, postTx, postTxBatch } from './handlers.ts'
 import { getAccountTxs } from './history.ts'
-import { sendError } from './http.ts'
+import { drained, sendError } from './http.ts'
 import { Histogram, type HistogramSnapshot } from './metrics.ts'
 import { getExplorerFile } from './static.ts'
 
@@ -325,19 +325,6 @@ function isLoopbackHost (header: string | undefined): boolean {
 }
 
 interface SocketQueue { busy: boolean, cut: boolean, pending: Array<() => Promise<void>> }
-
-/** Resolves once `socket` has written out its backlog (or is gone). */
-async function drained (socket: Socket): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      socket.off('drain', done)
-      socket.off('close', done)
-      resolve()
-    }
-    socket.on('drain', done)
-    socket.on('close', done)
-  })
-}
 
 /** A counting semaphore: at most `size` holders, the others wait in call order. */
 class Slots {

@@ -9,6 +9,7 @@ import { accountsOf } from '../chain/tx-index.ts'
 import { blockByHash } from './blocks.ts'
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from './constants.ts'
 import type { ApiContext, ApiRequest } from './context.ts'
+import { badRequest } from './errors.ts'
 import { sendJson } from './http.ts'
 import { parseAddress, parseIntParam } from './params.ts'
 import { txJson, type TxJson } from './views.ts'
@@ -24,9 +25,9 @@ export interface HistoryItemJson {
 }
 
 /**
- * `GET /accounts/:address/txs?limit=` (1–100, default 20) → `{address, height, headHash, total,
- * oldestIndexedHeight, indexedHeight, txs: HistoryItemJson[], pending: TxJson[]}`: included
- * transactions newest first (`total`: how many the index holds for the account, a count it keeps
+ * `GET /accounts/:address/txs?limit=` (1–100, default 20) `&before=` (a page's `next`) →
+ * `{address, height, headHash, total, oldestIndexedHeight, indexedHeight, txs: HistoryItemJson[],
+ * next?, pending: TxJson[]}`: included transactions newest first, a page at a time (`total`: how many the index holds for the account, a count it keeps
  * per account), and up to `limit` mempool transactions that involve it. The index is complete:
  * it covers every block from genesis (`oldestIndexedHeight` is "0") up to `indexedHeight` (the
  * head, unless it is catching up after a start).
@@ -34,10 +35,15 @@ export interface HistoryItemJson {
 export async function getAccountTxs (ctx: ApiContext, r: ApiRequest): Promise<void> {
   const id = parseAddress(r.params[0] as string)
   const limit = parseIntParam(r.url, 'limit', DEFAULT_HISTORY_PAGE, 1, MAX_HISTORY_PAGE)
+  const before = parseCursor(r.url.searchParams.get('before'))
   const svc = ctx.chain
   const idHex = toHex(id)
-  // the index first (it answers after its queued batches), then one synchronous view of head and mempool
-  const [locations, total] = await Promise.all([ctx.txIndex.forAccount(id, limit), ctx.txIndex.countFor(id)])
+  // the index first (it answers after its queued batches), then one synchronous view of head and
+  // mempool; one more than the page, to know whether another follows
+  const [found, total] = await Promise.all([ctx.txIndex.forAccount(id, limit + 1, before), ctx.txIndex.countFor(id)])
+  const locations = found.slice(0, limit)
+  const last = locations[locations.length - 1]
+  const next = found.length > limit && last !== undefined ? `${last.height}:${last.index}` : undefined
   const indexed = ctx.txIndex.status()
   const head = svc.chain.head
   const pending: TxJson[] = svc.mempool.pending(id).map(txJson)
@@ -70,6 +76,19 @@ export async function getAccountTxs (ctx: ApiContext, r: ApiRequest): Promise<vo
     oldestIndexedHeight: '0',
     indexedHeight: indexed.height.toString(),
     txs,
-    pending: pending.slice(0, limit)
+    // the next page: ?before=<next> (absent on the last page)
+    ...(next !== undefined ? { next } : {}),
+    // pending ones come with the first page only
+    pending: before === undefined ? pending.slice(0, limit) : []
   })
+}
+
+/** `before=HEIGHT:INDEX` (a page's `next`), or 400 ERR_BAD_QUERY. */
+function parseCursor (v: string | null): { height: bigint, index: number } | undefined {
+  if (v === null) return undefined
+  const m = /^(\d{1,20}):(\d{1,10})$/.exec(v)
+  const height = m === null ? -1n : BigInt(m[1] as string)
+  const index = m === null ? -1 : Number(m[2])
+  if (m === null || height >= 1n << 64n || index > 0xffffffff) throw badRequest('ERR_BAD_QUERY', 'before must be HEIGHT:INDEX, as a page\'s "next" gives it')
+  return { height, index }
 }

@@ -329,13 +329,18 @@ export class TxIndex {
     return { height: bytesToBigInt(v.subarray(0, 8)), index: readU32(v, 8), blockHash: toHex(v.subarray(12)) }
   }
 
-  /** Up to `limit` transactions involving `account` (id bytes), newest first. */
-  async forAccount (account: Uint8Array, limit: number): Promise<Array<{ id: string } & TxLocation>> {
+  /**
+   * Up to `limit` transactions involving `account` (id bytes), newest first; with `before`, only
+   * those older than that position (a page after the one that ended there).
+   */
+  async forAccount (account: Uint8Array, limit: number, before?: { height: bigint, index: number }): Promise<Array<{ id: string } & TxLocation>> {
     await this.tail
     if (limit <= 0) return []
     const prefix = concatBytes(Uint8Array.of(TX_INDEX_PREFIX, ACCOUNT_TX), account)
     const out: Array<{ id: string } & TxLocation> = []
-    const lt = concatBytes(prefix, new Uint8Array(12).fill(0xff), Uint8Array.of(0xff))
+    const lt = before !== undefined
+      ? accountTxKey(account, u64be(before.height), before.index)
+      : concatBytes(prefix, new Uint8Array(12).fill(0xff), Uint8Array.of(0xff))
     for await (const [k, v] of this.store.entries({ gte: prefix, lt, reverse: true, limit })) {
       out.push({
         id: toHex(v.subarray(0, HASH_BYTES)),

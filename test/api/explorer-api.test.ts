@@ -227,15 +227,34 @@ describe('api: explorer files and endpoints', function () {
       const page = await get(base, `/accounts/${chain.recipient.address}/txs?limit=1`)
       expect(page.body.txs.map((x: Json) => x.tx.id)).to.deep.equal([ids[1]])
       expect(page.body.total).to.equal(3)
+      // ?before=<next> walks the rest, page by page; the last page has no next
+      const seen: string[] = []
+      let cursor: string | undefined = ''
+      for (let i = 0; i < 5 && cursor !== undefined; i++) {
+        const p = await get(base, `/accounts/${chain.recipient.address}/txs?limit=1${cursor === '' ? '' : `&before=${cursor}`}`)
+        seen.push(...p.body.txs.map((x: Json) => x.tx.id as string))
+        cursor = p.body.next as string | undefined
+      }
+      expect(seen).to.deep.equal([ids[1], ids[0], chain.transfer.id])
+      const two = await get(base, `/accounts/${chain.recipient.address}/txs?limit=2`)
+      expect(two.body.next).to.equal(`${block.header.header.height}:0`)
+      const rest = await get(base, `/accounts/${chain.recipient.address}/txs?limit=2&before=${two.body.next as string}`)
+      expect(rest.body.txs.map((x: Json) => x.tx.id)).to.deep.equal([chain.transfer.id])
+      expect(rest.body.next).to.equal(undefined)
     })
 
-    it('bad address → 400 ERR_ADDRESS_*; bad limit → 400 ERR_BAD_QUERY', async () => {
+    it('bad address → 400 ERR_ADDRESS_*; bad limit or cursor → 400 ERR_BAD_QUERY', async () => {
       const bad = await get(base, '/accounts/meme1nope/txs')
       expect(bad.status).to.equal(400)
       expect(bad.body.error.code).to.match(/^ERR_ADDRESS_/)
       const lim = await get(base, `/accounts/${chain.recipient.address}/txs?limit=0`)
       expect(lim.status).to.equal(400)
       expect(lim.body.error.code).to.equal('ERR_BAD_QUERY')
+      for (const before of ['x', '1', '1:', ':1', '1:2:3', '18446744073709551616:0', '1:4294967296']) {
+        const b = await get(base, `/accounts/${chain.recipient.address}/txs?before=${before}`)
+        expect(b.status, before).to.equal(400)
+        expect(b.body.error.code).to.equal('ERR_BAD_QUERY')
+      }
     })
   })
 

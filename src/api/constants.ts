@@ -40,8 +40,11 @@ export const CONNECTIONS_CHECK_MS = 1_000
 export const MAX_PIPELINED_REQUESTS = 16
 /** A connection's next request is served only once less than this of its answers waits unsent. */
 export const MAX_SOCKET_BACKLOG_BYTES = 256 * 1024
-/** Requests served at once over all connections (event streams not counted); the rest wait their turn. */
-export const MAX_CONCURRENT_REQUESTS = 32
+/**
+ * A connection on which nothing moves either way this long is destroyed (Node's server.timeout):
+ * a client that stopped reading its answer. Event streams send a heartbeat every 15 s.
+ */
+export const SOCKET_IDLE_TIMEOUT_MS = 60_000
 /** `stop()` lets in-flight requests finish for this long, then closes every connection. */
 export const STOP_GRACE_MS = 1_000
 /** Fractional digits of a validator's stake share (a decimal string). */

@@ -85,6 +85,7 @@ export async function readBody (req: IncomingMessage, limit: number): Promise<Bu
       req.off('end', onEnd)
       req.off('error', onError)
       req.off('aborted', onAborted)
+      req.off('close', onAborted)
       if (err !== undefined) reject(err)
       else resolve(Buffer.concat(chunks, size))
     }
@@ -104,6 +105,8 @@ export async function readBody (req: IncomingMessage, limit: number): Promise<Bu
     req.on('end', onEnd)
     req.on('error', onError)
     req.on('aborted', onAborted)
+    // the connection went before the body ended (a timeout destroyed it): never wait for good
+    req.on('close', onAborted)
   })
 }
 

@@ -15,8 +15,8 @@ import { MemoryStore, type Store } from '../storage/store.ts'
 import { getBlock, listBlocks } from './blocks.ts'
 import {
   DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS,
-  CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONCURRENT_REQUESTS, MAX_CONNECTIONS, MAX_PIPELINED_REQUESTS, MAX_SOCKET_BACKLOG_BYTES,
-  RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, STOP_GRACE_MS
+  CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_PIPELINED_REQUESTS, MAX_SOCKET_BACKLOG_BYTES,
+  RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, SOCKET_IDLE_TIMEOUT_MS, STOP_GRACE_MS
 } from './constants.ts'
 import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './context.ts'
 import { ApiError } from './errors.ts'
@@ -136,7 +136,6 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const loopbackOnly = isLoopbackName(host)
   /** Requests of each connection, served one at a time in order (pipelining). */
   const queues = new WeakMap<Socket, SocketQueue>()
-  const slots = new Slots(MAX_CONCURRENT_REQUESTS)
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now()
@@ -184,7 +183,6 @@ export function createApiServer (init: ApiServerInit): ApiServer {
 
   const serve = async (req: IncomingMessage, res: ServerResponse, setStream: (stream: boolean) => void): Promise<void> => {
     if (req.socket.destroyed) return
-    let held = false
     await (async () => {
       let url: URL
       try {
@@ -212,13 +210,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       const stream = handler === getEvents
       setStream(stream)
       const r: ApiRequest = { req, res, url, params: m.params }
-      // an event stream lasts; everything else takes one of the shared slots while it runs
-      if (!stream) {
-        await slots.acquire()
-        held = true
-      }
       await handler(ctx, r)
-    })().catch((err: unknown) => { fail(ctx, res, err) }).finally(() => { if (held) slots.release() })
+    })().catch((err: unknown) => { fail(ctx, res, err) })
   }
 
   /** Binds a fresh server (after any stop in progress) and starts the event hub. */
@@ -232,6 +225,9 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       connectionsCheckingInterval: CONNECTIONS_CHECK_MS
     }, handle)
     srv.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+    // a connection where nothing moves either way (a client that stopped reading its answer)
+    // is destroyed: it would hold its slot among MAX_CONNECTIONS for good
+    srv.timeout = SOCKET_IDLE_TIMEOUT_MS
     srv.maxConnections = MAX_CONNECTIONS
     srv.on('connection', (socket: Socket) => {
       sockets.add(socket)
@@ -244,6 +240,9 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       ctx.responses.set(status, (ctx.responses.get(status) ?? 0) + 1)
       const body = JSON.stringify({ error: { code: status === 408 ? 'ERR_TIMEOUT' : 'ERR_BAD_REQUEST', message: 'malformed or incomplete HTTP request' } })
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+      // a client that does not read would keep the half-closed socket (and a handler waiting for
+      // its body): it has had its answer's chance
+      setTimeout(() => { socket.destroy() }, 1_000).unref()
     })
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => { reject(err) }
@@ -325,27 +324,6 @@ function isLoopbackHost (header: string | undefined): boolean {
 }
 
 interface SocketQueue { busy: boolean, cut: boolean, pending: Array<() => Promise<void>> }
-
-/** A counting semaphore: at most `size` holders, the others wait in call order. */
-class Slots {
-  private used = 0
-  private readonly waiting: Array<() => void> = []
-  constructor (private readonly size: number) {}
-
-  async acquire (): Promise<void> {
-    if (this.used < this.size) {
-      this.used++
-      return
-    }
-    await new Promise<void>((resolve) => { this.waiting.push(resolve) })
-  }
-
-  release (): void {
-    const next = this.waiting.shift()
-    if (next !== undefined) next()
-    else this.used--
-  }
-}
 
 /** Responds to a failed request: ApiError as is, anything else 500 without details (logged). */
 function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {

@@ -67,6 +67,8 @@ export const RECENT_HEAD_SLOTS = 64n
 const ROOMLESS = new Set(['ERR_MEMPOOL_FULL', 'ERR_SENDER_LIMIT', 'ERR_NONCE_GAP'])
 /** Main-lane tasks (blocks, production) that may run in a row while a transaction batch is ready (`serial`). */
 const MAX_MAIN_STREAK = 8
+/** What `preverify` found: signatures it cached as valid, and those it found bad. */
+interface Preverified { added: Set<SignedTx>, bad: Set<SignedTx> }
 /** A task of ChainService's queue. */
 interface QueuedTask { ready: boolean, run: () => Promise<void> }
 /** Refusals of this validator's own evidence that a later head may lift (room in the mempool). */
@@ -412,22 +414,36 @@ export class ChainService {
   }
 
   /**
-   * Verifies in the pool the signatures of `txs` not yet known valid and caches the valid ones.
-   * Never throws: without a pool, or if it fails, the synchronous path verifies what is missing.
+   * Verifies in the pool the signatures of `txs` not yet known valid and caches the valid ones;
+   * says which it cached (`added`) and which it found bad (`bad`). Never throws: without a pool,
+   * or if it fails, the synchronous path verifies what is missing.
    */
-  private async preverify (txs: readonly SignedTx[]): Promise<void> {
+  private async preverify (txs: readonly SignedTx[]): Promise<Preverified> {
+    const out: Preverified = { added: new Set(), bad: new Set() }
     const pool = this.verifierPool
-    if (pool === undefined || !pool.running || txs.length === 0) return
+    if (pool === undefined || !pool.running || txs.length === 0) return out
     // held, known valid, or refused before its signature is checked (stale, unfunded, far ahead):
     // nothing to verify
     const todo = txs.filter((tx) => !this.sigCache.peek(tx) && !this.mempool.has(tx.id) && !this.mempool.refusesBeforeSignature(tx))
-    if (todo.length === 0) return
+    if (todo.length === 0) return out
     try {
       const ok = await pool.verifyTxs(todo)
-      for (let i = 0; i < todo.length; i++) if (ok[i] === true) this.sigCache.add(todo[i] as SignedTx)
+      for (let i = 0; i < todo.length; i++) {
+        const tx = todo[i] as SignedTx
+        if (ok[i] === true) {
+          // a block imported meanwhile may hold its verdict already (second tier, for a reorg):
+          // left where it is
+          if (this.sigCache.peek(tx)) continue
+          this.sigCache.add(tx)
+          out.added.add(tx)
+        } else {
+          out.bad.add(tx)
+        }
+      }
     } catch (err) {
       this.log('debug', 'verifier pool unavailable; verifying synchronously', { error: (err as Error).message })
     }
+    return out
   }
 
   private async importNow (block: Block, source: Source): Promise<ImportResult> {
@@ -569,7 +585,7 @@ export class ChainService {
     })
     const verified = this.preverify(decoded.filter((d): d is SignedTx => !('err' in d)))
     return await this.serial(async () => {
-      await verified
+      const pre = await verified
       const out: TxOutcome[] = []
       const accepted: SignedTx[] = []
       const roomless = new Set<SignedTx>()
@@ -577,6 +593,10 @@ export class ChainService {
         try {
           if ('err' in d) throw d.err
           const tx = d
+          // [REJECT] TX-3: the pool found its signature bad. Whatever the state would say of it
+          // (a gap, a taken nonce), it is provably bad, and no honest node relays it (gossip.ts
+          // relays no batch holding a transaction refused unverified)
+          if (pre.bad.has(tx)) throw new ValidationError('TX-3', 'ERR_BAD_SIGNATURE', 'invalid transaction signature')
           // [REJECT] TX-3 was checked (pool or earlier) iff cached; otherwise mempool.add verifies
           // it, so a bad signature fails with exactly the synchronous path's error
           const { replaced } = this.mempool.add(tx, { skipSignature: this.sigCache.peek(tx) })
@@ -589,16 +609,19 @@ export class ChainService {
           const verified = !('err' in d) && (this.sigCache.peek(d) || e.code === 'ERR_MEMPOOL_FULL')
           // refused for room or order with its signature known valid: it may come back
           if (ROOMLESS.has(e.code) && verified) roomless.add(d as SignedTx)
-          const unverified = !('err' in d) && !verified && REFUSED_BEFORE_SIGNATURE.has(e.code)
+          // an evidence transaction's headers (TX-9) are checked by `add` only, after the state:
+          // its outer signature verified ahead says nothing of them
+          const unverified = !('err' in d) && (!verified || d.kind === 'evidence') && REFUSED_BEFORE_SIGNATURE.has(e.code)
           out.push({ ok: false, error: e, action: actionOf(err), ...(unverified ? { unverified: true as const } : {}) })
         }
       }
-      // a refused transaction keeps no verdict the pool cached ahead (unless it is pending anyway),
-      // but one refused for room or order only keeps it in the cache's bounded second tier
+      // a refused transaction keeps no verdict this call cached ahead (unless it is pending
+      // anyway), but one refused for room or order only keeps it in the cache's bounded second
+      // tier; verdicts held before this call (a block's, kept for a reorg) stay
       for (const d of decoded) {
         if ('err' in d || this.mempool.has(d.id)) continue
         if (roomless.has(d)) this.sigCache.remember(d)
-        else this.sigCache.forget([d])
+        else if (pre.added.has(d)) this.sigCache.forgetPending([d])
       }
       this.counters.txsAccepted += accepted.length
       if (source.local === true) {
@@ -825,7 +848,10 @@ export class ChainService {
   /** Epoch of the slot in progress. */
   currentEpoch (): bigint { return epochOf(this.currentSlot(), this.params) }
 
-  /** Waits for queued work and refuses more. */
+  /**
+   * Waits for the blocks and production queued (the main lane) and refuses more; transaction
+   * batches still queued are refused (ERR_CLOSED): their senders may submit them again.
+   */
   async close (): Promise<void> {
     await this.serial(() => { this.closed = true }).catch(() => {})
     this.closed = true

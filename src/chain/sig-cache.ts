@@ -144,6 +144,11 @@ export class SigCache {
     }
   }
 
+  /** Drops the first-tier entries of `txs` (verdicts kept in the second tier, a block's, stay). */
+  forgetPending (txs: Iterable<SignedTx>): void {
+    for (const tx of txs) this.m.delete(keyOf(tx))
+  }
+
   /** Number of entries held, both tiers. */
   get size (): number { return this.m.size + this.recent.size }
 

@@ -70,6 +70,33 @@ describe('api: connections of misbehaving clients', function () {
     expect(r.status).to.equal(200)
   })
 
+  it('clients that stall mid-body and never read hold nothing others need: /status answers at once', async () => {
+    const stalled: Socket[] = []
+    try {
+      for (let i = 0; i < 40; i++) {
+        const socket = connect(port, '127.0.0.1')
+        socket.on('error', () => {})
+        await new Promise((resolve) => socket.once('connect', resolve))
+        socket.pause() // never reads
+        socket.write('POST /txs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{')
+        stalled.push(socket)
+      }
+      const t0 = Date.now()
+      const r = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(5_000) })
+      expect(r.status).to.equal(200)
+      expect(Date.now() - t0).to.be.below(5_000)
+      // their request timeout (1 s here) ends them: the server closes every one of them
+      const deadline = Date.now() + 8_000
+      while (stalled.some((s) => !s.destroyed && !s.readableEnded) && Date.now() < deadline) {
+        for (const s of stalled) s.resume()
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(stalled.filter((s) => !s.destroyed && !s.readableEnded)).to.have.length(0)
+    } finally {
+      for (const s of stalled) s.destroy()
+    }
+  })
+
   it('a connection that sends nothing is closed at the headers timeout', async () => {
     const socket = connect(port, '127.0.0.1')
     await new Promise((resolve) => socket.once('connect', resolve))

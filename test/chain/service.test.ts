@@ -353,6 +353,56 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     await svc.close()
   })
 
+  it('a refusal before the checks: a bad evidence transaction is "unverified" even with its outer signature verified ahead; a bad signature found ahead is a REJECT', async () => {
+    const net = testDevnet(1, { label: 'unverified-outcomes' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0], verifierPool: { size: 1 } })
+    try {
+      await produceTo(svc, net.clock, 1n, 0n)
+      const block1 = svc.chain.head.block?.header.bytes as Uint8Array
+      const f = net.faucet
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      const transfer = (nonce: bigint): Uint8Array => buildTransfer({ chainId: net.params.chainId, privateKey: f.privateKey, nonce, fee: net.params.minFee, to, amount: 1n }).bytes
+      // nonce 1 while nothing of the faucet is pending: a gap, decided before TX-9 would find the
+      // same header twice. Its outer signature is good (the pool verified it), its headers are
+      // not: a batch holding it must not be relayed (a node without the gap would REJECT it)
+      const badEvidence = buildEvidence({ chainId: net.params.chainId, privateKey: f.privateKey, nonce: 1n, fee: 10_000n, headerA: block1, headerB: block1 }).bytes
+      const [gap] = await svc.addTransactions([badEvidence])
+      expect(gap?.ok === false && gap.error.code).to.equal('ERR_NONCE_GAP')
+      expect(gap?.ok === false && gap.unverified).to.equal(true)
+      // a transfer at a gap whose signature is forged: the pool checked it ahead and found it bad
+      const forged = transfer(3n).slice()
+      forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1
+      const [bad] = await svc.addTransactions([forged])
+      expect(bad?.ok === false && bad.error.code).to.equal('ERR_BAD_SIGNATURE')
+      expect(bad?.ok === false && bad.action).to.equal('REJECT')
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it('verdicts kept for a reorg survive a batch that a block overtook in the queue', async () => {
+    const net = testDevnet(1, { label: 'tier2-overtaken' })
+    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, verifierPool: { size: 1 } })
+    try {
+      const to = accountIdOf(net.validators[0]!.publicKey)
+      const txs = [0n, 1n].map((nonce) => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: net.params.minFee, to, amount: 1n }).bytes)
+      expect((await producer.addTransactions(txs)).every((o) => o.ok)).to.equal(true)
+      await produceTo(producer, net.clock, 1n, 0n)
+      const block1 = await producer.blockAt(1n) as Uint8Array
+      // the batch is queued first; the block runs first and includes both
+      const batch = svc.addTransactions(txs)
+      await svc.importBlock(block1)
+      const outcomes = await batch
+      expect(outcomes.map((o) => o.ok ? '' : o.error.code)).to.deep.equal(['ERR_NONCE_TOO_LOW', 'ERR_NONCE_TOO_LOW'])
+      // the block's verdicts are kept in the second tier (a reorg would bring them back)
+      expect(svc.sigCache.stats().remembered).to.equal(2)
+    } finally {
+      await svc.close()
+      await producer.close()
+    }
+  })
+
   it('an equivocation seen shortly before its slot starts (within B-4\'s drift) is reported and slashed', async () => {
     const net = testDevnet(2, { label: 'early-evidence' })
     const [v0, v1] = net.validators as [typeof net.validators[0], typeof net.validators[0]]

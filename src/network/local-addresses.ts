@@ -35,16 +35,25 @@ const isLoopback = (ip: string, family: 'ipv4' | 'ipv6'): boolean => family === 
 /**
  * Of the remote IPs `remotes`, those whose connections the loss of `gone` (subnets, as
  * `interfaceSubnets` gives them) killed, while `present` remain: in a gone subnet, or — when an
- * address of their family went — in none of the present ones and not loopback. A subnet both gone
- * and present (a DHCP renewal within one LAN, an IPv6 temporary address replaced) still counts as
- * gone: the connections made from the old address are dead and which ones they are is not known.
+ * address of their family went — in none of the present ones and not loopback. An IPv4 subnet
+ * both gone and present (a DHCP renewal within one LAN) still counts as gone: the connections made
+ * from the old address are dead and which ones they are is not known. An IPv6 address retired
+ * within a subnet that stays (a temporary address rotated) closes nothing.
  */
 export function killedByAddressLoss (gone: readonly string[], present: readonly string[], remotes: readonly string[]): Set<string> {
   const goneList = new BlockList()
   const presentList = new BlockList()
   const goneFamilies = new Set<string>()
-  for (const s of gone) { const f = addSubnet(goneList, s); if (f !== undefined) goneFamilies.add(f) }
   for (const s of present) addSubnet(presentList, s)
+  for (const s of gone) {
+    // an IPv6 address retired while its subnet stays (privacy addresses rotate about daily): the
+    // connections on the machine's other addresses there live on; those on the retired one (if
+    // any) end at the next unanswered ping
+    const ip = s.split('/')[0] ?? ''
+    if (familyOf(ip) === 'ipv6' && presentList.check(ip, 'ipv6')) continue
+    const f = addSubnet(goneList, s)
+    if (f !== undefined) goneFamilies.add(f)
+  }
   const killed = new Set<string>()
   for (const ip of remotes) {
     const family = familyOf(ip)

@@ -20,6 +20,11 @@ describe('network/local-addresses: which connections an address change killed', 
       .to.deep.equal(['2001:db8:1::9', '2001:db8:2::1'])
   })
 
+  it('an IPv6 temporary address retired within its subnet closes nothing (rotated about daily); a lost IPv6 subnet does', () => {
+    expect(killed(['2001:db8:1::abcd/64'], ['2001:db8:1::1/64', '2001:db8:1::beef/64'], ['2001:db8:1::9', '2001:db8:2::1'])).to.deep.equal([])
+    expect(killed(['2001:db8:1::abcd/64'], ['2001:db8:7::1/64'], ['2001:db8:1::9'])).to.deep.equal(['2001:db8:1::9'])
+  })
+
   it('loopback peers are never reached over an interface', () => {
     expect(killed(['192.168.1.5/24', 'fd00::2/64'], [], ['127.0.0.1', '127.0.0.2', '::1'])).to.deep.equal([])
   })

@@ -10,6 +10,7 @@
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { DIAL_FALLBACK_DELAY_MS, DIAL_MAX_ATTEMPTS, DIAL_MAX_DELAY_MS, DIAL_RETRY_DELAY_MS, DIAL_TIMEOUT_MS } from './constants.ts'
+import { timeoutSignal } from './timeout-signal.ts'
 
 /** Options of the dialer. */
 export interface DialerInit {
@@ -102,8 +103,10 @@ export class Dialer {
         this.pending.delete(key)
         return
       }
-      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)])
-      dial(signal).then(() => { this.pending.delete(key) }, () => {
+      // not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts
+      const deadline = timeoutSignal(this.opts.dialTimeoutMs, this.controller.signal)
+      dial(deadline.signal).then(() => { deadline.clear(); this.pending.delete(key) }, () => {
+        deadline.clear()
         this.pending.delete(key)
         if (attempt + 1 >= this.opts.maxAttempts) return
         const next = Math.min(this.opts.maxDelayMs, this.opts.retryDelayMs * 2 ** attempt)

@@ -14,6 +14,7 @@ import {
   DIAL_TIMEOUT_MS, RECONNECT_BASE_DELAY_MS, RECONNECT_CHECK_INTERVAL_MS, RECONNECT_JITTER, RECONNECT_MAX_DELAY_MS,
   RECONNECT_FORGET_AFTER_FAILURES, RECONNECT_MAX_KNOWN_PEERS, RECONNECT_STABLE_MS, RECONNECT_TARGET_PEERS
 } from './constants.ts'
+import { timeoutSignal } from './timeout-signal.ts'
 
 /** A clock and timers (default: the real ones, timers unref'd). */
 export interface Timers {
@@ -206,8 +207,10 @@ export class Reconnector {
     e.dialing = true
     this.stats.dials++
     this.stats.inFlight++
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.dialTimeoutMs)])
-    this.components.dial(target, signal).then((peer) => {
+    // not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts
+    const deadline = timeoutSignal(this.opts.dialTimeoutMs, this.controller.signal)
+    this.components.dial(target, deadline.signal).then((peer) => {
+      deadline.clear()
       e.dialing = false
       this.stats.inFlight--
       e.failedDials = 0
@@ -225,6 +228,7 @@ export class Reconnector {
       // since closed) must not leave the peer waiting for the next check: look again now
       this.wake()
     }, (err: Error) => {
+      deadline.clear()
       e.dialing = false
       this.stats.inFlight--
       this.stats.failures++

@@ -17,6 +17,7 @@ import {
   decodeResponseChunk, decodeStatus, encodeBlocksByHash, encodeBlocksByRange, encodeStatus, RESPONSE_OK, type Status
 } from '../wire/messages.ts'
 import { closeStream, framed, NetworkError, readMessage, resetStream, writeMessage } from './stream-io.ts'
+import { timeoutSignal, type TimeoutSignal } from './timeout-signal.ts'
 
 /** Timeouts of one request. */
 export interface RequestOptions {
@@ -30,9 +31,9 @@ export interface RequestOptions {
   maxChunkBytes?: number
 }
 
-function deadline (opts: RequestOptions): AbortSignal {
-  const t = AbortSignal.timeout(opts.timeoutMs)
-  return opts.signal === undefined ? t : AbortSignal.any([t, opts.signal])
+/** The request's deadline, or the caller's signal (timeout-signal.ts: not AbortSignal.any). */
+function deadline (opts: RequestOptions): TimeoutSignal {
+  return timeoutSignal(opts.timeoutMs, opts.signal)
 }
 
 async function openStream (connection: Connection, protocol: string, signal: AbortSignal): Promise<Awaited<ReturnType<Connection['newStream']>>> {
@@ -46,7 +47,15 @@ async function openStream (connection: Connection, protocol: string, signal: Abo
 
 /** The status handshake: send ours, read theirs (decoded with the Status limits). */
 export async function requestStatus (connection: Connection, protocol: string, ours: Loose<Status>, opts: RequestOptions): Promise<Status> {
-  const signal = deadline(opts)
+  const d = deadline(opts)
+  try {
+    return await statusExchange(connection, protocol, ours, opts, d.signal)
+  } finally {
+    d.clear()
+  }
+}
+
+async function statusExchange (connection: Connection, protocol: string, ours: Loose<Status>, opts: RequestOptions, signal: AbortSignal): Promise<Status> {
   const stream = await openStream(connection, protocol, signal)
   try {
     const lp = framed(stream, MAX_STATUS_BYTES)
@@ -68,7 +77,15 @@ export async function requestStatus (connection: Connection, protocol: string, o
 
 /** Sends a request and collects the blocks of the response (at most `maxBlocks`). */
 async function requestBlocks (connection: Connection, protocol: string, request: Uint8Array, maxBlocks: number, opts: RequestOptions): Promise<Uint8Array[]> {
-  const signal = deadline(opts)
+  const d = deadline(opts)
+  try {
+    return await blocksExchange(connection, protocol, request, maxBlocks, opts, d.signal)
+  } finally {
+    d.clear()
+  }
+}
+
+async function blocksExchange (connection: Connection, protocol: string, request: Uint8Array, maxBlocks: number, opts: RequestOptions, signal: AbortSignal): Promise<Uint8Array[]> {
   const stream = await openStream(connection, protocol, signal)
   const blocks: Uint8Array[] = []
   try {

@@ -6,6 +6,7 @@
 import type { Stream } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { MemecoinError } from '../core/errors.ts'
+import { timeoutSignal } from './timeout-signal.ts'
 
 /** A failure of a request/response exchange; `code` says which. */
 export class NetworkError extends MemecoinError {
@@ -40,7 +41,9 @@ export function framed (stream: Stream, maxDataLength: number): LengthPrefixedSt
  * deadline, ERR_PROTOCOL for a length over the limit, ERR_STREAM otherwise.
  */
 export async function readMessage (lp: LengthPrefixedStream<Stream>, d: Deadlines): Promise<Uint8Array | undefined> {
-  const signal = AbortSignal.any([d.signal, AbortSignal.timeout(d.readTimeoutMs)])
+  // not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts
+  const t = timeoutSignal(d.readTimeoutMs, d.signal)
+  const signal = t.signal
   try {
     return (await lp.read({ signal })).subarray()
   } catch (err) {
@@ -49,6 +52,8 @@ export async function readMessage (lp: LengthPrefixedStream<Stream>, d: Deadline
     if (signal.aborted) throw new NetworkError('ERR_TIMEOUT', 'timed out reading from the stream')
     if (isLengthError(err)) throw new NetworkError('ERR_PROTOCOL', (err as Error).message)
     throw new NetworkError('ERR_STREAM', `stream failed: ${(err as Error).message}`, { cause: name })
+  } finally {
+    t.clear()
   }
 }
 

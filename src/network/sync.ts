@@ -18,6 +18,7 @@ import {
   SYNC_PASS_TIMEOUT_MS, SYNC_TICK_MS
 } from './constants.ts'
 import { NetworkError } from './stream-io.ts'
+import { timeoutSignal } from './timeout-signal.ts'
 
 /**
  * Blocks of a range response handed to the chain service ahead of the one being judged: their
@@ -225,7 +226,9 @@ export class Sync {
   private async syncFrom (peer: PeerChain): Promise<boolean> {
     const { chain, log } = this.init
     const startHead = chain.chain.head
-    const pass = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.opts.passTimeoutMs)])
+    // the pass's budget (not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts)
+    const budget = timeoutSignal(this.opts.passTimeoutMs, this.controller.signal)
+    const pass = budget.signal
     const local = new AbortController()
     const signal = AbortSignal.any([pass, local.signal])
     const fetch = (start: bigint): Promise<Uint8Array[]> => {
@@ -256,6 +259,7 @@ export class Sync {
       return chain.chain.head !== startHead
     } finally {
       local.abort()
+      budget.clear()
     }
   }
 

@@ -44,6 +44,8 @@ export const FOREIGN_PEER_GRACE_MS = 45_000
 export const GOSSIP_STREAM_RESTORE_MS = 200
 /** A warning that this node's chain left its peers' below the settled height repeats at most this often. */
 export const DIVERGENCE_WARN_INTERVAL_MS = 5 * 60_000
+/** Peers showing a chain that left ours below our settled height count together for this long (the warning needs half of them). */
+export const DIVERGENCE_WINDOW_MS = 10 * 60_000
 /** Per-peer token bucket for inbound requests of all three protocols (R-3). */
 export const RATE_LIMIT_CAPACITY = 32
 export const RATE_LIMIT_REFILL_PER_SECOND = 8

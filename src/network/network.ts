@@ -20,7 +20,7 @@ import { RESPONSE_CHUNK_OVERHEAD_BYTES } from '../wire/limits.ts'
 import {
   DEFAULT_PUBSUB_SERVICE, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, OUTBOUND_RATE_LIMIT_CAPACITY, OUTBOUND_RATE_LIMIT_REFILL_PER_SECOND,
   PENALTY, RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SECOND,
-  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, GOSSIP_STREAM_RESTORE_MS, LOCAL_REANNOUNCE_MS, LOCAL_ADDRESS_CHECK_MS
+  READ_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STATUS_TIMEOUT_MS, TX_BATCH_DELAY_MS, STATUS_REFRESH_MS, DIVERGENCE_WARN_INTERVAL_MS, DIVERGENCE_WINDOW_MS, GOSSIP_STREAM_RESTORE_MS, LOCAL_REANNOUNCE_MS, LOCAL_ADDRESS_CHECK_MS
 } from './constants.ts'
 import { ipOf } from './dialer.ts'
 import { Gossip, type GossipStats } from './gossip.ts'
@@ -153,6 +153,8 @@ export class MemecoinNetwork implements Startable {
   private foreignClosed = 0
   private readonly refreshing = new Set<string>()
   private lastDivergenceWarning = -Infinity
+  /** Peers whose chain left ours below our settled height, and when they showed it (onDiverged). */
+  private readonly divergedPeers = new Map<string, number>()
   private readonly opLog: OperatorLog
 
   constructor (private readonly components: MemecoinNetworkComponents, private readonly init: MemecoinNetworkInit) {
@@ -315,11 +317,22 @@ export class MemecoinNetwork implements Startable {
     }
   }
 
+  /**
+   * A peer's chain left ours at or below our settled height. One peer proves nothing (any peer can
+   * send a block with an unknown parent above our settled point): the operator is told to resync
+   * only once at least half of the peers with a handshake, and one at the least, said so within
+   * DIVERGENCE_WINDOW_MS.
+   */
   private onDiverged (peer: PeerId, settled: bigint): void {
     const now = Date.now()
+    this.divergedPeers.set(peer.toString(), now)
+    for (const [id, at] of this.divergedPeers) if (now - at > DIVERGENCE_WINDOW_MS) this.divergedPeers.delete(id)
+    const current = new Set(this.sync.peerChains().map((p) => p.id.toString()))
+    const agreeing = [...this.divergedPeers.keys()].filter((id) => current.has(id) || id === peer.toString()).length
+    if (agreeing < Math.max(1, Math.ceil(current.size / 2))) return
     if (now - this.lastDivergenceWarning < DIVERGENCE_WARN_INTERVAL_MS) return
     this.lastDivergenceWarning = now
-    this.opLog('warn', "a peer's chain left this node's at or below its settled height: this node cannot reorganise that deep. If most peers say so, it was cut off for more than k blocks; stop it, delete its data directory's db and start it again to resync", { peer: peer.toString(), settledHeight: settled })
+    this.opLog('warn', "its peers' chain left this node's at or below its settled height: this node cannot reorganise that deep. It was cut off for more than k blocks; stop it, delete its data directory's db and start it again to resync", { peers: agreeing, of: current.size, settledHeight: settled })
   }
 
   /** Unsubscribes while gossipsub still runs. */

@@ -89,6 +89,13 @@ export class Sync {
   private readonly peers = new Map<string, PeerChain>()
   /** Peers whose last pass made no progress, with the head height they had then. */
   private readonly stale = new Map<string, bigint>()
+  /**
+   * Peers whose last pass ended on a short response (fewer blocks than asked while their status
+   * claims more), and how many such passes in a row: tried after every other peer, and not twice
+   * in one run. A peer claiming the highest head and trickling a block per response otherwise
+   * stayed first in line for good and held a lagging node's catch-up to its pace.
+   */
+  private readonly short = new Map<string, number>()
   /** Parent hashes asked for and not delivered: not asked again (until forgotten). */
   /** Missing parents (hex) and the peers asked for each in vain; bounded, oldest first out. */
   private readonly unavailable = new Map<string, string[]>()
@@ -151,6 +158,7 @@ export class Sync {
   removePeer (id: PeerId): void {
     this.peers.delete(id.toString())
     this.stale.delete(id.toString())
+    this.short.delete(id.toString())
   }
 
   /** A block from `id` imported: its head is at least that high. */
@@ -206,24 +214,34 @@ export class Sync {
     const tried = new Set<string>()
     for (let pass = 0; pass < this.opts.maxPasses && !this.controller.signal.aborted; pass++) {
       const head = this.init.chain.chain.head.height
+      const shortOf = (p: PeerChain): number => this.short.get(p.id.toString()) ?? 0
       const candidates = [...this.peers.values()]
         .filter((p) => p.headHeight > head && !tried.has(p.id.toString()) && this.stale.get(p.id.toString()) !== p.headHeight)
-        .sort((a, b) => (b.headHeight > a.headHeight ? 1 : b.headHeight < a.headHeight ? -1 : 0))
+        // peers that answered in full first, then the highest claimed head
+        .sort((a, b) => shortOf(a) - shortOf(b) || (b.headHeight > a.headHeight ? 1 : b.headHeight < a.headHeight ? -1 : 0))
       const peer = candidates[0]
       if (peer === undefined) return
-      tried.add(peer.id.toString())
+      const key = peer.id.toString()
+      tried.add(key)
       this.syncing = true
       this.stats.passes++
-      const progressed = await this.syncFrom(peer)
-      if (progressed) this.stale.delete(peer.id.toString())
-      else this.stale.set(peer.id.toString(), peer.headHeight)
-      // after progress the same peer may be tried again (it may have more by now)
-      if (progressed) tried.delete(peer.id.toString())
+      const { progressed, short } = await this.syncFrom(peer)
+      if (progressed) this.stale.delete(key)
+      else this.stale.set(key, peer.headHeight)
+      if (short) this.short.set(key, shortOf(peer) + 1)
+      else this.short.delete(key)
+      // after full progress the same peer may be tried again (it may have more by now)
+      if (progressed && !short) tried.delete(key)
     }
   }
 
-  /** One pass from one peer: pipelined blocks-by-range from our settled height + 1. True if our head moved. */
-  private async syncFrom (peer: PeerChain): Promise<boolean> {
+  /**
+   * One pass from one peer: pipelined blocks-by-range from our settled height + 1. `progressed`:
+   * our head moved; `short`: a response held fewer blocks than asked while the peer's status
+   * claims more (a reorg at the responder does that once in a while; a peer doing it every time
+   * is slow-walking us).
+   */
+  private async syncFrom (peer: PeerChain): Promise<{ progressed: boolean, short: boolean }> {
     const { chain, log } = this.init
     const startHead = chain.chain.head
     // the pass's budget (not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts)
@@ -240,6 +258,7 @@ export class Sync {
     const settled = chain.chain.settledHeight
     let start = settled + 1n
     let next = fetch(start)
+    let short = false
     log('range sync from %p: %d → %d', peer.id, start, peer.headHeight)
     try {
       for (let req = 0; req < this.opts.maxRequests; req++) {
@@ -248,15 +267,17 @@ export class Sync {
           blocks = await next
         } catch (err) {
           log('range request to %p failed: %s', peer.id, (err as Error).message)
-          return chain.chain.head !== startHead
+          // a peer that lets requests fail (time out) is not asked first next time either
+          return { progressed: chain.chain.head !== startHead, short: true }
         }
+        if (blocks.length < this.opts.batch && start + BigInt(blocks.length) <= peer.headHeight) short = true
         const more = blocks.length === this.opts.batch && start + BigInt(this.opts.batch) <= peer.headHeight && req + 1 < this.opts.maxRequests && !pass.aborted
         if (more) next = fetch(start + BigInt(this.opts.batch))
-        if (!await this.importAll(peer.id, blocks, start === settled + 1n ? settled : undefined)) return chain.chain.head !== startHead
+        if (!await this.importAll(peer.id, blocks, start === settled + 1n ? settled : undefined)) return { progressed: chain.chain.head !== startHead, short }
         if (!more) break
         start += BigInt(this.opts.batch)
       }
-      return chain.chain.head !== startHead
+      return { progressed: chain.chain.head !== startHead, short }
     } finally {
       local.abort()
       budget.clear()

@@ -11,6 +11,7 @@ import { connect, keyOf, makeNet, openChain, produceNext, startHost, stopAll, wa
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { answerStatus, startRawPeer } from './raw-peer.ts'
 import { PARENT_PEERS_PER_HASH } from '../../src/network/sync.ts'
+import { decodeBlocksByRange, encodeResponseChunk, RESPONSE_OK } from '../../src/wire/messages.ts'
 
 describe('network: sync', function () {
   this.timeout(30_000)
@@ -51,11 +52,35 @@ describe('network: sync', function () {
     await connect(hx, hy)
     await waitFor('the warning', () => warnings.length === 1)
     expect(warnings[0]?.msg).to.match(/cannot reorganise that deep.*delete its data directory's db/)
-    expect(warnings[0]?.fields).to.deep.equal({ peer: hy.peerId.toString(), settledHeight: 6n })
+    expect(warnings[0]?.fields).to.deep.equal({ peers: 1, of: 1, settledHeight: 6n })
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(warnings.length, 'rate-limited').to.equal(1)
     expect(x.chain.head.height).to.equal(k + 6n)
     expect(hx.services.memecoin.peerScore(hy.peerId).penalty).to.equal(0)
+  })
+
+  it('one peer of three showing a chain that left ours below our settled height is not enough to tell the operator to resync', async () => {
+    const net = makeNet()
+    const k = net.params.k
+    const x = await openChain(net, true)
+    for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
+    // two peers on our chain, one (Y) on a chain apart from height 1
+    const twins = [await openChain(net), await openChain(net)]
+    for (let h = 1n; h <= x.chain.head.height; h++) for (const t of twins) await t.importBlock(await x.blockAt(h) as Uint8Array)
+    const y = await openChain(net, true)
+    const to = keyOf('sync:diverged-one').id
+    await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
+    for (let i = 0n; i < k + 10n; i++) await produceNext(net, y)
+    const warnings: string[] = []
+    const hx = await startHost(x, { network: { log: (level, msg) => { if (level === 'warn') warnings.push(msg) }, sync: { tickMs: 100 } } })
+    for (const t of twins) await connect(hx, await startHost(t))
+    await waitFor('handshakes with the twins', () => hx.services.memecoin.syncState().peers === 2)
+    const hy = await startHost(y)
+    await connect(hx, hy)
+    await waitFor('a range pass to Y', () => hx.services.memecoin.metrics().sync_range_requests_total >= 1, 10_000)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    expect(warnings).to.deep.equal([])
+    expect(x.chain.head.height).to.equal(k + 6n)
   })
 
   it('a node started later syncs 30 blocks by range, then follows gossip', async () => {
@@ -96,6 +121,37 @@ describe('network: sync', function () {
     await waitFor('block 31 on B', () => chainB.chain.head.hex === toHex(block.header.hash))
     expect(b.services.memecoin.syncStats().rangeRequests).to.equal(before)
     console.log(`      (range sync of 30 blocks: ${syncMs} ms)`)
+  })
+
+  it('a peer claiming the highest head that brings one new block per range request does not set the pace: the peer that answers in full does', async () => {
+    const net = makeNet()
+    const producer = await openChain(net, true)
+    const chainA = await openChain(net)
+    for (let i = 0; i < 120; i++) await chainA.importBlock((await produceNext(net, producer)).bytes)
+    const chainB = await openChain(net)
+    const a = await startHost(chainA)
+    const b = await startHost(chainB)
+    const { status, blocksByRange } = b.services.memecoin.protocols
+    // the trickler: real blocks, k + 1 per request (a request starts at our settled height + 1:
+    // one new block each time), while its status claims a far higher head
+    const trickler = await startRawPeer(chainB.chainIdHex)
+    await answerStatus(trickler, status, { headHeight: 10_000n })
+    let asked = 0
+    await trickler.handle(blocksByRange, async (stream) => {
+      const lp = lpStream(stream)
+      const req = decodeBlocksByRange((await lp.read()).subarray())
+      asked++
+      for (let h = req.startHeight; h <= req.startHeight + net.params.k; h++) {
+        const block = await producer.blockAt(h)
+        if (block !== undefined) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block }))
+      }
+      await stream.close()
+    })
+    await connect(trickler, b)
+    await connect(a, b)
+    await waitFor('B at A\'s height', () => chainB.chain.head.height === 120n, 30_000)
+    // the first pass went to the highest claim; its short answer sent B to A for the rest
+    expect(asked).to.be.at.most(3)
   })
 
   it('a gossiped block with unknown ancestors is completed by blocks-by-hash', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { accountIdOf } from '../../src/core/address.ts'
-import { toHex } from '../../src/core/bytes.ts'
+import { concatBytes, toHex } from '../../src/core/bytes.ts'
 import { ChainService, actionOf } from '../../src/chain/service.ts'
 import { LevelStore } from '../../src/storage/level.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
@@ -14,7 +14,7 @@ import { produceBlock } from '../../src/chain/producer.ts'
 import { buildEvidence, buildTransfer, buildUnstake } from '../../src/wallet/transactions.ts'
 import { decodeSignedHeader, encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx } from '../../src/wire/tx.ts'
-import { decodeBlock } from '../../src/wire/block.ts'
+import { decodeBlock, encodeBlock } from '../../src/wire/block.ts'
 import { testDevnet } from '../helpers/devnet.ts'
 
 /** Produces with `svc` slot by slot until its head reaches `height` (bounded). */
@@ -377,6 +377,29 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
       expect(bad?.ok === false && bad.action).to.equal('REJECT')
     } finally {
       await svc.close()
+    }
+  })
+
+  it('a gossiped orphan from a key with nothing bonded is dropped on its header (IGNORE B-5), a validator\'s orphan is kept for import', async () => {
+    const net = testDevnet(1, { label: 'orphan-unstaked' })
+    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
+    try {
+      await produceTo(producer, net.clock, 2n, 0n)
+      const b2 = decodeBlock(await producer.blockAt(2n) as Uint8Array, net.params)
+      // block 2 without block 1: an orphan of a validator, kept for its import to decide
+      expect(svc.checkBlockForRelay(b2.bytes).verdict).to.equal('import')
+      // the same header signed by the faucet (no stake), with a body that would not even decode
+      const hb = encodeHeader({ ...b2.header.header, proposer: net.faucet.publicKey })
+      const junk = concatBytes(encodeBlock(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, net.faucet.privateKey)), []), Uint8Array.of(0xff, 0xff))
+      let err: unknown
+      try { svc.checkBlockForRelay(junk) } catch (e) { err = e }
+      expect(err).to.include({ rule: 'B-5', code: 'ERR_UNKNOWN_PARENT' })
+      expect(actionOf(err)).to.equal('IGNORE')
+      expect(svc.chain.orphanCount).to.equal(0)
+    } finally {
+      await svc.close()
+      await producer.close()
     }
   })
 

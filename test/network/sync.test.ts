@@ -77,7 +77,7 @@ describe('network: sync', function () {
     await waitFor('handshakes with the twins', () => hx.services.memecoin.syncState().peers === 2)
     const hy = await startHost(y)
     await connect(hx, hy)
-    await waitFor('a range pass to Y', () => hx.services.memecoin.metrics().sync_range_requests_total >= 1, 10_000)
+    await waitFor('a range pass to Y', () => (hx.services.memecoin.metrics().sync_range_requests_total ?? 0) >= 1, 10_000)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     expect(warnings).to.deep.equal([])
     expect(x.chain.head.height).to.equal(k + 6n)

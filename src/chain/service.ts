@@ -688,6 +688,9 @@ export class ChainService {
     await this.serial(() => { this.reportEquivocation({ a, b }) })
   }
 
+  /** True iff `proposer` (a public key) has stake or unbonding stake at the head: a validator, or one just leaving. */
+  hasBond (proposer: Uint8Array): boolean { return this.slashable(proposer) }
+
   /** True iff `proposer` has stake or unbonding stake at the head: evidence against it slashes something. */
   private slashable (proposer: Uint8Array): boolean {
     const acc = this.chain.ledger.get(accountIdOf(proposer))

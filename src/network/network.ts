@@ -194,7 +194,7 @@ export class MemecoinNetwork implements Startable {
       fetchRange: async (peer, start, count, signal) => await this.blocksByRange(peer, start, count, signal),
       fetchByHash: async (peer, hashes, signal) => await this.blocksByHash(peer, hashes, signal),
       onInvalidBlock: (peer, reason) => { this.penalise(peer, 'invalidResponse', `invalid block: ${reason}`) },
-      onDiverged: (peer, settled) => { this.onDiverged(peer, settled) },
+      onDiverged: (peer, settled, proposer) => { this.onDiverged(peer, settled, proposer) },
       log: this.log,
       ...(init.sync !== undefined ? { options: init.sync } : {})
     })
@@ -318,21 +318,27 @@ export class MemecoinNetwork implements Startable {
   }
 
   /**
-   * A peer's chain left ours at or below our settled height. One peer proves nothing (any peer can
-   * send a block with an unknown parent above our settled point): the operator is told to resync
-   * only once at least half of the peers with a handshake, and one at the least, said so within
-   * DIVERGENCE_WINDOW_MS.
+   * A peer's chain left ours at or below our settled height. Any peer can send a block with an
+   * unknown parent right above our settled point, so one proves little: it counts only if its
+   * proposer has something bonded at our head (a random key's block does not), and the operator
+   * is told to resync once at least half of the peers that could show it (those whose head is
+   * above ours: range sync asks only them) did so within DIVERGENCE_WINDOW_MS. Peers on our side
+   * of a split, at or below our height, do not hold the warning back.
    */
-  private onDiverged (peer: PeerId, settled: bigint): void {
+  private onDiverged (peer: PeerId, settled: bigint, proposer: Uint8Array): void {
+    if (!this.chain.hasBond(proposer)) return
     const now = Date.now()
     this.divergedPeers.set(peer.toString(), now)
     for (const [id, at] of this.divergedPeers) if (now - at > DIVERGENCE_WINDOW_MS) this.divergedPeers.delete(id)
-    const current = new Set(this.sync.peerChains().map((p) => p.id.toString()))
-    const agreeing = [...this.divergedPeers.keys()].filter((id) => current.has(id) || id === peer.toString()).length
-    if (agreeing < Math.max(1, Math.ceil(current.size / 2))) return
+    const head = this.chain.chain.head.height
+    const current = this.sync.peerChains()
+    if (!current.some((p) => p.id.equals(peer))) return
+    const ahead = new Set(current.filter((p) => p.headHeight > head || p.id.equals(peer)).map((p) => p.id.toString()))
+    const agreeing = [...this.divergedPeers.keys()].filter((id) => ahead.has(id)).length
+    if (agreeing < Math.ceil(ahead.size / 2)) return
     if (now - this.lastDivergenceWarning < DIVERGENCE_WARN_INTERVAL_MS) return
     this.lastDivergenceWarning = now
-    this.opLog('warn', "its peers' chain left this node's at or below its settled height: this node cannot reorganise that deep. It was cut off for more than k blocks; stop it, delete its data directory's db and start it again to resync", { peers: agreeing, of: current.size, settledHeight: settled })
+    this.opLog('warn', "its peers' chain left this node's at or below its settled height: this node cannot reorganise that deep. It was cut off for more than k blocks; stop it, delete its data directory's db and start it again to resync", { peers: agreeing, of: ahead.size, settledHeight: settled })
   }
 
   /** Unsubscribes while gossipsub still runs. */

@@ -19,6 +19,7 @@ import {
 } from './constants.ts'
 import { NetworkError } from './stream-io.ts'
 import { timeoutSignal } from './timeout-signal.ts'
+import { peekBlockHeader } from '../wire/block.ts'
 
 /**
  * Blocks of a range response handed to the chain service ahead of the one being judged: their
@@ -55,7 +56,7 @@ export interface SyncInit {
    * `peer`'s chain leaves ours at or below our settled height (its block right above it does not
    * descend from our settled block): this node cannot follow it (B-13), only be resynced.
    */
-  onDiverged?: (peer: PeerId, settledHeight: bigint) => void
+  onDiverged?: (peer: PeerId, settledHeight: bigint, proposer: Uint8Array) => void
   log: Logger
   options?: Partial<SyncOptions>
 }
@@ -136,6 +137,8 @@ export class Sync {
     this.controller.abort()
     await this.running?.catch(() => {})
     this.peers.clear()
+    this.stale.clear()
+    this.short.clear()
   }
 
   /** The sync state for `/status`. */
@@ -225,9 +228,12 @@ export class Sync {
       tried.add(key)
       this.syncing = true
       this.stats.passes++
-      const { progressed, short } = await this.syncFrom(peer)
+      const claimed = peer.headHeight
+      const { progressed, short } = await this.syncFrom(peer, claimed)
+      // a peer gone meanwhile leaves no entry behind
+      if (!this.peers.has(key)) continue
       if (progressed) this.stale.delete(key)
-      else this.stale.set(key, peer.headHeight)
+      else this.stale.set(key, claimed)
       if (short) this.short.set(key, shortOf(peer) + 1)
       else this.short.delete(key)
       // after full progress the same peer may be tried again (it may have more by now)
@@ -241,7 +247,7 @@ export class Sync {
    * claims more (a reorg at the responder does that once in a while; a peer doing it every time
    * is slow-walking us).
    */
-  private async syncFrom (peer: PeerChain): Promise<{ progressed: boolean, short: boolean }> {
+  private async syncFrom (peer: PeerChain, claimed: bigint): Promise<{ progressed: boolean, short: boolean }> {
     const { chain, log } = this.init
     const startHead = chain.chain.head
     // the pass's budget (not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts)
@@ -270,7 +276,8 @@ export class Sync {
           // a peer that lets requests fail (time out) is not asked first next time either
           return { progressed: chain.chain.head !== startHead, short: true }
         }
-        if (blocks.length < this.opts.batch && start + BigInt(blocks.length) <= peer.headHeight) short = true
+        // against the head it claimed when the pass began (its gossip may raise it meanwhile)
+        if (blocks.length < this.opts.batch && start + BigInt(blocks.length) <= claimed) short = true
         const more = blocks.length === this.opts.batch && start + BigInt(this.opts.batch) <= peer.headHeight && req + 1 < this.opts.maxRequests && !pass.aborted
         if (more) next = fetch(start + BigInt(this.opts.batch))
         if (!await this.importAll(peer.id, blocks, start === settled + 1n ? settled : undefined)) return { progressed: chain.chain.head !== startHead, short }
@@ -319,7 +326,7 @@ export class Sync {
         this.init.log('range sync from %p stopped: %s', peer, (err as Error).message)
         // the block right above our settled one has a parent we do not know: the peer's chain
         // forked off at or below our settled height
-        if (rule === 'B-5' && i === 0 && settled !== undefined && !this.controller.signal.aborted) this.init.onDiverged?.(peer, settled)
+        if (rule === 'B-5' && i === 0 && settled !== undefined && !this.controller.signal.aborted) this.init.onDiverged?.(peer, settled, peekBlockHeader(blocks[0] as Uint8Array).header.proposer)
         return false
       }
     }

@@ -29,6 +29,22 @@ async function produceTo (svc: ChainService, clock: { toSlot: (s: bigint) => voi
   return slot
 }
 
+/**
+ * A validator (`producer`) and a non-validator (`svc`, with a one-worker verifier pool if `pool`)
+ * of one devnet, both in memory; `fn` runs with them, then both are closed.
+ */
+async function withProducerAndNode (label: string, pool: boolean, fn: (s: { net: ReturnType<typeof testDevnet>, producer: ChainService, svc: ChainService }) => Promise<void>): Promise<void> {
+  const net = testDevnet(1, { label })
+  const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+  const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, ...(pool ? { verifierPool: { size: 1 } } : {}) })
+  try {
+    await fn({ net, producer, svc })
+  } finally {
+    await svc.close()
+    await producer.close()
+  }
+}
+
 /** A chain service on a LevelDB store in `dir` (the store opened first, closed with it). */
 async function openOnDisk (net: ReturnType<typeof testDevnet>, dir: string, validator?: (typeof net.validators)[number]): Promise<{ svc: ChainService, close: () => Promise<void> }> {
   const store = new LevelStore(dir)
@@ -293,10 +309,7 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
   this.timeout(60_000)
 
   it('blocks go ahead of queued transaction batches (a flood of them never holds back an import or a validator\'s block)', async () => {
-    const net = testDevnet(1, { label: 'queue-lanes' })
-    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
-    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
-    try {
+    await withProducerAndNode('queue-lanes', false, async ({ net, producer, svc }) => {
       await produceTo(producer, net.clock, 1n, 0n)
       const block1 = await producer.blockAt(1n) as Uint8Array
       const to = accountIdOf(net.validators[0]!.publicKey)
@@ -310,10 +323,7 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
       // the batches kept their order among themselves
       expect(done.slice(1)).to.deep.equal(batches.map((_, i) => `tx${i}`))
       expect(svc.chain.head.height).to.equal(1n)
-    } finally {
-      await svc.close()
-      await producer.close()
-    }
+    })
   })
 
   it('refuses evidence transactions that can never be valid (TX-9 REJECT), before any IGNORE', async () => {
@@ -381,10 +391,7 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
   })
 
   it('a gossiped orphan from a key with nothing bonded is dropped on its header (IGNORE B-5), a validator\'s orphan is kept for import', async () => {
-    const net = testDevnet(1, { label: 'orphan-unstaked' })
-    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
-    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
-    try {
+    await withProducerAndNode('orphan-unstaked', false, async ({ net, producer, svc }) => {
       await produceTo(producer, net.clock, 2n, 0n)
       const b2 = decodeBlock(await producer.blockAt(2n) as Uint8Array, net.params)
       // block 2 without block 1: an orphan of a validator, kept for its import to decide
@@ -397,17 +404,11 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
       expect(err).to.include({ rule: 'B-5', code: 'ERR_UNKNOWN_PARENT' })
       expect(actionOf(err)).to.equal('IGNORE')
       expect(svc.chain.orphanCount).to.equal(0)
-    } finally {
-      await svc.close()
-      await producer.close()
-    }
+    })
   })
 
   it('verdicts kept for a reorg survive a batch that a block overtook in the queue', async () => {
-    const net = testDevnet(1, { label: 'tier2-overtaken' })
-    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
-    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, verifierPool: { size: 1 } })
-    try {
+    await withProducerAndNode('tier2-overtaken', true, async ({ net, producer, svc }) => {
       const to = accountIdOf(net.validators[0]!.publicKey)
       const txs = [0n, 1n].map((nonce) => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce, fee: net.params.minFee, to, amount: 1n }).bytes)
       expect((await producer.addTransactions(txs)).every((o) => o.ok)).to.equal(true)
@@ -420,10 +421,7 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
       expect(outcomes.map((o) => o.ok ? '' : o.error.code)).to.deep.equal(['ERR_NONCE_TOO_LOW', 'ERR_NONCE_TOO_LOW'])
       // the block's verdicts are kept in the second tier (a reorg would bring them back)
       expect(svc.sigCache.stats().remembered).to.equal(2)
-    } finally {
-      await svc.close()
-      await producer.close()
-    }
+    })
   })
 
   it('an equivocation seen shortly before its slot starts (within B-4\'s drift) is reported and slashed', async () => {

@@ -320,7 +320,15 @@ export class Sync {
           return false
         }
         const rule = err instanceof ValidationError ? err.rule : undefined
-        // B-3 known and B-13 at/below settled are expected while overlapping our chain
+        // B-3 known and B-13 at/below settled are expected while overlapping our chain; but a
+        // "known" first block that is not in our chain and whose parent we lack is an orphan an
+        // earlier peer's pass parked: this peer's chain left ours below the settled point too
+        // (a LAN test: only the first of three peers counted, and the warning never came)
+        if (rule === 'B-3' && i === 0 && settled !== undefined && !this.controller.signal.aborted) {
+          const sh = peekBlockHeader(blocks[0] as Uint8Array)
+          const known = this.init.chain.chain
+          if (known.getNode(sh.hash) === undefined && known.getNode(sh.header.parentHash) === undefined) this.init.onDiverged?.(peer, settled, sh.header.proposer)
+        }
         if (rule === 'B-3' || rule === 'B-13') continue
         // B-5 (the peer's chain leaves ours below our settled point), B-4 (future), our own failures
         this.init.log('range sync from %p stopped: %s', peer, (err as Error).message)

@@ -65,6 +65,27 @@ describe('network: sync', function () {
     expect(hx.services.memecoin.peerScore(hy.peerId).penalty).to.equal(0)
   })
 
+  it('three peers on a chain that left ours below our settled height: the warning comes (each counts, though the first parked the orphan the others show)', async () => {
+    const net = makeNet()
+    const k = net.params.k
+    const x = await openChain(net, true)
+    for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
+    const y = await openChain(net, true)
+    const to = keyOf('sync:diverged-three').id
+    await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
+    for (let i = 0n; i < k + 10n; i++) await produceNext(net, y)
+    const copies = [await openChain(net), await openChain(net)]
+    for (let h = 1n; h <= y.chain.head.height; h++) for (const c of copies) await c.importBlock(await y.blockAt(h) as Uint8Array)
+    const warnings: Array<Record<string, unknown> | undefined> = []
+    const hx = await startHost(x, { network: { log: (level, _msg, fields) => { if (level === 'warn') warnings.push(fields) }, sync: { tickMs: 100 } } })
+    // the three are known before the first pass ends: its report alone (1 of 3) is not enough
+    const hosts = await Promise.all([y, ...copies].map(async (c) => await startHost(c)))
+    await Promise.all(hosts.map(async (h) => { await connect(hx, h) }))
+    await waitFor('the warning', () => warnings.length === 1, 15_000)
+    expect(warnings[0]).to.include({ of: 3 })
+    expect(warnings[0]?.peers).to.be.at.least(2)
+  })
+
   it('a peer showing a block right above our settled one, with an unknown parent, signed by a key with nothing bonded, does not make the node tell its operator to resync', async () => {
     const net = makeNet()
     const k = net.params.k

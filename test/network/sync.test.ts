@@ -19,6 +19,22 @@ import { sha256 } from '../../src/core/hash.ts'
 import { utf8 } from '../../src/core/bytes.ts'
 import { merkleRoot } from '../../src/core/merkle.ts'
 
+/**
+ * Our chain X (k + 6 blocks: settled at 6) and a peer's longer chain Y (k + 10 blocks), apart
+ * from height 1 (Y's first block carries a transfer), each made by the devnet's validator.
+ */
+async function divergedChains (label: string): Promise<{ net: ReturnType<typeof makeNet>, k: bigint, x: Awaited<ReturnType<typeof openChain>>, y: Awaited<ReturnType<typeof openChain>> }> {
+  const net = makeNet()
+  const k = net.params.k
+  const x = await openChain(net, true)
+  for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
+  const y = await openChain(net, true)
+  const to = keyOf(label).id
+  await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
+  for (let i = 0n; i < k + 10n; i++) await produceNext(net, y)
+  return { net, k, x, y }
+}
+
 describe('network: sync', function () {
   this.timeout(30_000)
   afterEach(stopAll)
@@ -41,15 +57,7 @@ describe('network: sync', function () {
   })
 
   it('a peer whose chain left ours below our settled height: a warning in the operator log (once), no penalty', async () => {
-    const net = makeNet()
-    const k = net.params.k
-    // our chain X (k + 6 blocks: settled at 6) and the peer's longer chain Y, apart from height 1
-    const x = await openChain(net, true)
-    for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
-    const y = await openChain(net, true)
-    const to = keyOf('sync:diverged').id
-    await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
-    for (let i = 0n; i < k + 10n; i++) await produceNext(net, y)
+    const { net, k, x, y } = await divergedChains('sync:diverged')
     expect(toHex(await x.blockAt(1n) as Uint8Array)).to.not.equal(toHex(await y.blockAt(1n) as Uint8Array))
     const warnings: Array<{ msg: string, fields?: Record<string, unknown> }> = []
     const log = (level: string, msg: string, fields?: Record<string, unknown>): void => { if (level === 'warn') warnings.push({ msg, fields }) }
@@ -66,14 +74,7 @@ describe('network: sync', function () {
   })
 
   it('three peers on a chain that left ours below our settled height: the warning comes (each counts, though the first parked the orphan the others show)', async () => {
-    const net = makeNet()
-    const k = net.params.k
-    const x = await openChain(net, true)
-    for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
-    const y = await openChain(net, true)
-    const to = keyOf('sync:diverged-three').id
-    await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
-    for (let i = 0n; i < k + 10n; i++) await produceNext(net, y)
+    const { net, x, y } = await divergedChains('sync:diverged-three')
     const copies = [await openChain(net), await openChain(net)]
     for (let h = 1n; h <= y.chain.head.height; h++) for (const c of copies) await c.importBlock(await y.blockAt(h) as Uint8Array)
     const warnings: Array<Record<string, unknown> | undefined> = []

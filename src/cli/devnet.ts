@@ -31,7 +31,7 @@ import { privateKeyFromEntropy, publicKeyOf } from '../core/secp256k1.ts'
 import { loadGenesisFile } from '../chain/genesis.ts'
 import { decryptKeystore, encryptKeystore, readKeystoreFile, writeKeystoreFile } from '../wallet/keystore.ts'
 import { buildTransfer } from '../wallet/transactions.ts'
-import { initChain, writeRandomPassword } from './init.ts'
+import { initChain, randomPassword } from './init.ts'
 import { converged, formatMeme, LiveView, shortHash, type NodeStatus, type NodeView } from './live-view.ts'
 
 /** Options of `devnet`, as parsed. */
@@ -250,8 +250,8 @@ export async function runDevnet (o: DevnetOptions): Promise<number> {
     const dir = o.dir ?? await mkdtemp(join(tmpdir(), 'memecoin-devnet-'))
     await mkdir(dir, { recursive: true })
     const passwordFile = join(dir, 'password')
-    const password = await writeRandomPassword(passwordFile)
-    const chain = await initChain({ dir, validators: o.validators, slotMs: BigInt(o.slotMs), password, scryptN: DEVNET_SCRYPT_N })
+    const password = randomPassword()
+    const chain = await initChain({ dir, validators: o.validators, slotMs: BigInt(o.slotMs), password, passwordFile, scryptN: DEVNET_SCRYPT_N })
     const genesis = await loadGenesisFile(chain.genesisPath)
     info(`devnet dir ${dir}`)
     info(`chain id ${chain.chainId} · ${o.nodes} node${o.nodes === 1 ? '' : 's'}, ${o.validators} validator${o.validators === 1 ? '' : 's'} · slot ${o.slotMs} ms`)

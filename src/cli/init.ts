@@ -109,9 +109,3 @@ async function writePasswordFile (path: string, password: string): Promise<void>
   })
 }
 
-/** Writes a fresh random password to `path` (mode 0600) and returns it: for devnets. */
-export async function writeRandomPassword (path: string): Promise<string> {
-  const password = randomPassword()
-  await writePasswordFile(path, password)
-  return password
-}

@@ -16,7 +16,7 @@ import { startSlotTicker, type SlotTicker } from './chain/ticker.ts'
 import { LevelStore } from './storage/level.ts'
 import { MemoryStore, type Store } from './storage/store.ts'
 import { createHost, type HostOptions, type MemecoinHost } from './network/host.ts'
-import { createApiServer, type ApiServer } from './api/index.ts'
+import { createApiServer, isLoopbackName, type ApiServer } from './api/index.ts'
 import { silentLog, type LogFn } from './log.ts'
 
 /** Options of a full node. */
@@ -189,7 +189,7 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
           const addr = await api.start()
           node.apiUrl = `http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
           log('info', 'api listening', { url: node.apiUrl })
-          if (!/^(127\.|::1$|::ffff:127\.|localhost$)/.test(addr.host)) {
+          if (!isLoopbackName(addr.host)) {
             log('warn', 'the API listens beyond this machine: it has no authentication, so whoever reaches it reads the node and submits transactions; bind it to 127.0.0.1 unless a firewall or proxy guards it', { url: node.apiUrl })
           }
         }

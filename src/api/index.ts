@@ -47,7 +47,7 @@
  *   block explorer, a static one-page app over this API (src/api/explorer/; HEAD too; ETag and
  *   `cache-control: no-cache`; any other name is 404).
  */
-export { createApiServer, type ApiServer, type ApiServerInit } from './server.ts'
+export { createApiServer, isLoopbackName, type ApiServer, type ApiServerInit } from './server.ts'
 export type { ApiNetwork, ApiLog } from './context.ts'
 export { ApiError } from './errors.ts'
 export { Histogram, type HistogramSnapshot } from './metrics.ts'

@@ -311,7 +311,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
 }
 
 /** A loopback address or name: localhost, 127.0.0.0/8, ::1. */
-function isLoopbackName (name: string): boolean {
+export function isLoopbackName (name: string): boolean {
   const n = name.toLowerCase().replace(/^\[(.*)\]$/, '$1')
   return n === 'localhost' || n.endsWith('.localhost') || n === '::1' || /^127(\.\d{1,3}){3}$/.test(n) || n === '::ffff:127.0.0.1'
 }

@@ -325,17 +325,11 @@ export class Mempool {
   has (id: Uint8Array): boolean { return this.byId.has(toHex(id)) }
 
   /**
-   * True iff `add` would refuse `tx` as stale (TX-6 ERR_NONCE_TOO_LOW: its nonce is below its
-   * sender's account nonce): callers verifying signatures ahead of `add` leave these out, so a
-   * replay of old transactions costs no signature check (Bitcoin Core looks up a transaction's
-   * inputs before it checks its scripts for the same reason).
-   */
-  isStale (tx: SignedTx): boolean { return tx.body.nonce < this.view.nonce(senderIdOf(tx)) }
-
-  /**
    * True if `add` will refuse `tx` before its signature whatever else arrives with it: stale
    * (TX-6), a nonce past any run the sender may hold (TX-6/TX-11), more than the sender can
-   * spend or unstake on its own (TX-7/TX-8). Callers skip verifying such transactions ahead.
+   * spend or unstake on its own (TX-7/TX-8). Callers skip verifying such transactions ahead, so
+   * replaying old or unfunded transactions costs no signature check (Bitcoin Core looks up a
+   * transaction's inputs before it checks its scripts for the same reason).
    */
   refusesBeforeSignature (tx: SignedTx): boolean {
     const id = senderIdOf(tx)

@@ -684,15 +684,15 @@ export class ChainService {
     checkGossipEvidence(a, b, this.params, this.currentSlot())
     // [IGNORE] TX-9: two headers signed by a key with nothing at stake cost their author nothing;
     // relayed and reported, they would cost every validator a fee for a slash of 0
-    if (!this.slashable(a.header.proposer)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender has nothing to slash', { reason: 'nothing to slash', action: 'IGNORE' })
+    if (!this.hasBond(a.header.proposer)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender has nothing to slash', { reason: 'nothing to slash', action: 'IGNORE' })
     await this.serial(() => { this.reportEquivocation({ a, b }) })
   }
 
-  /** True iff `proposer` (a public key) has stake or unbonding stake at the head: a validator, or one just leaving. */
-  hasBond (proposer: Uint8Array): boolean { return this.slashable(proposer) }
-
-  /** True iff `proposer` has stake or unbonding stake at the head: evidence against it slashes something. */
-  private slashable (proposer: Uint8Array): boolean {
+  /**
+   * True iff `proposer` (a public key) has stake or unbonding stake at the head: a validator, or
+   * one just leaving; evidence against it slashes something.
+   */
+  hasBond (proposer: Uint8Array): boolean {
     const acc = this.chain.ledger.get(accountIdOf(proposer))
     return acc !== undefined && (acc.stake > 0n || acc.unbonding.length > 0)
   }
@@ -713,7 +713,7 @@ export class ChainService {
       // honest orphan comes from a validator; one we lack stake data for arrives by range sync.
       const sh = peekBlockHeader(bytesOrBlock)
       const hd = sh.header
-      if (this.chain.getNode(hd.parentHash) === undefined && !this.chain.hasSeen(sh.hash) && hd.height > this.chain.settledHeight && !this.slashable(hd.proposer)) {
+      if (this.chain.getNode(hd.parentHash) === undefined && !this.chain.hasSeen(sh.hash) && hd.height > this.chain.settledHeight && !this.hasBond(hd.proposer)) {
         throw new ValidationError('B-5', 'ERR_UNKNOWN_PARENT', 'parent block unknown, and its proposer has nothing bonded at our head: not kept', { action: 'IGNORE' })
       }
     }
@@ -790,7 +790,7 @@ export class ChainService {
     const id = `${proposer}:${ev.a.header.slot}`
     if (this.reported.has(id)) return
     // the fee buys nothing if there is nothing to slash (stake released, or never any)
-    if (!this.slashable(ev.a.header.proposer)) {
+    if (!this.hasBond(ev.a.header.proposer)) {
       this.unreported.delete(id)
       return
     }

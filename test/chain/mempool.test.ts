@@ -144,8 +144,6 @@ describe('chain/mempool: admission rules', () => {
     const stale = errorOf(() => m.add(forge(transfer(alice, 2n, 2n))))
     expect(stale).to.include({ rule: 'TX-6', code: 'ERR_NONCE_TOO_LOW' })
     expect(stale?.details?.action).to.equal('IGNORE')
-    expect(m.isStale(transfer(alice, 2n, 2n))).to.equal(true)
-    expect(m.isStale(transfer(alice, 3n, 2n))).to.equal(false)
     // a gap, more than the sender has, from an account that does not exist: IGNOREd unverified
     expect(errorOf(() => m.add(forge(transfer(alice, 5n, 2n))))).to.include({ rule: 'TX-6', code: 'ERR_NONCE_GAP' })
     expect(errorOf(() => m.add(forge(transfer(alice, 3n, 2n, 99n))))).to.include({ rule: 'TX-7', code: 'ERR_INSUFFICIENT_BALANCE' })

@@ -25,6 +25,7 @@
 import { hash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
+import { UncompressedKeys } from '../core/uncompressed-keys.mjs'
 
 const stopFlag = new Int32Array(workerData.stop)
 /** True once the pool is stopping. */
@@ -70,13 +71,17 @@ function loadNative () {
 const native = loadNative()
 let verifyRecord
 if (native !== undefined) {
+  // this thread's uncompressed forms of the keys it verified with (see uncompressed-keys.mjs)
+  const uncompressed = new UncompressedKeys((key, out) => { native.publicKeyConvert(key, false, out) })
   verifyRecord = (buf, o) => {
     if (!canonical(buf, o)) return false
     const k = o + SIG + DIGEST
     if (buf[k] !== 2 && buf[k] !== 3) return false
+    // no form: the key is not on the curve, a `false` as in verifyDigest
+    const full = uncompressed.of(buf, k)
+    if (full === undefined) return false
     try {
-      // throws on a key that is not on the curve: that is a `false`, as in verifyDigest
-      return native.ecdsaVerify(buf.subarray(o, o + SIG), buf.subarray(o + SIG, k), buf.subarray(k, k + KEY))
+      return native.ecdsaVerify(buf.subarray(o, o + SIG), buf.subarray(o + SIG, k), full)
     } catch {
       return false
     }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import * as secp from '@noble/secp256k1'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { UncompressedKeys } from './uncompressed-keys.mjs'
 
 secp.hashes.sha256 = (msg) => nobleSha256(msg)
 secp.hashes.hmacSha256 = (key, msg) => hmac(nobleSha256, key, msg)
@@ -106,6 +107,7 @@ export interface NativeBinding {
   ecdsaVerify: (sig: Uint8Array, msg32: Uint8Array, publicKey: Uint8Array) => boolean
   publicKeyCreate: (privateKey: Uint8Array, compressed?: boolean) => Uint8Array
   publicKeyVerify: (publicKey: Uint8Array) => boolean
+  publicKeyConvert: (publicKey: Uint8Array, compressed?: boolean, output?: Uint8Array) => Uint8Array
   publicKeyTweakMul: (publicKey: Uint8Array, tweak: Uint8Array, compressed?: boolean) => Uint8Array
   publicKeyCombine: (publicKeys: Uint8Array[], compressed?: boolean) => Uint8Array
   publicKeyNegate: (publicKey: Uint8Array, compressed?: boolean) => Uint8Array
@@ -127,19 +129,28 @@ const native = loadNative()
 /** The libsecp256k1 binding, or undefined where its prebuilt binary does not load. */
 export const nativeBinding: NativeBinding | undefined = native
 
+/**
+ * This thread's uncompressed forms of the keys it verified with (src/core/uncompressed-keys.mjs):
+ * a verify with one skips the square root of parsing a compressed key.
+ */
+const uncompressed = native === undefined ? undefined : new UncompressedKeys((key, out) => { native.publicKeyConvert(key, false, out) })
+
 /** The verifier built on libsecp256k1, or undefined where its binary does not load. */
-export const nativeVerifier: Verifier | undefined = native === undefined
+export const nativeVerifier: Verifier | undefined = native === undefined || uncompressed === undefined
   ? undefined
   : {
       name: 'native',
       verify (sig, digest, publicKey) {
         // libsecp256k1 rejects high-S itself, but throws on r,s ≥ n; check the shape first so
         // both backends refuse exactly the same inputs. The key is checked for being on the curve
-        // by libsecp256k1's own parse (it throws: a false here), 4× cheaper than a noble decode.
+        // by libsecp256k1's own parse when it is converted (no form: a false here), 4× cheaper
+        // than a noble decode.
         if (digest.length !== DIGEST_BYTES || !isCanonicalSignature(sig)) return false
         if (publicKey.length !== PUBLIC_KEY_BYTES || (publicKey[0] !== 2 && publicKey[0] !== 3)) return false
+        const full = uncompressed.of(publicKey)
+        if (full === undefined) return false
         try {
-          return native.ecdsaVerify(sig, digest, publicKey)
+          return native.ecdsaVerify(sig, digest, full)
         } catch {
           return false
         }

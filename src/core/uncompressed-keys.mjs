@@ -1,0 +1,79 @@
+/**
+ * Uncompressed (65-byte) forms of compressed public keys, for libsecp256k1's verify. Parsing a
+ * compressed key takes a field square root, ≈ 4 µs of a ≈ 41 µs verify on the reference machine;
+ * the uncompressed form needs only an on-curve check (verify ≈ 37 µs). Senders repeat (a wallet
+ * sends many transactions; a block of 500 transfers from 2,000 accounts repeats them every few
+ * blocks), so the thread that verifies keeps the forms it converted. A miss costs the conversion
+ * (≈ 4 µs), which the cheaper verify pays back at once: a stream of fresh keys costs what it cost
+ * without the cache. Keys that are not on the curve are not kept.
+ *
+ * Plain JavaScript, so both src/core/secp256k1.ts and the verifier worker (which runs without
+ * the tsx loader) use it. Not consensus logic: it changes how fast a verify runs, never its answer.
+ */
+
+/** Bytes of a compressed and of an uncompressed public key. */
+const COMPRESSED = 33
+const UNCOMPRESSED = 65
+
+export class UncompressedKeys {
+  /** @type {Uint8Array[]} */
+  #slots
+  /** @type {(string | undefined)[]} the key held by each slot */
+  #held
+  /** @type {Map<string, number>} key (latin1) → slot */
+  #index = new Map()
+  #next = 0
+  /** @type {(key: Uint8Array, out: Uint8Array) => void} */
+  #convert
+  hits = 0
+  misses = 0
+
+  /**
+   * @param {(key: Uint8Array, out: Uint8Array) => void} convert writes the 65-byte form of a
+   *   33-byte key into `out`; throws if the key is not a point on the curve
+   * @param {number} capacity keys kept (the oldest converted is replaced first); 65 bytes each
+   *   plus a map entry, ≈ 4 MiB for the default
+   */
+  constructor (convert, capacity = 16384) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer')
+    this.#convert = convert
+    const slab = new Uint8Array(capacity * UNCOMPRESSED)
+    this.#slots = Array.from({ length: capacity }, (_, i) => slab.subarray(i * UNCOMPRESSED, (i + 1) * UNCOMPRESSED))
+    this.#held = new Array(capacity).fill(undefined)
+  }
+
+  /** Keys held now. */
+  get size () { return this.#index.size }
+
+  /**
+   * The 65-byte form of the 33-byte compressed key at `bytes[at, at + 33)`, or undefined if it is
+   * not a point on the curve. The array is the cache's own and is reused once the key is evicted:
+   * use it at once (a verify), never keep or modify it.
+   * @param {Uint8Array} bytes
+   * @param {number} at
+   * @returns {Uint8Array | undefined}
+   */
+  of (bytes, at = 0) {
+    const id = Buffer.from(bytes.buffer, bytes.byteOffset + at, COMPRESSED).latin1Slice(0, COMPRESSED)
+    const hit = this.#index.get(id)
+    if (hit !== undefined) {
+      this.hits++
+      return this.#slots[hit]
+    }
+    this.misses++
+    const slot = this.#next
+    this.#next = slot + 1 === this.#slots.length ? 0 : slot + 1
+    const old = this.#held[slot]
+    if (old !== undefined) this.#index.delete(old)
+    this.#held[slot] = undefined
+    const out = this.#slots[slot]
+    try {
+      this.#convert(bytes.subarray(at, at + COMPRESSED), out)
+    } catch {
+      return undefined
+    }
+    this.#held[slot] = id
+    this.#index.set(id, slot)
+    return out
+  }
+}

@@ -1,0 +1,137 @@
+import { expect } from 'chai'
+import { accountIdOf } from '../../src/core/address.ts'
+import { concatBytes, toHex, utf8 } from '../../src/core/bytes.ts'
+import type { UndoRecord } from '../../src/core/ledger.ts'
+import { ChainService } from '../../src/chain/service.ts'
+import { decodeUndo, encodeUndo } from '../../src/chain/persist.ts'
+import { MemoryStore } from '../../src/storage/store.ts'
+import { encodeAccount } from '../../src/wire/messages.ts'
+import { buildTransfer } from '../../src/wallet/transactions.ts'
+import { testDevnet } from '../helpers/devnet.ts'
+
+const UNDO = 0x08
+const NODE = 0x03
+
+/** Ids and previous Account bytes of an undo record, comparable with deep equality. */
+function plain (u: UndoRecord | undefined): unknown {
+  if (u === undefined) return undefined
+  return {
+    accounts: u.accounts.map((a) => [toHex(a.id), a.prev === undefined ? null : toHex(encodeAccount(a.prev))]),
+    slashed: u.slashed.map((x) => [toHex(x.proposer), x.slot.toString(), x.added])
+  }
+}
+
+async function undoKeys (store: MemoryStore): Promise<string[]> {
+  const out: string[] = []
+  for await (const [k] of store.entries({ gte: Uint8Array.of(UNDO), lt: Uint8Array.of(UNDO + 1) })) out.push(toHex(k.subarray(1)))
+  return out.sort()
+}
+
+/** A one-validator chain of 30 blocks with transfers, k = 4, on a MemoryStore. */
+async function chainOf30 (): Promise<{ net: ReturnType<typeof testDevnet>, store: MemoryStore, svc: ChainService }> {
+  const net = testDevnet(1, { label: 'undo-keys', k: 4n })
+  const store = new MemoryStore()
+  const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+  const to = accountIdOf(net.validators[0]!.publicKey)
+  let nonce = 0n
+  let slot = 0n
+  for (let i = 0; i < 5000 && svc.chain.head.height < 30n; i++) {
+    if (svc.mempool.size === 0) {
+      const t = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: nonce++, fee: 1000n, to, amount: 7n })
+      expect((await svc.addTransactions([t.bytes]))[0]?.ok).to.equal(true)
+    }
+    slot++
+    net.clock.toSlot(slot)
+    await svc.produce(slot)
+  }
+  expect(svc.chain.head.height).to.equal(30n)
+  return { net, store, svc }
+}
+
+describe('chain/persist: undo records', function () {
+  this.timeout(60_000)
+
+  it('encodes and decodes an undo record exactly (absent and present accounts, slashed entries)', () => {
+    const u: UndoRecord = {
+      accounts: [
+        { id: new Uint8Array(20).fill(1), prev: undefined },
+        { id: new Uint8Array(20).fill(2), prev: { balance: 5n, nonce: 3n, stake: 0n, unbonding: [] } },
+        { id: new Uint8Array(20).fill(3), prev: { balance: 0n, nonce: 0n, stake: 9n, unbonding: [{ amount: 4n, releaseEpoch: 12n }] } }
+      ],
+      slashed: [{ proposer: new Uint8Array(33).fill(2), slot: (1n << 64n) - 1n, added: true }, { proposer: new Uint8Array(33).fill(3), slot: 0n, added: false }]
+    }
+    const bytes = encodeUndo(u)
+    expect(plain(decodeUndo(bytes))).to.deep.equal(plain(u))
+    expect(plain(decodeUndo(encodeUndo({ accounts: [], slashed: [] })))).to.deep.equal({ accounts: [], slashed: [] })
+  })
+
+  it('refuses bytes that are not an undo record with ERR_STORE_CORRUPT', () => {
+    const good = encodeUndo({ accounts: [{ id: new Uint8Array(20).fill(2), prev: { balance: 5n, nonce: 3n, stake: 0n, unbonding: [] } }], slashed: [{ proposer: new Uint8Array(33).fill(2), slot: 1n, added: true }] })
+    const flagAt = good.length - 1
+    const badFlag = Uint8Array.from(good)
+    badFlag[flagAt] = 2
+    const badVersion = Uint8Array.from(good)
+    badVersion[0] = 9
+    const cases: Array<[string, Uint8Array]> = [
+      ['empty', new Uint8Array(0)],
+      ['truncated', good.subarray(0, good.length - 3)],
+      ['trailing', concatBytes(good, Uint8Array.of(0))],
+      ['flag', badFlag],
+      ['version', badVersion],
+      ['length past the end', concatBytes(good.subarray(0, 25), Uint8Array.of(0x7f, 0xff, 0xff, 0xff))]
+    ]
+    for (const [name, b] of cases) {
+      expect(() => decodeUndo(b), name).to.throw().with.property('code', 'ERR_STORE_CORRUPT')
+    }
+  })
+
+  it('keeps the undo records of the last k + 2 canonical blocks only, and a restart loads those of the last k + 1', async () => {
+    const { net, store, svc } = await chainOf30()
+    try {
+      const k = net.params.k
+      const expected: string[] = []
+      for (let h = 30n - k - 1n; h <= 30n; h++) expected.push(svc.chain.blockAt(h)?.hex as string)
+      expect(await undoKeys(store)).to.deep.equal(expected.sort())
+      // no undo record in any block's metadata any more
+      for await (const [, v] of store.entries({ gte: Uint8Array.of(NODE), lt: Uint8Array.of(NODE + 1) })) expect(JSON.parse(new TextDecoder().decode(v))).to.not.have.property('undo')
+      const reopened = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+      try {
+        for (let h = 30n - k; h <= 30n; h++) {
+          const live = svc.chain.blockAt(h)?.undo
+          expect(live, `height ${h}`).to.not.equal(undefined)
+          expect(plain(reopened.chain.blockAt(h)?.undo), `height ${h}`).to.deep.equal(plain(live))
+        }
+      } finally {
+        await reopened.close()
+      }
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it('still reads a database written before: undo records as JSON in the block metadata', async () => {
+    const { net, store, svc } = await chainOf30()
+    try {
+      // rewrite the last k + 1 blocks the way the previous version stored them
+      for (let h = 30n - net.params.k; h <= 30n; h++) {
+        const node = svc.chain.blockAt(h)
+        const u = node?.undo as UndoRecord
+        const nodeKey = concatBytes(Uint8Array.of(NODE), node?.hash as Uint8Array)
+        const meta = JSON.parse(new TextDecoder().decode(await store.get(nodeKey))) as Record<string, unknown>
+        meta.undo = {
+          accounts: u.accounts.map((a) => ({ id: toHex(a.id), prev: a.prev === undefined ? null : toHex(encodeAccount(a.prev)) })),
+          slashed: u.slashed.map((x) => ({ proposer: toHex(x.proposer), slot: x.slot.toString(), added: x.added }))
+        }
+        await store.batch([{ type: 'put', key: nodeKey, value: utf8(JSON.stringify(meta)) }, { type: 'del', key: concatBytes(Uint8Array.of(UNDO), node?.hash as Uint8Array) }])
+      }
+      const reopened = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+      try {
+        for (let h = 30n - net.params.k; h <= 30n; h++) expect(plain(reopened.chain.blockAt(h)?.undo), `height ${h}`).to.deep.equal(plain(svc.chain.blockAt(h)?.undo))
+      } finally {
+        await reopened.close()
+      }
+    } finally {
+      await svc.close()
+    }
+  })
+})

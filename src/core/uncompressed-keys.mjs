@@ -16,10 +16,11 @@ const COMPRESSED = 33
 const UNCOMPRESSED = 65
 
 export class UncompressedKeys {
-  /** @type {Uint8Array[]} */
-  #slots
+  /** @type {Uint8Array[]} made at the first miss: a process that never verifies pays nothing */
+  #slots = []
   /** @type {(string | undefined)[]} the key held by each slot */
-  #held
+  #held = []
+  #capacity
   /** @type {Map<string, number>} key (latin1) → slot */
   #index = new Map()
   #next = 0
@@ -37,9 +38,7 @@ export class UncompressedKeys {
   constructor (convert, capacity = 16384) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer')
     this.#convert = convert
-    const slab = new Uint8Array(capacity * UNCOMPRESSED)
-    this.#slots = Array.from({ length: capacity }, (_, i) => slab.subarray(i * UNCOMPRESSED, (i + 1) * UNCOMPRESSED))
-    this.#held = new Array(capacity).fill(undefined)
+    this.#capacity = capacity
   }
 
   /** Keys held now. */
@@ -61,6 +60,11 @@ export class UncompressedKeys {
       return this.#slots[hit]
     }
     this.misses++
+    if (this.#slots.length === 0) {
+      const slab = new Uint8Array(this.#capacity * UNCOMPRESSED)
+      this.#slots = Array.from({ length: this.#capacity }, (_, i) => slab.subarray(i * UNCOMPRESSED, (i + 1) * UNCOMPRESSED))
+      this.#held = new Array(this.#capacity).fill(undefined)
+    }
     const slot = this.#next
     this.#next = slot + 1 === this.#slots.length ? 0 : slot + 1
     const old = this.#held[slot]

@@ -15,7 +15,8 @@
  *   0x07 snapshot hash             → stake snapshot (JSON)
  *   0x08 block hash                → undo record (binary, `encodeUndo`), for the last k + 2
  *                                    canonical blocks only: a restart loads those of the last
- *                                    k + 1, and older ones are deleted as the head moves on.
+ *                                    k + 1; older ones are deleted as the head moves on, and
+ *                                    at start any record of a block it did not load.
  *                                    (Databases written before kept every block's undo record,
  *                                    as JSON in its metadata: still read, never rewritten.)
  *   0x10 kind ‖ …                  transaction index (src/chain/tx-index.ts; its own batches)
@@ -98,6 +99,14 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
     }
     return id
   }
+  // Undone blocks first: a merged change may undo a block and apply it again (it is then in
+  // both lists), and the put of its new undo record below must come after this delete.
+  for (const n of change.undone) {
+    // heights a shorter new branch no longer covers
+    if (n.height > change.head.height) ops.push({ type: 'del', key: key(CANON, u64be(n.height)) })
+    // an undone block's record is spent (re-applying it makes a new one)
+    ops.push({ type: 'del', key: key(UNDO, n.hash) })
+  }
   for (const n of change.applied) {
     const block = n.block
     if (block === undefined || n.epochAfter === undefined || n.stakesAfter === undefined) throw new MemecoinError('ERR_INTERNAL', 'applied block without consensus state')
@@ -118,16 +127,11 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
     if (n.undo !== undefined) ops.push({ type: 'put', key: key(UNDO, n.hash), value: encodeUndo(n.undo) })
     // A restart reads the undo records of the last k + 1 blocks (loadChain): one more is kept,
     // older ones go. They used to stay forever (as JSON: ≈ 130 bytes per touched account, more
-    // than the block itself for blocks of transfers).
+    // than the block itself for blocks of transfers). A block already gone from memory (one
+    // change applying a long run of blocks) keeps its record until the next start's sweep.
     const stale = n.height - chain.params.k - 2n
     const old = stale >= 1n ? chain.blockAt(stale) : undefined
     if (old !== undefined) ops.push({ type: 'del', key: key(UNDO, old.hash) })
-  }
-  for (const n of change.undone) {
-    // heights a shorter new branch no longer covers
-    if (n.height > change.head.height) ops.push({ type: 'del', key: key(CANON, u64be(n.height)) })
-    // an undone block's record is spent (re-applying it, if ever, makes a new one)
-    ops.push({ type: 'del', key: key(UNDO, n.hash) })
   }
   for (const id of change.touchedAccounts) {
     // the bytes the state root committed to (no second encoding)
@@ -316,6 +320,12 @@ export async function loadChain (store: Store, params: ChainParams): Promise<Res
     parent = node
   }
   if (nodes[nodes.length - 1]?.hex !== toHex(head)) throw corrupt('head pointer is not the top of the canonical index')
+  // Undo records of blocks outside what was just loaded are never read again: a head change
+  // deletes them as it goes, except those of blocks no longer in memory then (see headChangeOps).
+  const loaded = new Set(nodes.map((n) => n.hex))
+  const stale: BatchOp[] = []
+  for await (const [k] of store.entries(range(UNDO))) if (!loaded.has(toHex(k.subarray(1)))) stale.push({ type: 'del', key: k })
+  await store.batch(stale)
   const accounts: Array<[Uint8Array, AccountState]> = []
   for await (const [k, v] of store.entries(range(ACCOUNT))) accounts.push([k.subarray(1), decodeAccount(v)])
   const slashed: Array<{ proposer: Uint8Array, slot: bigint }> = []

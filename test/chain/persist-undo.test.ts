@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { accountIdOf } from '../../src/core/address.ts'
 import { concatBytes, toHex, utf8 } from '../../src/core/bytes.ts'
 import type { UndoRecord } from '../../src/core/ledger.ts'
+import type { Block } from '../../src/core/types.ts'
 import { ChainService } from '../../src/chain/service.ts'
 import { decodeUndo, encodeUndo } from '../../src/chain/persist.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
@@ -132,6 +133,98 @@ describe('chain/persist: undo records', function () {
       }
     } finally {
       await svc.close()
+    }
+  })
+
+  it('keeps the record of a block that one persisted change undoes and applies again (a later restart can still reorg past it)', async () => {
+    const net = testDevnet(1, { label: 'undo-merged', k: 4n })
+    const open = async (store: MemoryStore): Promise<ChainService> => await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    const a = await open(new MemoryStore())
+    const b = await open(new MemoryStore())
+    const store = new MemoryStore()
+    const svc = await open(store)
+    try {
+      let slot = 0n
+      const next = async (p: ChainService): Promise<Block> => {
+        for (let i = 0; i < 1000; i++) {
+          slot++
+          net.clock.toSlot(slot)
+          const blk = await p.produce(slot)
+          if (blk !== undefined) return blk
+        }
+        throw new Error('no leader slot in 1,000')
+      }
+      while (a.chain.head.height < 9n) await b.importBlock(await next(a))
+      const B = await next(a) // height 10 on A's chain
+      const side: Block[] = []
+      for (let i = 0; i < 4; i++) side.push(await next(b)) // heights 10…13 on B's chain, without B
+      const D = await next(a)
+      const E = await next(a) // heights 11, 12 on B
+      for (let h = 1n; h <= 9n; h++) await svc.importBlock(a.chain.blockAt(h)?.block as Block)
+      await svc.importBlock(B)
+      // Two head changes persisted in one batch, as persistChanges merges what the chain did
+      // meanwhile: the side branch's first two blocks undo B, then D and E apply B again.
+      const chain = svc.chain
+      chain.importBlock(side[0] as Block)
+      chain.importBlock(side[1] as Block)
+      chain.importBlock(D)
+      chain.importBlock(E)
+      expect(chain.head.hex).to.equal(toHex(E.header.hash))
+      await (svc as unknown as { persistChanges: () => Promise<void> }).persistChanges()
+      expect(await store.get(concatBytes(Uint8Array.of(UNDO), B.header.hash))).to.not.equal(undefined)
+      await svc.close()
+      const re = await open(store)
+      try {
+        expect(re.chain.blockAt(10n)?.undo).to.not.equal(undefined)
+        // the side branch is now longer (height 13): switching to it undoes E, D and B
+        for (const blk of side) await re.importBlock(blk)
+        expect(re.chain.head.hex).to.equal(toHex((side[3] as Block).header.hash))
+      } finally {
+        await re.close()
+      }
+    } finally {
+      await svc.close()
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('a start deletes the records a long adopted run left behind (blocks already gone from memory when it was written)', async () => {
+    const net = testDevnet(1, { label: 'undo-sweep', k: 4n })
+    const producer = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    const store = new MemoryStore()
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+    try {
+      const blocks: Block[] = []
+      for (let slot = 1n; slot < 3000n && producer.chain.head.height < 30n; slot++) {
+        net.clock.toSlot(slot)
+        const blk = await producer.produce(slot)
+        if (blk !== undefined) blocks.push(blk)
+      }
+      expect(blocks).to.have.length(30)
+      for (const blk of blocks.slice(0, 10)) await svc.importBlock(blk)
+      // blocks 12…30 arrive first (orphans), then 11: one head change applies all twenty
+      for (const blk of blocks.slice(11).reverse()) await svc.importBlock(blk).catch((err: { rule?: string }) => { if (err.rule !== 'B-5') throw err })
+      await svc.importBlock(blocks[10] as Block)
+      expect(svc.chain.head.height).to.equal(30n)
+      expect((await undoKeys(store)).length).to.be.greaterThan(6) // heights 5…10 stayed behind
+      await svc.close()
+      const re = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+      try {
+        // what a restart reads (the last k + 1) is there; nothing outside the k + 2 loaded is
+        const k = net.params.k
+        const window: string[] = []
+        for (let h = 30n - k - 1n; h <= 30n; h++) window.push(re.chain.blockAt(h)?.hex as string)
+        const held = await undoKeys(store)
+        expect(held.every((x) => window.includes(x)), 'only records of loaded blocks').to.equal(true)
+        for (const x of window.slice(1)) expect(held).to.include(x)
+        for (let h = 30n - k; h <= 30n; h++) expect(re.chain.blockAt(h)?.undo, `height ${h}`).to.not.equal(undefined)
+      } finally {
+        await re.close()
+      }
+    } finally {
+      await svc.close()
+      await producer.close()
     }
   })
 })

@@ -21,6 +21,7 @@ export class UncompressedKeys {
   /** @type {(string | undefined)[]} the key held by each slot */
   #held = []
   #capacity
+  #scratch = new Uint8Array(UNCOMPRESSED)
   /** @type {Map<string, number>} key (latin1) → slot */
   #index = new Map()
   #next = 0
@@ -46,13 +47,14 @@ export class UncompressedKeys {
 
   /**
    * The 65-byte form of the 33-byte compressed key at `bytes[at, at + 33)`, or undefined if it is
-   * not a point on the curve. The array is the cache's own and is reused once the key is evicted:
+   * not a point on the curve (or `bytes` ends before). The array is the cache's own and is reused once the key is evicted:
    * use it at once (a verify), never keep or modify it.
    * @param {Uint8Array} bytes
    * @param {number} at
    * @returns {Uint8Array | undefined}
    */
   of (bytes, at = 0) {
+    if (at < 0 || at + COMPRESSED > bytes.length) return undefined
     const id = Buffer.from(bytes.buffer, bytes.byteOffset + at, COMPRESSED).latin1Slice(0, COMPRESSED)
     const hit = this.#index.get(id)
     if (hit !== undefined) {
@@ -65,17 +67,18 @@ export class UncompressedKeys {
       this.#slots = Array.from({ length: this.#capacity }, (_, i) => slab.subarray(i * UNCOMPRESSED, (i + 1) * UNCOMPRESSED))
       this.#held = new Array(this.#capacity).fill(undefined)
     }
+    // converted aside first: a key off the curve takes no slot (a flood of them evicts nothing)
+    try {
+      this.#convert(bytes.subarray(at, at + COMPRESSED), this.#scratch)
+    } catch {
+      return undefined
+    }
     const slot = this.#next
     this.#next = slot + 1 === this.#slots.length ? 0 : slot + 1
     const old = this.#held[slot]
     if (old !== undefined) this.#index.delete(old)
-    this.#held[slot] = undefined
     const out = this.#slots[slot]
-    try {
-      this.#convert(bytes.subarray(at, at + COMPRESSED), out)
-    } catch {
-      return undefined
-    }
+    out.set(this.#scratch)
     this.#held[slot] = id
     this.#index.set(id, slot)
     return out

@@ -42,6 +42,25 @@ describe('UncompressedKeys (the verifying threads\' cache of uncompressed keys)'
     expect([c.hits, c.misses, c.size]).to.deep.equal([0, 2, 0])
   })
 
+  it('evicts nothing for keys off the curve: a flood of them leaves the held keys in place', () => {
+    const c = new UncompressedKeys(nobleConvert, 2)
+    const a = c.of(keyOf(20))
+    const b = c.of(keyOf(21))
+    for (let i = 0; i < 10; i++) expect(c.of(OFF_CURVE)).to.equal(undefined)
+    expect(c.of(keyOf(20))).to.equal(a)
+    expect(c.of(keyOf(21))).to.equal(b)
+    expect(c.hits).to.equal(2)
+  })
+
+  it('answers undefined when fewer than 33 bytes are left at the offset', () => {
+    const c = new UncompressedKeys(nobleConvert, 2)
+    const k = keyOf(22)
+    expect(c.of(k.subarray(0, 32))).to.equal(undefined)
+    expect(c.of(k, 1)).to.equal(undefined)
+    expect(c.of(k, -1)).to.equal(undefined)
+    expect(c.size).to.equal(0)
+  })
+
   it('holds at most `capacity` keys, replacing the oldest converted, and never answers with another key\'s form', () => {
     const c = new UncompressedKeys(nobleConvert, 3)
     const keys = Array.from({ length: 7 }, (_, i) => keyOf(10 + i))

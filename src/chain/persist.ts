@@ -21,10 +21,12 @@
  *                                    as JSON in its metadata: still read, never rewritten.)
  *   0x10 kind ‖ …                  transaction index (src/chain/tx-index.ts; its own batches)
  */
+import { ACCOUNT_ID_BYTES } from '../core/address.ts'
 import { bytesToBigInt, concatBytes, fromHex, toHex, u64be, utf8 } from '../core/bytes.ts'
 import type { EpochState, StakeSnapshot } from '../core/consensus.ts'
 import { MemecoinError } from '../core/errors.ts'
 import { sha256 } from '../core/hash.ts'
+import { PUBLIC_KEY_BYTES } from '../core/secp256k1.ts'
 import { Ledger, type AccountState, type UndoRecord } from '../core/ledger.ts'
 import type { ChainParams } from '../core/params.ts'
 import { decodeBlock } from '../wire/block.ts'
@@ -154,8 +156,7 @@ function epochJson (e: EpochState, snap: (s: StakeSnapshot) => string): EpochJso
 const UNDO_V1 = 1
 /** The length field of an account that did not exist before the block. */
 const ABSENT = 0xffffffff
-const ACCOUNT_ID_BYTES = 20
-const PROPOSER_BYTES = 33
+const PROPOSER_BYTES = PUBLIC_KEY_BYTES
 
 /**
  * An undo record as bytes: u8 version (1) ‖ u32 n ‖ n × (account id (20) ‖ u32 length, or

@@ -12,7 +12,7 @@ import { ChainService } from '../../src/chain/service.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { createApiServer, type ApiServer, type ApiNetwork } from '../../src/api/index.ts'
-import { keyOf, testDevnet } from '../helpers/devnet.ts'
+import { keyOf, slotStepper, testDevnet } from '../helpers/devnet.ts'
 
 export const MEME = 10n ** 8n
 
@@ -52,17 +52,7 @@ export async function explorerChain (opts: { network?: ApiNetwork } = {}): Promi
     // created first: side blocks are found among the blocks the server saw imported
     api = createApiServer({ chain: svc, port: 0, ...(opts.network !== undefined ? { network: opts.network } : {}) })
     await api.start()
-    let slot = 0n
-    /** Steps slot by slot until `who` produces (bounded). */
-    const next = async (who: ChainService): Promise<Block> => {
-      for (let i = 0; i < 500; i++) {
-        slot++
-        net.clock.toSlot(slot)
-        const b = await who.produce(slot)
-        if (b !== undefined) return b
-      }
-      throw new Error('no block produced in 500 slots')
-    }
+    const { next } = slotStepper(net.clock)
     const produce = async (): Promise<Block> => {
       const b = await next(svc)
       await rival.importBlock(b.bytes)

@@ -8,7 +8,7 @@ import { decodeUndo, encodeUndo } from '../../src/chain/persist.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { encodeAccount } from '../../src/wire/messages.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
-import { testDevnet } from '../helpers/devnet.ts'
+import { slotStepper, testDevnet } from '../helpers/devnet.ts'
 
 const UNDO = 0x08
 const NODE = 0x03
@@ -144,16 +144,7 @@ describe('chain/persist: undo records', function () {
     const store = new MemoryStore()
     const svc = await open(store)
     try {
-      let slot = 0n
-      const next = async (p: ChainService): Promise<Block> => {
-        for (let i = 0; i < 1000; i++) {
-          slot++
-          net.clock.toSlot(slot)
-          const blk = await p.produce(slot)
-          if (blk !== undefined) return blk
-        }
-        throw new Error('no leader slot in 1,000')
-      }
+      const { next } = slotStepper(net.clock, 1000)
       while (a.chain.head.height < 9n) await b.importBlock(await next(a))
       const B = await next(a) // height 10 on A's chain
       const side: Block[] = []

@@ -6,6 +6,8 @@ import { sha256 } from '../../src/core/hash.ts'
 import type { ChainParams } from '../../src/core/params.ts'
 import { privateKeyFromEntropy, publicKeyOf } from '../../src/core/secp256k1.ts'
 import type { ValidatorKey } from '../../src/chain/producer.ts'
+import type { ChainService } from '../../src/chain/service.ts'
+import type { Block } from '../../src/core/types.ts'
 import { chainParamsOf } from '../../src/wire/genesis.ts'
 
 /** A key pair from a label. */
@@ -39,4 +41,25 @@ export function testDevnet (n: number, opts: { slotMs?: bigint, label?: string, 
     toSlot: (s: bigint) => { clock.t = params.genesisTime + s * params.slotMs }
   }
   return { config, params, validators, faucet, clock }
+}
+
+/**
+ * A shared slot counter on `clock`: `next(who)` steps slot by slot until `who` produces a block
+ * (at most `maxSlots` steps, else it throws) and returns it. Several producers share the counter,
+ * so their blocks never reuse a slot.
+ */
+export function slotStepper (clock: { toSlot: (s: bigint) => void }, maxSlots = 500): { next: (who: ChainService) => Promise<Block>, slot: () => bigint } {
+  let slot = 0n
+  return {
+    slot: () => slot,
+    next: async (who) => {
+      for (let i = 0; i < maxSlots; i++) {
+        slot++
+        clock.toSlot(slot)
+        const b = await who.produce(slot)
+        if (b !== undefined) return b
+      }
+      throw new Error(`no block produced in ${maxSlots} slots`)
+    }
+  }
 }

@@ -19,7 +19,7 @@ import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportR
 import { Mempool, REFUSED_BEFORE_SIGNATURE } from './mempool.ts'
 import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalHash } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
-import { mempoolView } from './views.ts'
+import { mempoolChangeOf, mempoolView } from './views.ts'
 import { checkGossipEvidence } from './evidence.ts'
 import { SigCache } from './sig-cache.ts'
 import { VerifierPool, type VerifierPoolInit } from './verifier-pool.ts'
@@ -262,7 +262,7 @@ export class ChainService {
     this.mempool = new Mempool({ ...init.mempool, chainId: init.params.chainId, minFee: init.params.minFee, view: mempoolView(chain) })
     chain.onHeadChange((c) => {
       this.unpersisted.push(c)
-      this.mempool.onHead(mempoolView(chain), { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
+      this.mempool.onHead(mempoolView(chain), mempoolChangeOf(c))
     })
   }
 

@@ -1,8 +1,21 @@
 /** Adapters from the chain's head state to the narrow views other components take. */
 import { epochOf, isFutureSlot } from '../core/consensus.ts'
 import type { SignedTx } from '../core/types.ts'
-import type { Chain } from './chain.ts'
-import type { AccountView } from './mempool.ts'
+import type { Chain, HeadChange } from './chain.ts'
+import type { AccountView, HeadChange as MempoolHeadChange } from './mempool.ts'
+
+/**
+ * A chain head change as the mempool takes it. After a reorg the senders to revalidate, besides
+ * those of the included and orphaned transactions, are the accounts the undone and applied blocks
+ * changed: their undo records list every account a block changed (that is what undoing restores),
+ * so no other account's nonce, balance or stake moved. Proposers whose rewards were undone and
+ * recipients of orphaned transfers are among them. A plain extension changes nothing a pending
+ * transaction depends on but its senders' accounts (credits only raise what others can spend) and
+ * a slashed offender's, which the mempool marks itself.
+ */
+export function mempoolChangeOf (c: HeadChange): MempoolHeadChange {
+  return { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? c.touchedAccounts : undefined }
+}
 
 /**
  * The head state as the mempool sees it. Without `slot`: at the slot in progress when each

@@ -17,7 +17,7 @@ import type { Block, SignedTx } from '../core/types.ts'
 import { Chain, type BlockNode, type HeadChange } from '../chain/chain.ts'
 import { Mempool } from '../chain/mempool.ts'
 import { produceBlock, type ValidatorKey } from '../chain/producer.ts'
-import { mempoolView } from '../chain/views.ts'
+import { mempoolChangeOf, mempoolView } from '../chain/views.ts'
 import { chainParamsOf } from '../wire/genesis.ts'
 import { decodeTx } from '../wire/tx.ts'
 import { buildEvidence, buildTransfer } from '../wallet/transactions.ts'
@@ -368,7 +368,7 @@ class Simulation {
   }
 
   private onHeadChange (node: SimNode, c: HeadChange): void {
-    node.mempool.onHead(mempoolView(node.chain), { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
+    node.mempool.onHead(mempoolView(node.chain), mempoolChangeOf(c))
     // a settled block must never change (SPEC §9): check what this node saw settle before
     for (const [h, hex] of node.settledSeen) {
       if (node.chain.blockAt(h)?.hex !== hex) {

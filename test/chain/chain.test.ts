@@ -15,7 +15,9 @@ import type { Block, SignedTx } from '../../src/core/types.ts'
 import { vrfProve, vrfVerify } from '../../src/core/vrf.ts'
 import type { BlockNode, HeadChange } from '../../src/chain/chain.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
-import { mempoolView } from '../../src/chain/views.ts'
+import { Mempool } from '../../src/chain/mempool.ts'
+import { mempoolChangeOf, mempoolView } from '../../src/chain/views.ts'
+import { Prng } from '../../src/sim/prng.ts'
 import { encodeSignedHeader } from '../../src/wire/header.ts'
 import { decodeTx, encodeTx } from '../../src/wire/tx.ts'
 import { buildEvidence, buildTransfer } from '../../src/wallet/transactions.ts'
@@ -934,6 +936,72 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(mempool.size).to.equal(0)
       expect(chain.account(bob.id)?.balance).to.equal(bob0 + 2n * MEME + (bobProposes ? fx.params.blockReward + fx.params.minFee : 0n))
       expect(chain.account(fx.outsider.id)?.balance).to.equal(3n * MEME)
+    })
+
+    it('after a reorg, revalidating the accounts the blocks changed leaves the pool that revalidating every sender leaves (random forks)', () => {
+      let reorgs = 0
+      let steps = 0
+      let differed = 0
+      for (const seed of ['one', 'two', 'three']) {
+        const fx = makeFixture({ name: `touched-${seed}` })
+        const rng = new Prng(`mempool-touched:${seed}`)
+        const chain = fx.newChain()
+        const pool = (): Mempool => new Mempool({ chainId: fx.params.chainId, minFee: fx.params.minFee, view: mempoolView(chain) })
+        const node = pool() // as the node wires it (mempoolChangeOf)
+        const every = pool() // every sender revalidated after a reorg
+        const listed = pool() // only the listed transactions' senders: shows what the touched accounts add
+        chain.onHeadChange((c) => {
+          const v = mempoolView(chain)
+          node.onHead(v, mempoolChangeOf(c))
+          every.onHead(v, { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
+          listed.onHead(v, { included: c.included, orphaned: c.orphaned })
+          if (c.undone.length > 0) reorgs++
+        })
+        const people = [fx.faucet, fx.outsider, ...fx.validators]
+        const pick = (): TestKey => people[rng.int(people.length)] as TestKey
+        const limits = { maxBlockBytes: fx.params.maxBlockBytes, maxBlockTxs: fx.params.maxBlockTxs }
+        const sorted = (m: Mempool): string[] => ids(m.all()).sort()
+        const tryAdd = (m: Mempool, tx: SignedTx): string => {
+          try { m.add(tx); return 'added' } catch (err) { return (err as { code?: string }).code ?? String(err) }
+        }
+        for (let step = 0; step < 40; step++) {
+          // 1-3 new transfers: the faucet often funds the outsider, who spends what it got
+          for (let i = rng.int(3); i >= 0; i--) {
+            const from = pick()
+            const to = from === fx.faucet && rng.chance(1, 2) ? fx.outsider : pick()
+            const nonce = (chain.account(from.id)?.nonce ?? 0n) + BigInt(every.pending(from.id).length)
+            const tx = transfer(fx, chain, from, to.id, BigInt(1 + rng.int(from === fx.faucet ? 20 : 5)) * MEME, { nonce })
+            const outcome = tryAdd(every, tx)
+            expect(tryAdd(node, tx)).to.equal(outcome)
+            tryAdd(listed, tx)
+          }
+          if (chain.head.height < 3n || rng.chance(1, 2)) {
+            chain.importBlock(nextBlock(fx, chain, { txs: every.select(mempoolView(chain), limits) }))
+          } else {
+            // a branch from 1 or 2 blocks below the head, one block longer, in later slots (no
+            // equivocation); its blocks carry a transfer of their own or nothing
+            const depth = 1 + rng.int(2)
+            const other = fx.chainWith(blocksOf(chain).slice(0, Number(chain.head.height) - depth))
+            let fromSlot = chain.head.slot + 1n
+            for (let i = 0; i <= depth; i++) {
+              const from = pick()
+              const txs = rng.chance(1, 2) && (other.account(from.id)?.balance ?? 0n) > 2n * MEME ? [transfer(fx, other, from, pick().id, MEME)] : []
+              const b = nextBlock(fx, other, { txs, fromSlot })
+              other.importBlock(b)
+              chain.importBlock(b)
+              fromSlot = b.header.header.slot + 1n
+            }
+            expect(chain.head.hex).to.equal(other.head.hex)
+          }
+          steps++
+          expect(sorted(node), `seed ${seed}, step ${step}`).to.deep.equal(sorted(every))
+          if (sorted(listed).join() !== sorted(every).join()) differed++
+        }
+      }
+      expect(reorgs).to.be.greaterThan(10)
+      // without the touched accounts the pool would have kept transactions that no longer pay
+      expect(differed).to.be.greaterThan(0)
+      expect(steps).to.equal(120)
     })
   })
 })

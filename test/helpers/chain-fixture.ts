@@ -20,7 +20,7 @@ import type { Block, BlockHeader, SignedTx } from '../../src/core/types.ts'
 import { Chain, type HeadChange, type ImportResult } from '../../src/chain/chain.ts'
 import { Mempool } from '../../src/chain/mempool.ts'
 import { produceBlock, type ValidatorKey } from '../../src/chain/producer.ts'
-import { mempoolView } from '../../src/chain/views.ts'
+import { mempoolChangeOf, mempoolView } from '../../src/chain/views.ts'
 import { decodeBlock, encodeBlock } from '../../src/wire/block.ts'
 import { chainParamsOf } from '../../src/wire/genesis.ts'
 import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
@@ -225,7 +225,7 @@ export function wireMempool (chain: Chain): { mempool: Mempool, changes: HeadCha
   const changes: HeadChange[] = []
   chain.onHeadChange((c) => {
     changes.push(c)
-    mempool.onHead(mempoolView(chain), { included: c.included, orphaned: c.orphaned, touched: c.undone.length > 0 ? 'all' : undefined })
+    mempool.onHead(mempoolView(chain), mempoolChangeOf(c))
   })
   return { mempool, changes }
 }

@@ -557,8 +557,8 @@ export class Mempool {
       includedIds.add(idHex)
       // a held transaction's entry knows its sender (no SHA-256 of the key per transaction)
       const held = this.byId.get(idHex)
-      if (held !== undefined) affected.set(held.sender, held.accountId)
-      else mark(senderIdOf(tx))
+      if (held === undefined) mark(senderIdOf(tx))
+      else if (!this.popIncluded(held)) affected.set(held.sender, held.accountId)
       // A slash lowers the offender's stake (and maybe balance): its pending run must be rechecked.
       if (tx.evidence !== undefined) mark(accountIdOf(tx.evidence.a.header.proposer))
     }
@@ -593,6 +593,33 @@ export class Mempool {
       this.trimmed++
     }
     if (!wasOverflowing && this.overflowing) this.overflows++
+  }
+
+  /**
+   * A block included `e`, the first of its sender's run: it leaves the run, and the rest stays
+   * valid without a look at the view. The run held consecutive nonces from the account nonce,
+   * its total cost within what the sender could spend and its unstakes within its stake; the
+   * block moved the account nonce past `e` and took from the sender exactly `e`'s cost (and
+   * unstake), and a block takes from an account only through its own transactions or a slash
+   * (whose offender `onHead` revalidates). So the rest of the run still starts at the account
+   * nonce and fits what is left. Returns false (the caller revalidates the sender) for anything
+   * else: `e` not first in its run (a block including a later nonce without the earlier one).
+   * The common case of every block (most of a node's pending senders have their lowest nonce
+   * included) no longer reads three account fields and rebuilds the run per sender.
+   */
+  private popIncluded (e: Entry): boolean {
+    const run = this.runs.get(e.sender)
+    if (run === undefined || run.entries[0] !== e) return false
+    run.entries.shift()
+    run.base++
+    run.cost -= e.cost
+    run.unstake -= e.unstake
+    this.unindex(e)
+    if (run.entries.length === 0) {
+      this.runs.delete(e.sender)
+      this.tails.delete(e.sender)
+    }
+    return true
   }
 
   private entryOf (tx: SignedTx, idHex: string): Entry {

@@ -1,8 +1,15 @@
 /** Small byte helpers used across the core. */
 
+const HEX_SCRATCH_BYTES = 64
+const hexScratch = Buffer.alloc(HEX_SCRATCH_BYTES)
+
 /** Lower-case hex of `b`. */
 export function toHex (b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+  if (b.length > HEX_SCRATCH_BYTES) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+  // copied into one reused Buffer: no Buffer object per call (ids and hashes are hex-encoded
+  // several times per transaction on the import and gossip paths; synchronous, never shared)
+  hexScratch.set(b)
+  return hexScratch.toString('hex', 0, b.length)
 }
 
 /** Bytes of a hex string (even length, [0-9a-fA-F] only, optional 0x); throws TypeError otherwise. */

@@ -385,12 +385,15 @@ export class ChainService {
     }
   }
 
+  /** The mempool's transaction of this id, for the block decoder (`decodeBlock`'s `known`). */
+  private readonly heldTx = (id: Uint8Array): SignedTx | undefined => this.mempool.get(id)
+
   /**
    * Decodes (with the genesis block limits) and imports a block, persists a head change, then
    * emits events. Throws DecodeError / ValidationError: map with `actionOf`.
    */
   async importBlock (bytesOrBlock: Uint8Array | Block, source: Source = {}): Promise<ImportResult> {
-    const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params) : bytesOrBlock
+    const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params, this.heldTx) : bytesOrBlock
     // Signatures go to the workers now, while earlier imports run; the import applies the block
     // meanwhile and collects the verdicts before keeping it (Chain.expectVerdicts). They stay
     // with these very transaction objects, never in the bounded cache (which many blocks in
@@ -717,8 +720,9 @@ export class ChainService {
         throw new ValidationError('B-5', 'ERR_UNKNOWN_PARENT', 'parent block unknown, and its proposer has nothing bonded at our head: not kept', { action: 'IGNORE' })
       }
     }
-    // [REJECT] B-1: decodes within the genesis block limits (D-1…D-6)
-    const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params) : bytesOrBlock
+    // [REJECT] B-1: decodes within the genesis block limits (D-1…D-6); transactions the mempool
+    // holds are its objects, not decoded again
+    const block = bytesOrBlock instanceof Uint8Array ? decodeBlock(bytesOrBlock, this.params, this.heldTx) : bytesOrBlock
     const sh = block.header
     const hd = sh.header
     const chain = this.chain

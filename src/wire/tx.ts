@@ -60,7 +60,7 @@ function readVarint (b: Uint8Array, p: number, end: number): [bigint, number] | 
 }
 
 /** A minimal varint length at `p` (< 2^28) that fits before `end`: [length, next position], or undefined. */
-function readLength (b: Uint8Array, p: number, end: number): [number, number] | undefined {
+export function readLength (b: Uint8Array, p: number, end: number): [number, number] | undefined {
   let n = 0
   for (let i = p, shift = 0; i < end && i - p < 4; shift += 7) {
     const x = b[i++] as number
@@ -118,7 +118,7 @@ function fastTxBody (b: Uint8Array): CoreTxBody | undefined {
 }
 
 /** The SignedTx of canonical Transaction bytes of a transfer, stake or unstake, or undefined. */
-function fastDecodeTx (bytes: Uint8Array): SignedTx | undefined {
+function fastDecodeTx (bytes: Uint8Array, id?: Uint8Array): SignedTx | undefined {
   const end = bytes.length
   if (!(bytes instanceof Uint8Array) || end > MAX_TX_BYTES || bytes[0] !== 0x0a) return undefined
   // 1 body (non-empty, ≤ MAX_TX_BODY_BYTES), then 2 signature (64 bytes), then nothing
@@ -130,21 +130,25 @@ function fastDecodeTx (bytes: Uint8Array): SignedTx | undefined {
   const body = fastTxBody(bodyBytes)
   if (body === undefined) return undefined
   const kind: TxKind = body.transfer !== undefined ? 'transfer' : body.stake !== undefined ? 'stake' : 'unstake'
-  return { bytes, id: sha256(bytes), bodyBytes, body, kind, signature: bytes.subarray(sigAt + 2, end) }
+  return { bytes, id: id ?? sha256(bytes), bodyBytes, body, kind, signature: bytes.subarray(sigAt + 2, end) }
 }
 
-/** Decodes Transaction bytes into a SignedTx (not yet signature-checked). */
-export function decodeTx (bytes: Uint8Array): SignedTx {
-  return fastDecodeTx(bytes) ?? decodeTxGeneric(bytes)
+/**
+ * Decodes Transaction bytes into a SignedTx (not yet signature-checked). `id`, if given, must be
+ * SHA-256(bytes), already computed by the caller (a block's decoder hashes every transaction
+ * first, to find those it already holds).
+ */
+export function decodeTx (bytes: Uint8Array, id?: Uint8Array): SignedTx {
+  return fastDecodeTx(bytes, id) ?? decodeTxGeneric(bytes, id)
 }
 
 /** decodeTx through protons and the canonical re-encoding check (every kind, every error). */
-export function decodeTxGeneric (bytes: Uint8Array): SignedTx {
+export function decodeTxGeneric (bytes: Uint8Array, id?: Uint8Array): SignedTx {
   const tx = decodeCanonical(Transaction, bytes, MAX_TX_BYTES, 'Transaction')
   expectLength(tx.signature, SIGNATURE_BYTES, 'signature')
   const body = decodeTxBody(tx.body)
   const kind = txKindOf(body)
-  const out: SignedTx = { bytes, id: sha256(bytes), bodyBytes: tx.body, body, kind, signature: tx.signature }
+  const out: SignedTx = { bytes, id: id ?? sha256(bytes), bodyBytes: tx.body, body, kind, signature: tx.signature }
   if (body.evidence !== undefined) {
     out.evidence = { a: decodeSignedHeader(body.evidence.headerA), b: decodeSignedHeader(body.evidence.headerB) }
   }

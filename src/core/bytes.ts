@@ -7,9 +7,12 @@ const hexScratch = Buffer.alloc(HEX_SCRATCH_BYTES)
 export function toHex (b: Uint8Array): string {
   if (b.length > HEX_SCRATCH_BYTES) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
   // copied into one reused Buffer: no Buffer object per call (ids and hashes are hex-encoded
-  // several times per transaction on the import and gossip paths; synchronous, never shared)
+  // several times per transaction on the import and gossip paths; synchronous, never shared).
+  // Zeroed after use: a private key exported as hex leaves no copy behind.
   hexScratch.set(b)
-  return hexScratch.toString('hex', 0, b.length)
+  const hex = hexScratch.toString('hex', 0, b.length)
+  hexScratch.fill(0, 0, b.length)
+  return hex
 }
 
 /** Bytes of a hex string (even length, [0-9a-fA-F] only, optional 0x); throws TypeError otherwise. */

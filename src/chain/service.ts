@@ -580,11 +580,16 @@ export class ChainService {
     return due.length
   }
 
-  /** Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. */
+  /**
+   * Adds transactions (wire bytes or decoded) to the mempool; one outcome per transaction. A
+   * decoded transaction is taken by its bytes (decoded again): a transaction is its bytes, and
+   * the block decoder reuses the mempool's object for a block transaction with the same bytes,
+   * so a hand-built object whose fields disagree with its bytes must never be held.
+   */
   async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = {}): Promise<TxOutcome[]> {
     // Decoding is pure; a failure is reported in order below, exactly as before.
     const decoded = txs.map((t) => {
-      try { return t instanceof Uint8Array ? decodeTx(t) : t } catch (err) { return { err } }
+      try { return decodeTx(t instanceof Uint8Array ? t : t.bytes) } catch (err) { return { err } }
     })
     const verified = this.preverify(decoded.filter((d): d is SignedTx => !('err' in d)))
     return await this.serial(async () => {

@@ -407,6 +407,30 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
     })
   })
 
+  it('a block\'s transactions held by the mempool are its objects; a decoded transaction is admitted by its bytes, not its fields', async () => {
+    await withProducerAndNode('held-objects', true, async ({ net, producer, svc }) => {
+      const tx = (to: Uint8Array, amount: bigint): Uint8Array => buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount }).bytes
+      const x = tx(accountIdOf(net.validators[0]!.publicKey), 1n)
+      const y = decodeTx(tx(accountIdOf(net.faucet.publicKey), 5n))
+      // a hand-built object: the bytes and id of x, the body and signature of y (both validly signed)
+      const forged: SignedTx = { ...y, bytes: x, id: sha256(x) }
+      expect((await svc.addTransactions([forged])).map((o) => o.ok)).to.deep.equal([true])
+      const held = svc.mempool.get(sha256(x)) as SignedTx
+      expect(held).to.not.equal(forged)
+      expect(held.body.transfer?.amount).to.equal(1n)
+      // the producer's block carrying x: decoded with the held object, imported, same state root
+      expect((await producer.addTransactions([x])).every((o) => o.ok)).to.equal(true)
+      await produceTo(producer, net.clock, 1n, 0n)
+      const bytes = await producer.blockAt(1n) as Uint8Array
+      const check = svc.checkBlockForRelay(bytes)
+      expect(check.block.txs[0]).to.equal(held)
+      await svc.importBlock(check.block)
+      expect(svc.chain.head.height).to.equal(1n)
+      expect(toHex(svc.chain.ledger.root())).to.equal(toHex(producer.chain.ledger.root()))
+      expect(svc.mempool.size).to.equal(0)
+    })
+  })
+
   it('verdicts kept for a reorg survive a batch that a block overtook in the queue', async () => {
     await withProducerAndNode('tier2-overtaken', true, async ({ net, producer, svc }) => {
       const to = accountIdOf(net.validators[0]!.publicKey)

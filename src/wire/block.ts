@@ -23,7 +23,8 @@ export interface BlockLimits { maxBlockBytes: number, maxBlockTxs: number }
  */
 export function decodeBlock (bytes: Uint8Array, limits: BlockLimits = { maxBlockBytes: MAX_BLOCK_BYTES, maxBlockTxs: MAX_BLOCK_TXS }, known?: (id: Uint8Array) => SignedTx | undefined): CoreBlock {
   const { maxBytes, maxTxs } = capped(limits)
-  const fields = (bytes instanceof Uint8Array && bytes.length <= maxBytes ? canonicalBlockFields(bytes, maxTxs) : undefined) ??
+  // (shared memory goes to the generic path, which copies it first)
+  const fields = (bytes instanceof Uint8Array && bytes.length <= maxBytes && !(bytes.buffer instanceof SharedArrayBuffer) ? canonicalBlockFields(bytes, maxTxs) : undefined) ??
     decodeCanonical(Block, bytes, maxBytes, 'Block', { limits: { txs: maxTxs } })
   return blockOf(bytes, fields, known)
 }

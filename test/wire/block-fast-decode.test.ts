@@ -86,6 +86,15 @@ describe('wire/block: the fast block framing', () => {
     }
   })
 
+  it('a block in shared memory takes the generic path (which copies it first): no views into memory another thread may change', () => {
+    const b = encodeBlock(signedHeader(2), TXS.slice(0, 2))
+    const shared = new Uint8Array(new SharedArrayBuffer(b.length))
+    shared.set(b)
+    const block = decodeBlock(shared, LIMITS)
+    expect(block.txs.every((t) => !(t.bytes.buffer instanceof SharedArrayBuffer))).to.equal(true)
+    expect(block.txs.map((t) => t.bytes)).to.deep.equal(decodeBlockGeneric(b, LIMITS).txs.map((t) => t.bytes))
+  })
+
   it('refuses one transaction past the limit as the generic path does (ERR_TOO_MANY), and the size limit first', () => {
     const at = encodeBlock(signedHeader(200), TXS.slice(0, 200))
     expect((same(at, 'at the limit') as { ok?: unknown }).ok).to.not.equal(undefined)

@@ -6,7 +6,7 @@
  * Load options: `--seconds S`, `--rate TX_PER_S`, `--slot-ms MS`, `--keep` (keep the
  * temp dir with the node logs), `--cpu-prof DIR` (a V8 CPU profile of every node
  * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`; the gossip benchmark's
- * node processes write theirs in DIR/gossip/).
+ * node processes write theirs in DIR/gossip/, the sync benchmark its main thread's in DIR/sync/).
  */
 import { join } from 'node:path'
 import { benchDevnetLoad, benchGossip, benchSync, type BenchResult } from './network.ts'
@@ -53,7 +53,7 @@ const run = async (name: string, fn: () => Promise<BenchResult>): Promise<void> 
 }
 
 await run('gossip', async () => await benchGossip({ ...(quick ? { blocks: 15 } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'gossip') } : {}) }))
-await run('sync', async () => await benchSync(quick ? { blocks: 200 } : {}))
+await run('sync', async () => await benchSync({ ...(quick ? { blocks: 200 } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'sync') } : {}) }))
 await run('load', async () => await benchDevnetLoad({
   ...(quick ? { seconds: 20 } : {}),
   ...(loadSeconds !== undefined ? { seconds: loadSeconds } : {}),

@@ -16,7 +16,8 @@
 import '../src/polyfill.ts'
 import type { Libp2p } from 'libp2p'
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { createRequire } from 'node:module'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -387,10 +388,54 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
   }
 }
 
+/**
+ * CPU time (user + system, ms) of each thread of this process by thread id, from Linux's
+ * /proc/self/task (empty elsewhere); with `since`, the time spent after that reading.
+ */
+function threadCpuMs (since?: Map<number, number>): Map<number, number> {
+  const out = new Map<number, number>()
+  let tids: string[]
+  try {
+    tids = readdirSync('/proc/self/task')
+  } catch {
+    return out
+  }
+  const tick = 10 // ms per clock tick (USER_HZ is 100 on Linux)
+  for (const t of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8')
+      // fields after the parenthesised name: state is field 3, utime 14, stime 15
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ms = (Number(f[11]) + Number(f[12])) * tick
+      out.set(Number(t), ms - (since?.get(Number(t)) ?? 0))
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out
+}
+
 // ------------------------------------------------------------------ 2. sync
 
+/** µs of CPU per transaction: the main thread, the busiest other thread, and all others. */
+function threadFigures (threads: Map<number, number>, txs: number): Record<string, number> {
+  if (threads.size === 0) return {}
+  const main = threads.get(process.pid) ?? 0
+  const others = [...threads].filter(([tid]) => tid !== process.pid).map(([, ms]) => ms).sort((a, b) => b - a)
+  const busiest = others[0] ?? 0
+  const rest = others.slice(1).reduce((a, b) => a + b, 0)
+  const perTx = (ms: number): number => round(ms * 1000 / txs)
+  return { mainThreadUsPerTx: perTx(main), busiestOtherThreadUsPerTx: perTx(busiest), otherThreadsUsPerTx: perTx(rest) }
+}
+
 /** Options of `benchSync`. */
-export interface SyncBenchOptions { blocks?: number, txsPerBlock?: number, senders?: number }
+export interface SyncBenchOptions {
+  blocks?: number
+  txsPerBlock?: number
+  senders?: number
+  /** Write a V8 CPU profile of this process's main thread during the sync (not the build) here. */
+  cpuProfDir?: string
+}
 
 /**
  * Builds `blocks` blocks of `txsPerBlock` transfers on a ChainService with a controlled clock
@@ -450,6 +495,13 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     started.push(client)
     let first: number | undefined
     client.chain.on('block', () => { first ??= performance.now() })
+    const profiler = opts.cpuProfDir !== undefined ? new Session() : undefined
+    if (profiler !== undefined) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    }
+    const threads0 = threadCpuMs()
     const t0 = performance.now()
     const cpu0 = process.cpuUsage()
     await client.start()
@@ -457,6 +509,13 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     const t1 = performance.now()
     const cpu = process.cpuUsage(cpu0)
     const cpuUs = cpu.user + cpu.system
+    const threads = threadCpuMs(threads0)
+    if (profiler !== undefined && opts.cpuProfDir !== undefined) {
+      const { profile } = await profiler.post('Profiler.stop')
+      profiler.disconnect()
+      mkdirSync(opts.cpuProfDir, { recursive: true })
+      writeFileSync(join(opts.cpuProfDir, 'sync-main.cpuprofile'), JSON.stringify(profile))
+    }
     const seconds = (t1 - t0) / 1000
     const importSeconds = (t1 - (first ?? t0)) / 1000
     const cores = cpus().length
@@ -470,6 +529,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
       txPerSFromFirstBlock: Math.round(txCount / importSeconds),
       coresBusy: round(cpuUs / 1e3 / (t1 - t0)),
       cpuUsPerTx: round(cpuUs / txCount),
+      ...threadFigures(threads, txCount),
       buildSeconds: round(buildS),
       buildSignSeconds: round(signMs / 1000)
     }
@@ -477,6 +537,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     // With every core busy, tx/s ≤ cores / CPU per tx, so the ratio ≤ verify µs / CPU µs per tx
     const ceiling = round(baseline.verifyUsPerTx / figures.cpuUsPerTx, 3)
     notes.push(`CPU (this process: both nodes, every thread, incl. the verifier worker, the collector's and LevelDB's): ${figures.coresBusy} of ${cores} cores busy, ${figures.cpuUsPerTx} µs per transaction, of which verifying its signature is ${baseline.verifyUsPerTx}; at that CPU per transaction the ratio cannot exceed ${ceiling} (verify µs / CPU µs per tx), and 0.7 needs ≤ ${round(baseline.verifyUsPerTx / 0.7)} µs per transaction in all`)
+    if (threads.size > 0) notes.push('CPU by thread (Linux /proc, µs per transaction): mainThreadUsPerTx is the event loop of both nodes (decoding, the state transition and state root, storage calls, networking; it also verifies its share of each block, ≈ 30% of them); busiestOtherThreadUsPerTx is the verifier worker that helps with each block (the busiest other thread in every run seen); otherThreadsUsPerTx is the rest: V8\'s helper threads (parallel scavenges, concurrent marking, compilation), libuv\'s pool (LevelDB), the second verifier worker')
     notes.push('time from starting the fresh node (dial, status handshake) to its head at the last block; both nodes on LevelDB in one process')
     notes.push('verify bound = one-core native verifies/s (best of 3 runs of 20,000, before the build) × cores: what verifying every tx signature on all cores would allow; import verifies in the worker pool (the importing thread helping) while it applies the block, and sync queues up to 8 blocks ahead')
     notes.push('target ≥ 70% of the verify-bound tx/s')

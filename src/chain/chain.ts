@@ -19,6 +19,7 @@ import { Ledger, type AccountState } from '../core/ledger.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
 import { applyBlock, undoBlock, type BlockContext, type BlockResult, type UndoRecord } from '../core/transition.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
+import { decodeBlock } from '../wire/block.ts'
 import { encodeAccount } from '../wire/messages.ts'
 import { BoundedSet } from './bounded.ts'
 import type { SigCache } from './sig-cache.ts'
@@ -134,6 +135,12 @@ export interface ChainInit {
    * store keeps few and serves older blocks from the store.
    */
   keepSettledBlocks?: number
+  /**
+   * Canonical blocks at the tip that keep their transactions decoded (default: all). Below them a
+   * block keeps its bytes and header and decodes its transactions again if something asks for
+   * them (a reorg deeper than this, the API): see `slimBelowTip`.
+   */
+  decodedTipBlocks?: number
   /** Resume from a stored head instead of genesis (see `RestoredChain`). */
   restore?: RestoredChain
   /**
@@ -211,6 +218,9 @@ export class Chain {
   private readonly maxUncheckedSideBlocks: number
   private readonly maxUncheckedTxs: number
   private readonly keepSettledBlocks: number
+  private readonly decodedTipBlocks: bigint
+  /** Blocks whose transactions are decoded again on access (see `slimBelowTip`). */
+  private readonly slim = new WeakSet<Block>()
   private readonly sigCache: SigCache | undefined
   /**
    * Transactions whose signature was verified ahead of their block's import (the verifier pool),
@@ -234,6 +244,9 @@ export class Chain {
     this.maxUncheckedSideBlocks = init.maxUncheckedSideBlocks ?? Math.max(DEFAULT_MAX_UNCHECKED_SIDE_BLOCKS, Number(init.params.k) + 1)
     this.maxUncheckedTxs = init.maxUncheckedTxs ?? DEFAULT_MAX_UNCHECKED_BLOCKS_OF_TXS * Number(init.params.maxBlockTxs)
     this.keepSettledBlocks = init.keepSettledBlocks ?? Number.MAX_SAFE_INTEGER
+    const decodedTip = init.decodedTipBlocks ?? Number.MAX_SAFE_INTEGER
+    if (!Number.isSafeInteger(decodedTip) || decodedTip < 1) throw new RangeError('decodedTipBlocks must be a positive integer')
+    this.decodedTipBlocks = BigInt(decodedTip)
     this.sigCache = init.sigCache
     this.ledger = init.restore?.ledger ?? Ledger.fromGenesis(init.allocations, encodeAccount)
     // genesis stakes: the fresh ledger's own snapshot; only a restored chain rebuilds them
@@ -597,7 +610,43 @@ export class Chain {
       touchedSlashed: [...touchedSlashed.values()]
     }
     for (const fn of this.listeners) fn(change)
+    this.slimBelowTip()
     return change
+  }
+
+  /**
+   * Lets the canonical blocks below the `decodedTipBlocks` at the tip drop their decoded
+   * transactions (≈ 1 KB of heap each): each becomes its bytes and header, with `txs` decoded
+   * again from the bytes on first access and kept from then on. Nothing on the path of a new
+   * block reads them: its import, the mempool and persistence take the transactions from the
+   * head change (made before this), the transaction index takes the blocks when the change is
+   * announced. A reorg deeper than the decoded tip (re-applied transactions are new objects: their
+   * signatures are found in the sig cache or verified again), a merge of several head changes,
+   * the API and a lagging index pay a decode. Without this a node kept k + KEEP_SETTLED_BLOCKS
+   * blocks of decoded transactions, which the collector promoted and marked over and over.
+   * Walks down from the tip until it meets a block already slim, so a reorg's new blocks are
+   * covered and a step costs O(1) otherwise.
+   */
+  private slimBelowTip (): void {
+    for (let h = this.headNode.height - this.decodedTipBlocks; h > 0n; h--) {
+      const node = this.canonical.get(h)
+      if (node === undefined || node.block === undefined || this.slim.has(node.block)) return
+      const slimmed = this.slimBlock(node.block)
+      ;(node as { block: Block | undefined }).block = slimmed
+      this.slim.add(slimmed)
+    }
+  }
+
+  private slimBlock (block: Block): Block {
+    const { bytes, header } = block
+    const params = this.params
+    let txs: SignedTx[] | undefined
+    return {
+      bytes,
+      header,
+      // the bytes decoded before under the same limits: this cannot throw short of a bug
+      get txs (): SignedTx[] { return (txs ??= decodeBlock(bytes, params).txs) }
+    }
   }
 
   private isCanonical (n: BlockNode): boolean {

@@ -31,11 +31,19 @@ export const IMPORT_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 export const MAX_WRITTEN_SNAPSHOTS = 1024
 
 /**
- * Blocks kept in memory below the settled height; older ones are served from the store. Kept
- * blocks are decoded (≈ 1.1 KB of heap per transaction, ≈ 11 MB for a full 10,000-transaction
- * block): with 64 a loaded devnet node held k + 64 such blocks, most of its ≈ 1 GB.
+ * Blocks kept in memory below the settled height; older ones are served from the store. A
+ * block's decoded transactions take ≈ 1.1 KB of heap each (≈ 11 MB for a full 10,000-transaction
+ * block): with 64 a loaded devnet node held k + 64 such blocks, most of its ≈ 1 GB. Only the
+ * DECODED_TIP_BLOCKS at the tip keep them now; the rest keep their bytes.
  */
 export const KEEP_SETTLED_BLOCKS = 8
+
+/**
+ * Blocks at the tip whose transactions stay decoded; the blocks kept below them hold their bytes
+ * and decode again on access (Chain's `decodedTipBlocks`). Two: the head and its parent, which
+ * the API's recent-inclusion lookup and a one-block reorg read.
+ */
+export const DECODED_TIP_BLOCKS = 2
 
 /** What the network does with a message: forward it, drop it, or drop it and penalise the sender. */
 export type GossipAction = 'ACCEPT' | 'IGNORE' | 'REJECT'
@@ -276,6 +284,7 @@ export class ChainService {
       allocations: init.allocations,
       now: init.now,
       keepSettledBlocks: KEEP_SETTLED_BLOCKS,
+      decodedTipBlocks: DECODED_TIP_BLOCKS,
       ...(restored !== undefined ? { restore: restored } : {})
     })
     // a fresh store (or one whose head is still genesis) gets genesis written in full

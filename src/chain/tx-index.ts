@@ -268,7 +268,11 @@ export class TxIndex {
     if (!Number.isSafeInteger(this.blocksPerTick) || this.blocksPerTick < 1) throw new RangeError('blocksPerTick must be a positive integer')
     this.chain.onHead((c) => {
       if (!this.running || this.lagging) return // a catch-up tick will read the chain itself
-      this.enqueue(async () => { await this.onHead(c) }).catch((err: Error) => {
+      // The blocks as the change has them now: the update runs after the index's earlier writes,
+      // and by then the chain may have let these blocks drop their decoded transactions (Chain's
+      // decodedTipBlocks), which reading them there would decode again.
+      const blocks = { undone: c.undone.map((n) => n.block), applied: c.applied.map((n) => n.block) }
+      this.enqueue(async () => { await this.onHead(c, blocks) }).catch((err: Error) => {
         this.log('error', 'transaction index update failed', { error: err.message })
       })
     })
@@ -366,18 +370,18 @@ export class TxIndex {
   }
 
   /** A head change while in step: one batch, or a catch-up when it does not continue the marker. */
-  private async onHead (c: HeadChange): Promise<void> {
+  private async onHead (c: HeadChange, blocks: { undone: Array<Block | undefined>, applied: Array<Block | undefined> }): Promise<void> {
     const m = this.marker
     if (this.lagging || this.failed || m === undefined) return
     // the change continues the marker: it undoes the marker's block, or applies onto it
-    const base = c.undone.length > 0 ? c.undone[0]?.hash : c.applied[0]?.block?.header.header.parentHash
-    if (base === undefined || !bytesEqual(base, m.hash) || [...c.undone, ...c.applied].some((n) => n.block === undefined)) {
+    const base = c.undone.length > 0 ? c.undone[0]?.hash : blocks.applied[0]?.header.header.parentHash
+    if (base === undefined || !bytesEqual(base, m.hash) || [...blocks.undone, ...blocks.applied].some((b) => b === undefined)) {
       this.behind()
       return
     }
     const batch = new IndexBatch()
-    for (const n of c.undone) batch.remove(n.block as Block)
-    for (const n of c.applied) batch.add(n.block as Block)
+    for (const b of blocks.undone) batch.remove(b as Block)
+    for (const b of blocks.applied) batch.add(b as Block)
     const next: TxIndexMarker = { hash: c.head.hash, height: c.head.height, entries: m.entries + batch.entries }
     try {
       await this.store.batch(await batch.finish(this.store, next))

@@ -432,10 +432,13 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(snapshot(c1)).to.deep.equal(snapshot(fx.chainWith([winner])))
     })
 
-    it('a longer side branch triggers a reorg: undone/applied/orphaned/included are exact and the ledger equals a fresh chain of the winning branch', () => {
+    // slim: every block below the head keeps only its bytes (decodedTipBlocks 1), so the reorg
+    // undoes and orphans blocks whose transactions are decoded again from their bytes
+    for (const slim of [false, true]) {
+    it(`a longer side branch triggers a reorg: undone/applied/orphaned/included are exact and the ledger equals a fresh chain of the winning branch${slim ? ' (blocks below the head slim)' : ''}`, () => {
       const fx = makeFixture()
       const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
-      const main = fx.newChain()
+      const main = fx.newChain(slim ? { decodedTipBlocks: 1 } : {})
       const other = fx.newChain()
       // branch A (alice, bob): two transfers; branch B (carol): a conflicting spend of the faucet's nonce 0
       const tA1 = transfer(fx, main, fx.faucet, fx.outsider.id, 3n * MEME)
@@ -447,6 +450,17 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       main.importBlock(a2)
       const a3 = nextBlock(fx, main, { keys: [alice, bob] })
       main.importBlock(a3)
+      expect(main.head.block).to.equal(a3)
+      for (const [h, b] of [a1, a2].entries()) {
+        const kept = main.blockAt(BigInt(h + 1))?.block as Block
+        // slim: the same bytes and header, the transactions decoded again (new objects, same ids)
+        expect(kept === b).to.equal(!slim)
+        expect(kept.bytes).to.equal(b.bytes)
+        expect(kept.header).to.equal(b.header)
+        expect(ids(kept.txs)).to.deep.equal(ids(b.txs))
+        if (slim) expect(kept.txs[0]).to.not.equal(b.txs[0])
+        expect(kept.txs).to.equal(kept.txs)
+      }
       const b1 = nextBlock(fx, other, { keys: [carol] })
       other.importBlock(b1)
       const b2 = nextBlock(fx, other, { keys: [carol], txs: [tB] })
@@ -487,7 +501,14 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       // the old branch forks at genesis, now below the settled height 1: pruned, it can never win (B-13)
       expect(main.settledHeight).to.equal(1n)
       for (const b of [a1, a2, a3]) expect(main.getNode(b.header.hash)).to.equal(undefined)
+      if (slim) {
+        // the new branch is slim below its head too
+        expect(main.head.block).to.equal(b4)
+        expect(main.blockAt(3n)?.block).to.not.equal(b3)
+        expect(ids(main.blockAt(2n)?.block?.txs ?? [])).to.deep.equal(ids([tB]))
+      }
     })
+    }
 
     for (const variant of [
       { name: 'a wrong state root', rule: 'B-12', code: 'ERR_BAD_STATE_ROOT', mutate: (h: { stateRoot: Uint8Array }) => { h.stateRoot = sha256(utf8('wrong')) } },
@@ -495,10 +516,11 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       // b1's epoch it would be, and b2 REJECTed on arrival; see "side blocks signed by any key")
       { name: 'a bad VRF proof', rule: 'B-9', code: 'ERR_BAD_VRF', mutate: (h: { vrfProof: Uint8Array }) => { h.vrfProof = flipByte(h.vrfProof, 80) }, fromSlot: 24n }
     ]) {
-      it(`a branch whose 2nd block has ${variant.name} is refused and the previous head and root are restored exactly`, () => {
+      for (const slim of [false, true]) {
+      it(`a branch whose 2nd block has ${variant.name} is refused and the previous head and root are restored exactly${slim ? ' (blocks below the head slim)' : ''}`, () => {
         const fx = makeFixture()
         const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
-        const main = fx.newChain()
+        const main = fx.newChain(slim ? { decodedTipBlocks: 1 } : {})
         const changes: HeadChange[] = []
         main.onHeadChange((c) => changes.push(c))
         const a1 = nextBlock(fx, main, { keys: [alice, bob], txs: [transfer(fx, main, fx.faucet, fx.outsider.id, MEME)] })
@@ -537,7 +559,9 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
         const a3 = nextBlock(fx, main, { keys: [alice, bob] })
         expect(main.importBlock(a3).status).to.equal('head')
         expect(snapshot(main)).to.deep.equal(snapshot(fx.chainWith([a1, a2, a3])))
+        if (slim) expect(main.blockAt(1n)?.block).to.not.equal(a1)
       })
+      }
     }
 
     it('a child of a block found invalid is refused (ERR_INVALID_ANCESTOR), not kept as an orphan waiting for the invalid parent', () => {

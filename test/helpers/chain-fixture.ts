@@ -70,7 +70,7 @@ export interface ChainFixture {
   clock: { t: bigint }
   now: () => bigint
   /** A fresh chain at genesis. */
-  newChain: (opts?: { maxOrphans?: number, maxOrphanTxs?: number, maxSideBlocks?: number, maxUncheckedSideBlocks?: number, maxUncheckedTxs?: number, keepSettledBlocks?: number }) => Chain
+  newChain: (opts?: { maxOrphans?: number, maxOrphanTxs?: number, maxSideBlocks?: number, maxUncheckedSideBlocks?: number, maxUncheckedTxs?: number, keepSettledBlocks?: number, decodedTipBlocks?: number }) => Chain
   /** A fresh chain that imported `blocks` in order (each must become the head). */
   chainWith: (blocks: Block[]) => Chain
   /** The key of a validator by public key. */

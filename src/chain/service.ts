@@ -181,7 +181,20 @@ export function mergeHeadChanges (changes: HeadChange[]): HeadChange {
   const undone: BlockNode[] = []
   const accounts = new Map<string, Uint8Array>()
   const slashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()
+  // Each block's transactions as its change listed them: by now a block below the chain's
+  // decoded tip keeps only its bytes, and reading its txs would decode them again.
+  const txsOf = new Map<BlockNode, readonly SignedTx[]>()
+  const split = (nodes: readonly BlockNode[], txs: readonly SignedTx[]): void => {
+    let at = 0
+    for (const n of nodes) {
+      const count = n.block === undefined ? 0 : Number(n.block.header.header.txCount)
+      txsOf.set(n, txs.slice(at, at + count))
+      at += count
+    }
+  }
   for (const c of changes) {
+    split(c.applied, c.included)
+    split(c.undone, c.orphaned)
     // a change undoes from the head down: first what earlier changes applied, then older blocks
     for (const u of c.undone) {
       if (applied[applied.length - 1] === u) applied.pop()
@@ -195,8 +208,8 @@ export function mergeHeadChanges (changes: HeadChange[]): HeadChange {
     head: (changes[changes.length - 1] as HeadChange).head,
     undone,
     applied,
-    included: applied.flatMap((b) => b.block?.txs ?? []),
-    orphaned: undone.flatMap((b) => b.block?.txs ?? []),
+    included: applied.flatMap((b) => txsOf.get(b) ?? []),
+    orphaned: undone.flatMap((b) => txsOf.get(b) ?? []),
     touchedAccounts: [...accounts.values()],
     touchedSlashed: [...slashed.values()]
   }

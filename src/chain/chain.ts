@@ -637,15 +637,28 @@ export class Chain {
     }
   }
 
+  /**
+   * `block` (canonical, so fully validated) as its bytes and header. Its transactions, decoded
+   * again, are new objects: they are marked verified as the block's were (the same bytes passed
+   * their signature checks when it was applied), so a reorg that applies the block again does not
+   * verify them again on this thread.
+   */
   private slimBlock (block: Block): Block {
     const { bytes, header } = block
     const params = this.params
+    const verified = this.verified
     let txs: SignedTx[] | undefined
     return {
       bytes,
       header,
-      // the bytes decoded before under the same limits: this cannot throw short of a bug
-      get txs (): SignedTx[] { return (txs ??= decodeBlock(bytes, params).txs) }
+      get txs (): SignedTx[] {
+        if (txs === undefined) {
+          // the bytes decoded before under the same limits: this cannot throw short of a bug
+          txs = decodeBlock(bytes, params).txs
+          for (const tx of txs) verified.add(tx)
+        }
+        return txs
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { vrfProve, vrfVerify } from '../../src/core/vrf.ts'
 import type { BlockNode, HeadChange } from '../../src/chain/chain.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
 import { Mempool } from '../../src/chain/mempool.ts'
+import { SigCache } from '../../src/chain/sig-cache.ts'
 import { mempoolChangeOf, mempoolView } from '../../src/chain/views.ts'
 import { Prng } from '../../src/sim/prng.ts'
 import { encodeSignedHeader } from '../../src/wire/header.ts'
@@ -563,6 +564,38 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       })
       }
     }
+
+    it('a slim block applied again after a failed reorg is not verified again: its re-decoded transactions carry its verdict', () => {
+      const fx = makeFixture()
+      const [alice, bob, carol] = fx.validators as [TestKey, TestKey, TestKey]
+      // a one-entry cache: a1's verdict is pushed out before the reorg needs it
+      const cache = new SigCache(1, 0)
+      const main = fx.newChain({ decodedTipBlocks: 1, sigCache: cache })
+      const a1 = nextBlock(fx, main, { keys: [alice, bob], txs: [transfer(fx, main, fx.faucet, fx.outsider.id, MEME)] })
+      main.importBlock(a1)
+      const a2 = nextBlock(fx, main, { keys: [alice, bob], txs: [transfer(fx, main, alice, bob.id, MEME)] })
+      main.importBlock(a2)
+      expect(main.blockAt(1n)?.block).to.not.equal(a1)
+      const other = fx.newChain()
+      const b1 = nextBlock(fx, other, { keys: [carol] })
+      other.importBlock(b1)
+      const b2ok = nextBlock(fx, other, { keys: [carol], accept: (b) => leaderOf(b) > leaderOf(a2) })
+      other.importBlock(b2ok)
+      const b3ok = nextBlock(fx, other, { keys: [carol] })
+      const b2 = resign(fx, b2ok, (h) => { h.stateRoot = sha256(utf8('wrong')) })
+      const b3 = resign(fx, b3ok, (h) => { h.parentHash = b2.header.hash })
+      expect(main.importBlock(b1).status).to.equal('side')
+      expect(main.importBlock(b2).status).to.equal('side')
+      const before = snapshot(main)
+      cache.resetStats()
+      // undoes a2 and a1, applies b1, fails at b2, restores a1 (slim: decoded again) and a2
+      refused(() => main.importBlock(b3), 'B-12', 'ERR_BAD_STATE_ROOT')
+      expect(snapshot(main)).to.deep.equal(before)
+      expect(main.head.hex).to.equal(hexOf(a2))
+      // a2 kept its objects, whose verdict the cache still holds (one hit); a1's are new, decoded
+      // from its bytes with the block's verdict: no miss, nothing verified or inserted again
+      expect(cache.stats()).to.deep.include({ hits: 1, misses: 0, inserts: 0 })
+    })
 
     it('a child of a block found invalid is refused (ERR_INVALID_ANCESTOR), not kept as an orphan waiting for the invalid parent', () => {
       const fx = makeFixture()

@@ -7,6 +7,7 @@
  * To build a block on a specific branch, produce it with a Chain whose head is that branch's tip
  * (`fx.chainWith(blocks)` is a second Chain instance fed the same blocks).
  */
+import type { SigCache } from '../../src/chain/sig-cache.ts'
 import { accountIdOf } from '../../src/core/address.ts'
 import { toHex, utf8 } from '../../src/core/bytes.ts'
 import { epochStateForSlot, slotStart, tryLead, type EpochState, type StakeSnapshot } from '../../src/core/consensus.ts'
@@ -70,7 +71,7 @@ export interface ChainFixture {
   clock: { t: bigint }
   now: () => bigint
   /** A fresh chain at genesis. */
-  newChain: (opts?: { maxOrphans?: number, maxOrphanTxs?: number, maxSideBlocks?: number, maxUncheckedSideBlocks?: number, maxUncheckedTxs?: number, keepSettledBlocks?: number, decodedTipBlocks?: number }) => Chain
+  newChain: (opts?: { maxOrphans?: number, maxOrphanTxs?: number, maxSideBlocks?: number, maxUncheckedSideBlocks?: number, maxUncheckedTxs?: number, keepSettledBlocks?: number, decodedTipBlocks?: number, sigCache?: SigCache }) => Chain
   /** A fresh chain that imported `blocks` in order (each must become the head). */
   chainWith: (blocks: Block[]) => Chain
   /** The key of a validator by public key. */

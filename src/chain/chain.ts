@@ -620,9 +620,9 @@ export class Chain {
    * again from the bytes on first access and kept from then on. Nothing on the path of a new
    * block reads them: its import, the mempool and persistence take the transactions from the
    * head change (made before this), the transaction index takes the blocks when the change is
-   * announced. A reorg deeper than the decoded tip (re-applied transactions are new objects: their
-   * signatures are found in the sig cache or verified again), a merge of several head changes,
-   * the API and a lagging index pay a decode. Without this a node kept k + KEEP_SETTLED_BLOCKS
+   * announced. A reorg deeper than the decoded tip (the decoded transactions carry the block's
+   * signature verdict: see `slimBlock`), the API and an index catching up pay a decode. Without
+   * this a node kept k + KEEP_SETTLED_BLOCKS
    * blocks of decoded transactions, which the collector promoted and marked over and over.
    * Walks down from the tip until it meets a block already slim, so a reorg's new blocks are
    * covered and a step costs O(1) otherwise.

@@ -653,6 +653,23 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(chain.orphanCount).to.equal(1)
     })
 
+    it('decodedTipBlocks must be a positive integer (RangeError), and a slim chain keeps that many blocks decoded at the tip', () => {
+      const fx = makeFixture()
+      for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => fx.newChain({ decodedTipBlocks: bad }), String(bad)).to.throw(RangeError, 'decodedTipBlocks')
+      }
+      const chain = fx.newChain({ decodedTipBlocks: 2 })
+      const blocks: Block[] = []
+      for (let i = 0; i < 5; i++) {
+        const b = nextBlock(fx, chain, { keys: fx.validators })
+        chain.importBlock(b)
+        blocks.push(b)
+      }
+      // heights 4 and 5 keep the imported objects; 1–3 became their bytes and header
+      expect(blocks.map((b, i) => chain.blockAt(BigInt(i + 1))?.block === b)).to.deep.equal([false, false, false, true, true])
+      for (const [i, b] of blocks.entries()) expect(chain.blockAt(BigInt(i + 1))?.block?.bytes).to.equal(b.bytes)
+    })
+
     it('blocks older than the kept window are unreachable from the head (memory stays bounded)', () => {
       const fx = makeFixture()
       const chain = fx.newChain({ keepSettledBlocks: 2 })

@@ -334,11 +334,15 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     const sent = new Map<string, number>()
     const raw = await startNodeProcs(N, 'raw', genesisJson, (i, m) => { if (i === 0) sent.set(m.h as string, m.t as number); else stampIn(got, m.h as string, m.t as number) }, started, { topic, cpuProfDir: opts.cpuProfDir })
     const rawLat: number[] = []
+    const rawStats = async (): Promise<Array<Record<string, unknown>>> => await Promise.all(raw.slice(1).map(async (p) => await p.call({ op: 'stats' }, 'stats')))
+    let rawBlockCpuMs = 0
     for (const b of blocks) {
       const h = toHex(sha256(b))
+      const before = await rawStats()
       await (raw[0] as NodeProc).call({ op: 'publish', bytes: b, topic }, 'published')
       await waitFor('raw delivery', () => (got.get(h)?.length ?? 0) >= N - 1, 10_000, 2)
       rawLat.push(Math.max(...(got.get(h) as number[])) - (sent.get(h) as number))
+      rawBlockCpuMs += cpuMsOf(await rawStats()) - cpuMsOf(before)
       await sleep(Number(slotMs))
     }
     const bytes = blocks.reduce((a, b) => a + b.length, 0) / blocks.length
@@ -367,7 +371,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       majorGcMaxPauseMs: round(Math.max(...end.map((s) => s.majorGcMaxMs as number))),
       heapUsedMiBMaxNode: Math.round(Math.max(...end.map((s) => s.heapUsedMiB as number)))
     }
-    const baseline = { rawP50Ms: round(pct(rawLat, 50)), rawP99Ms: round(pct(rawLat, 99)) }
+    const baseline = { rawP50Ms: round(pct(rawLat, 50)), rawP99Ms: round(pct(rawLat, 99)), rawCpuMsPerNode: round(rawBlockCpuMs / blocks.length / (N - 1)) }
     const ratios = {
       warmP50VsRaw: round(figures.warmP50Ms / baseline.rawP50Ms),
       warmP99VsRaw: round(figures.warmP99Ms / baseline.rawP99Ms),
@@ -379,7 +383,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     const cores = cpus().length
     notes.push('latency = node 0\'s publish → the last node\'s import (warm/cold P50/P99), or → the last node\'s topic-validator ACCEPT (relay, the moment it forwards: what the raw figure measures); stamps are each process\'s own wall clock (performance.timeOrigin + now)')
     notes.push('warm: the block\'s transactions were gossiped on the tx topic to every node before the block (live network); cold: only the producer had them, so every node verifies all T signatures in its import (in its verifier workers); the two alternate block by block')
-    notes.push(`${N} node processes (each with its own verifier workers) and this one share ${cores} cores. Blocks are relayed after the checks that need no state transition (relayCheck: decode, header signature, VRF and eligibility, tx root); then the ${N - 1} receiving nodes import at about the same time, so each import's wall time (warm/coldImportMean, state transition of T transfers and persist; cold: + T signature checks) stretches while they share the cores. The last node's import ends no sooner than the receiving nodes' CPU for the block / ${cores} cores after the block reaches them: warmCpuMsPerNode (a receiving node's process, all threads, from node 0's import to the last arrival) × ${N - 1} / ${cores} = ${round(figures.warmCpuMsPerNode * (N - 1) / cores)} ms, vs 2× raw p99 = ${round(2 * baseline.rawP99Ms)} ms. On separate machines each node pays only its own`)
+    notes.push(`${N} node processes (each with its own verifier workers) and this one share ${cores} cores. Blocks are relayed after the checks that need no state transition (relayCheck: decode, header signature, VRF and eligibility, tx root); then the ${N - 1} receiving nodes import at about the same time, so each import's wall time (warm/coldImportMean, state transition of T transfers and persist; cold: + T signature checks) stretches while they share the cores. The last node's import ends no sooner than the receiving nodes' CPU for the block / ${cores} cores after the block reaches them: warmCpuMsPerNode (a receiving node's process, all threads, from node 0's import to the last arrival) × ${N - 1} / ${cores} = ${round(figures.warmCpuMsPerNode * (N - 1) / cores)} ms, vs 2× raw p99 = ${round(2 * baseline.rawP99Ms)} ms; a raw gossipsub node spends ${baseline.rawCpuMsPerNode} ms per block (rawCpuMsPerNode: the same window, publish to last delivery). On separate machines each node pays only its own`)
     notes.push(`per node process at the end: up to ${figures.majorGcsMaxNode} full collections, longest pause ${figures.majorGcMaxPauseMs} ms, heap used up to ${figures.heapUsedMiBMaxNode} MiB`)
     notes.push(`topology: node i dials i−1 and ⌊i/2⌋; raw gossipsub publishes the same ${blocks.length} blocks (warm and cold bytes) with an ACCEPT-all validator; target (warm) p99 ≤ 2× raw p99 (p99 of n samples leaves out its n − ⌈0.99 n⌉ largest: ${B - Math.ceil(0.99 * B)} of ${B}, ${blocks.length - Math.ceil(0.99 * blocks.length)} of ${blocks.length})`)
     return { name: 'gossip', figures, baseline, ratios, notes }

@@ -7,7 +7,7 @@
  */
 import { accountIdOf, encodeAddress } from '../core/address.ts'
 import { bytesEqual, fromHex, toHex, u64be } from '../core/bytes.ts'
-import { checkHeaderAgainstParent, checkLeader, checkTxRoot, epochOf, epochStateForSlot, isFutureSlot, slotAt } from '../core/consensus.ts'
+import { epochOf, isFutureSlot, slotAt } from '../core/consensus.ts'
 import { DecodeError, MemecoinError, ValidationError } from '../core/errors.ts'
 import type { ChainParams, GenesisAllocation } from '../core/params.ts'
 import type { Block, SignedHeader, SignedTx } from '../core/types.ts'
@@ -768,14 +768,14 @@ export class ChainService {
     // [IGNORE] B-13: nothing at or below the settled height can change
     if (hd.height <= chain.settledHeight) throw new ValidationError('B-13', 'ERR_BELOW_SETTLED', 'block height is at or below the settled height')
     // [REJECT] B-11: the tx root commits to exactly these transactions
-    checkTxRoot(block)
+    chain.checkTxRoot(block)
     const parent = chain.getNode(hd.parentHash)
     // B-5 (unknown parent: the orphan path) or a parent without a validated epoch state: import first
     if (parent === undefined || parent.status !== 'valid' || parent.epochAfter === undefined || parent.stakesAfter === undefined) return { block, verdict: 'import' }
-    // [REJECT] B-6, B-7, B-8: height and slot follow the parent, signed by the proposer
-    checkHeaderAgainstParent(sh, parent, this.params)
-    // [REJECT] B-9, B-10: VRF proof and eligibility against the epoch's stake distribution
-    checkLeader(sh, epochStateForSlot(parent.epochAfter, parent.stakesAfter, hd.slot, this.params), this.params)
+    // [REJECT] B-6, B-7, B-8: height and slot follow the parent, signed by the proposer; B-9,
+    // B-10: VRF proof and eligibility against the epoch's stake distribution (the import that
+    // follows does not check them again)
+    chain.checkHeaderAndLeader(block, parent)
     // [IGNORE] B-14: only the first block of a proposer for a slot is relayed
     const key = `${toHex(hd.proposer)}:${hd.slot}`
     const canonical = chain.blockAt(hd.height)

@@ -9,7 +9,7 @@ import { LevelStore } from '../../src/storage/level.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
-import type { SignedTx } from '../../src/core/types.ts'
+import type { Block, SignedTx } from '../../src/core/types.ts'
 import { produceBlock } from '../../src/chain/producer.ts'
 import { buildEvidence, buildTransfer, buildUnstake } from '../../src/wallet/transactions.ts'
 import { decodeSignedHeader, encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
@@ -428,6 +428,49 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
       expect(svc.chain.head.height).to.equal(1n)
       expect(toHex(svc.chain.ledger.root())).to.equal(toHex(producer.chain.ledger.root()))
       expect(svc.mempool.size).to.equal(0)
+    })
+  })
+
+  it('the import does not repeat the checks the relay made on the same block object (tx root, header, VRF); any other object gets them all', async () => {
+    await withProducerAndNode('relay-checked', false, async ({ net, producer, svc }) => {
+      await produceTo(producer, net.clock, 2n, 0n)
+      await svc.importBlock(await producer.blockAt(1n) as Uint8Array)
+      const bytes = await producer.blockAt(2n) as Uint8Array
+      /** The block with its VRF proof, or its tx root, replaced by garbage (signature and hash unchanged). */
+      const spoil = (b: Block, field: 'vrfProof' | 'txRoot'): void => {
+        const hd = b.header.header as { vrfProof: Uint8Array, txRoot: Uint8Array }
+        hd[field] = new Uint8Array(hd[field].length).fill(7)
+      }
+      const errorOf = async (f: () => unknown): Promise<unknown> => { try { await f() } catch (e) { return e } }
+      // Objects spoiled before any check: the relay check refuses them, and so does an import
+      // after that refusal (a failed check leaves nothing behind). B-9 marks the block's hash
+      // invalid, so that case runs on a node of its own.
+      const other = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now })
+      try {
+        await other.importBlock(await producer.blockAt(1n) as Uint8Array)
+        for (const [node, field, rule] of [[svc, 'txRoot', 'B-11'], [other, 'vrfProof', 'B-9']] as const) {
+          const a = decodeBlock(bytes, net.params)
+          spoil(a, field)
+          expect(await errorOf(() => node.checkBlockForRelay(a))).to.include({ rule })
+          expect(await errorOf(async () => await node.importBlock(a))).to.include({ rule })
+          expect(node.chain.head.height).to.equal(1n)
+        }
+      } finally {
+        await other.close()
+      }
+      // The object that passed the relay check, spoiled afterwards (which nothing in the node
+      // does: decoded blocks are never modified): its import does not look at either again
+      const check = svc.checkBlockForRelay(bytes)
+      expect(check.verdict).to.equal('relay')
+      spoil(check.block, 'vrfProof')
+      spoil(check.block, 'txRoot')
+      await svc.importBlock(check.block)
+      expect(svc.chain.head.height).to.equal(2n)
+      expect(toHex(svc.chain.ledger.root())).to.equal(toHex(producer.chain.ledger.root()))
+      // its VRF output (the epoch nonce's input) and leader value (fork choice) are those of the
+      // genuine proof, taken from the relay check's verification
+      expect(toHex(svc.chain.head.vrfOutput as Uint8Array)).to.equal(toHex(producer.chain.head.vrfOutput as Uint8Array))
+      expect(svc.chain.head.leaderValue).to.equal(producer.chain.head.leaderValue)
     })
   })
 

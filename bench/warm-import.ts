@@ -10,10 +10,12 @@
  * the CPU (this process, every thread) and wall time per block of each step, over the blocks
  * after the first 10 (warm-up). With `--cpu-prof DIR` a V8 CPU profile of those blocks' relay
  * checks and imports (and the admissions between them) goes to DIR/warm.cpuprofile
- * (`npx tsx bench/devnet-profile.ts DIR` summarises it). Prints numbers, asserts nothing.
+ * (`npx tsx bench/devnet-profile.ts DIR` summarises it). Also prints the main thread's CPU per block
+ * over the same blocks, the admissions of their transactions included (Linux). Prints numbers,
+ * asserts nothing.
  */
 import '../src/polyfill.ts'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,11 +49,23 @@ await store.open()
 const svc = await ChainService.open({ params: f.params, allocations: f.config.accounts, store, now: () => f.params.genesisTime + 1_000_000n * f.params.slotMs, verifierPool: true })
 svc.verifierPool?.start()
 const cpuMs = (): number => { const c = process.cpuUsage(); return (c.user + c.system) / 1000 }
+/** CPU ms of this process's main thread (Linux /proc, 10 ms ticks), undefined elsewhere. */
+const mainThreadMs = (): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+let mainAt: number | undefined
 const sum = { checkCpu: 0, checkWall: 0, importCpu: 0, importWall: 0, blocks: 0 }
 try {
   for (let i = 0; i < blocks.length; i++) {
     const bytes = blocks[i] as Uint8Array
     if (i === WARMUP && profDir !== undefined) await session.post('Profiler.start')
+    if (i === WARMUP) mainAt = mainThreadMs()
     const txs = decodeBlock(bytes, f.params).txs.map((t) => t.bytes)
     for (let j = 0; j < txs.length; j += o.batch) {
       const r = await svc.addTransactions(txs.slice(j, j + o.batch))
@@ -80,8 +94,9 @@ try {
     mkdirSync(profDir, { recursive: true })
     writeFileSync(join(profDir, 'warm.cpuprofile'), JSON.stringify(profile))
   }
+  const mainNow = mainThreadMs()
   const per = (x: number): string => (x / sum.blocks).toFixed(2)
-  console.log(`${sum.blocks} warm blocks of ${o.blockTxs} transfers: checks before relay ${per(sum.checkCpu)} ms CPU (${per(sum.checkWall)} ms wall), import ${per(sum.importCpu)} ms CPU (${per(sum.importWall)} ms wall) per block`)
+  console.log(`${sum.blocks} warm blocks of ${o.blockTxs} transfers: checks before relay ${per(sum.checkCpu)} ms CPU (${per(sum.checkWall)} ms wall), import ${per(sum.importCpu)} ms CPU (${per(sum.importWall)} ms wall) per block${mainAt !== undefined && mainNow !== undefined ? `; the main thread, admissions included: ${per(mainNow - mainAt)} ms per block` : ''}`)
 } finally {
   await svc.close()
   rmSync(tmp, { recursive: true, force: true })

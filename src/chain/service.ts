@@ -411,7 +411,7 @@ export class ChainService {
    * The mempool's transaction of this id, for the block decoder (`decodeBlock`'s `known`); an
    * empty pool (a syncing node) is not asked, which saves hex-encoding every id of every block.
    */
-  private readonly heldTx = (id: Uint8Array): SignedTx | undefined => this.mempool.size === 0 ? undefined : this.mempool.get(id)
+  private readonly heldTx = (txBytes: Uint8Array): SignedTx | undefined => this.mempool.size === 0 ? undefined : this.mempool.withBytes(txBytes)
 
   /**
    * Decodes (with the genesis block limits) and imports a block, persists a head change, then

@@ -16,12 +16,13 @@ export interface BlockLimits { maxBlockBytes: number, maxBlockTxs: number }
 
 /**
  * Decodes Block bytes with its header and every transaction. `known`, if given, returns a
- * transaction already decoded by id (the mempool's): a block's transaction whose bytes equal a
- * known one's is that object, not decoded again. Blocks on a live network carry mostly
- * transactions their receivers hold; sharing the object also keeps what was derived from it once
- * (sender id, signature-cache key).
+ * transaction already decoded (the mempool's) for a transaction's bytes: a block's transaction
+ * whose bytes equal the known one's is that object, not decoded (nor hashed) again. Blocks on a
+ * live network carry mostly transactions their receivers hold; sharing the object also keeps
+ * what was derived from it once (id, sender id, signature-cache key). A known object's id must be
+ * SHA-256 of its bytes, as every decoded transaction's is.
  */
-export function decodeBlock (bytes: Uint8Array, limits: BlockLimits = { maxBlockBytes: MAX_BLOCK_BYTES, maxBlockTxs: MAX_BLOCK_TXS }, known?: (id: Uint8Array) => SignedTx | undefined): CoreBlock {
+export function decodeBlock (bytes: Uint8Array, limits: BlockLimits = { maxBlockBytes: MAX_BLOCK_BYTES, maxBlockTxs: MAX_BLOCK_TXS }, known?: (txBytes: Uint8Array) => SignedTx | undefined): CoreBlock {
   const { maxBytes, maxTxs } = capped(limits)
   // (shared memory goes to the generic path, which copies it first)
   const fields = (bytes instanceof Uint8Array && bytes.length <= maxBytes && !(bytes.buffer instanceof SharedArrayBuffer) ? canonicalBlockFields(bytes, maxTxs) : undefined) ??
@@ -39,7 +40,7 @@ function capped (limits: BlockLimits): { maxBytes: number, maxTxs: number } {
   return { maxBytes: Math.min(limits.maxBlockBytes, MAX_BLOCK_BYTES), maxTxs: Math.min(limits.maxBlockTxs, MAX_BLOCK_TXS) }
 }
 
-function blockOf (bytes: Uint8Array, b: { header: Uint8Array, txs: Uint8Array[] }, known?: (id: Uint8Array) => SignedTx | undefined): CoreBlock {
+function blockOf (bytes: Uint8Array, b: { header: Uint8Array, txs: Uint8Array[] }, known?: (txBytes: Uint8Array) => SignedTx | undefined): CoreBlock {
   const header = decodeSignedHeader(b.header)
   if (header.header.txCount !== b.txs.length) {
     throw new DecodeError('ERR_TX_COUNT', `header announces ${header.header.txCount} transactions, block has ${b.txs.length}`)
@@ -47,9 +48,8 @@ function blockOf (bytes: Uint8Array, b: { header: Uint8Array, txs: Uint8Array[] 
   const txs: SignedTx[] = new Array(b.txs.length)
   for (let i = 0; i < b.txs.length; i++) {
     const t = b.txs[i] as Uint8Array
-    const id = sha256(t)
-    const k = known?.(id)
-    txs[i] = k !== undefined && bytesEqual(k.bytes, t) ? k : decodeTx(t, id)
+    const k = known?.(t)
+    txs[i] = k !== undefined && bytesEqual(k.bytes, t) ? k : decodeTx(t, sha256(t))
   }
   return { bytes, header, txs }
 }

@@ -467,6 +467,34 @@ describe('chain/mempool: new heads and reorgs (onHead)', () => {
     expect(m.size).to.equal(3)
   })
 
+  it('withBytes finds a held transaction by its bytes (no hashing) while it is held, and nothing for other bytes', () => {
+    const v = view([[alice, { balance: 100n }], [bob, { balance: 100n }]])
+    const m = pool(v)
+    const a = [transfer(alice, 0n, 2n), transfer(alice, 1n, 2n)]
+    const b0 = transfer(bob, 0n, 2n)
+    for (const t of [...a, b0]) m.add(t)
+    for (const t of [...a, b0]) {
+      expect(m.withBytes(t.bytes)).to.equal(t)
+      // equal bytes in another array: the same object
+      expect(m.withBytes(t.bytes.slice())).to.equal(t)
+    }
+    // the same last bytes (where the lookup starts), other bytes before them: not held
+    const twin = b0.bytes.slice()
+    twin[0] = (twin[0] as number) ^ 1
+    expect(m.withBytes(twin)).to.equal(undefined)
+    expect(m.withBytes(transfer(bob, 1n, 2n).bytes)).to.equal(undefined)
+    expect(m.withBytes(new Uint8Array(3))).to.equal(undefined)
+    // included in a block: no longer held, no longer found; the rest still are
+    v.apply(a[0] as SignedTx)
+    m.onHead(v, { included: [a[0] as SignedTx], orphaned: [] })
+    expect(m.withBytes((a[0] as SignedTx).bytes)).to.equal(undefined)
+    expect(m.withBytes((a[1] as SignedTx).bytes)).to.equal(a[1])
+    // dropped with the rest of its run: gone too
+    m.drop(a[1] as SignedTx)
+    expect(m.withBytes((a[1] as SignedTx).bytes)).to.equal(undefined)
+    expect(m.withBytes(b0.bytes)).to.equal(b0)
+  })
+
   it('re-admits orphaned transactions ahead of the pending run, skipping those included again', () => {
     const v = view([[alice, { balance: 100n }], [bob, { balance: 100n }]])
     const before = v.clone()

@@ -130,12 +130,13 @@ describe('wire/block: the fast block framing', () => {
   it('with `known`, a transaction whose bytes equal a known one\'s is that object; others are decoded', () => {
     const b = encodeBlock(signedHeader(3), TXS.slice(0, 3))
     const held = decodeTx(TXS[1] as Uint8Array)
-    // a "known" transaction claiming tx 2's id with other bytes must not be taken
+    // a "known" transaction offered for tx 2's bytes, with other bytes (and tx 2's id), must not be taken
     const forged = { ...decodeTx(TXS[5] as Uint8Array), id: decodeTx(TXS[2] as Uint8Array).id }
-    const byId = new Map([[Buffer.from(held.id).toString('hex'), held], [Buffer.from(forged.id).toString('hex'), forged]])
+    const hex = (x: Uint8Array): string => Buffer.from(x).toString('hex')
+    const byBytes = new Map([[hex(held.bytes), held], [hex(TXS[2] as Uint8Array), forged]])
     const asked: string[] = []
-    const block = decodeBlock(b, LIMITS, (id) => { const k = Buffer.from(id).toString('hex'); asked.push(k); return byId.get(k) })
-    expect(asked.length).to.equal(3)
+    const block = decodeBlock(b, LIMITS, (bytes) => { const k = hex(bytes); asked.push(k); return byBytes.get(k) })
+    expect(asked).to.deep.equal(TXS.slice(0, 3).map((t) => hex(t as Uint8Array)))
     expect(block.txs[1]).to.equal(held)
     expect(block.txs[2]).to.not.equal(forged)
     expect(block).to.deep.equal(decodeBlockGeneric(b, LIMITS))

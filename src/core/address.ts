@@ -3,6 +3,7 @@
  * account id = first 20 bytes of SHA-256(33-byte compressed public key).
  */
 import { bech32, bech32m } from '@scure/base'
+import { bytesEqual } from './bytes.ts'
 import { sha256 } from './hash.ts'
 import { DecodeError } from './errors.ts'
 import type { SignedTx } from './types.ts'
@@ -17,19 +18,29 @@ export function accountIdOf (publicKey: Uint8Array): Uint8Array {
   return sha256(publicKey).subarray(0, ACCOUNT_ID_BYTES)
 }
 
-const senderIds = new WeakMap<SignedTx, Uint8Array>()
+/** Public keys whose account ids `senderIdOf` keeps (then it starts over). */
+export const SENDER_IDS_KEPT = 16_384
+/** Account ids of senders' keys, by 30 bits of the key's end (its x coordinate: uniform). */
+const senderIds = new Map<number, { key: Uint8Array, id: Uint8Array }>()
 
 /**
- * The sender's account id of a decoded transaction, hashed once per transaction object: the
- * mempool, the state transition and the tx index each need it, and a loaded devnet node spent
- * ≈ 3% of its CPU re-hashing the same keys. The array is shared: callers must not write to it.
+ * The sender's account id of a decoded transaction. The mempool, the state transition and the tx
+ * index each need it, a loaded devnet node spent ≈ 3% of its CPU re-hashing the same keys, and
+ * senders repeat (a wallet sends many transactions; a sync replays every block of a few thousand
+ * accounts): the ids of the last keys seen are kept, up to SENDER_IDS_KEPT, found by their key
+ * (compared whole: a key whose 30 bits another shares is only hashed again). The array is shared:
+ * callers must not write to it.
  */
 export function senderIdOf (tx: SignedTx): Uint8Array {
-  let id = senderIds.get(tx)
-  if (id === undefined) {
-    id = accountIdOf(tx.body.sender)
-    senderIds.set(tx, id)
-  }
+  const key = tx.body.sender
+  const n = key.length
+  const k = n < 4 ? 0 : (((key[n - 4] as number) & 0x3f) << 24) | ((key[n - 3] as number) << 16) | ((key[n - 2] as number) << 8) | (key[n - 1] as number)
+  const kept = senderIds.get(k)
+  if (kept !== undefined && bytesEqual(kept.key, key)) return kept.id
+  const id = accountIdOf(key)
+  if (senderIds.size >= SENDER_IDS_KEPT) senderIds.clear()
+  // a copy: the key is a view of a transaction's (or a whole block's) bytes
+  senderIds.set(k, { key: key.slice(), id })
   return id
 }
 

@@ -1,12 +1,13 @@
 import { expect } from 'chai'
 import { bech32, bech32m } from '@scure/base'
 import {
-  ACCOUNT_ID_BYTES, ADDRESS_LENGTH, ADDRESS_PREFIX, accountIdOf, addressOf, decodeAddress, encodeAddress, isAddress, senderIdOf
+  ACCOUNT_ID_BYTES, ADDRESS_LENGTH, ADDRESS_PREFIX, SENDER_IDS_KEPT, accountIdOf, addressOf, decodeAddress, encodeAddress, isAddress, senderIdOf
 } from '../../src/core/address.ts'
 import { publicKeyOf } from '../../src/core/secp256k1.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { toHex, u64be } from '../../src/core/bytes.ts'
 import { DecodeError } from '../../src/core/errors.ts'
+import type { SignedTx } from '../../src/core/types.ts'
 import { decodeTx, signTx } from '../../src/wire/tx.ts'
 
 /** The bech32 data alphabet (BIP 173). */
@@ -152,17 +153,36 @@ describe('address', () => {
     }
   })
 
-  it('senderIdOf is the account id of the sender key, hashed once per decoded transaction', () => {
+  it('senderIdOf is the account id of the sender key, hashed once per key while it is among the last kept', () => {
     const key = sha256(Uint8Array.of(0x62))
     const bytes = signTx({ chainId: new Uint8Array(8), nonce: 0n, fee: 1n, transfer: { to: id, amount: 5n } }, key).bytes
     const tx = decodeTx(bytes)
     const first = senderIdOf(tx)
     expect(toHex(first)).to.equal(toHex(accountIdOf(publicKeyOf(key))))
-    // the same array again: remembered, not re-hashed
+    // the same array again, for this object and another decoding of the same bytes: not re-hashed
     expect(senderIdOf(tx)).to.equal(first)
-    // another decoding of the same bytes is another object, with an equal id
-    const again = senderIdOf(decodeTx(bytes))
-    expect(again).to.not.equal(first)
-    expect(toHex(again)).to.equal(toHex(first))
+    expect(senderIdOf(decodeTx(bytes))).to.equal(first)
+    const other = publicKeyAt(7)
+    const withKey = (k: Uint8Array): SignedTx => ({ ...tx, body: { ...tx.body, sender: k } })
+    // the key is kept as a copy: bytes that change under a view (a reused buffer) are another key
+    const buf = publicKeyAt(8)
+    const before = senderIdOf(withKey(buf))
+    buf[5] = (buf[5] as number) ^ 1
+    expect(toHex(senderIdOf(withKey(buf)))).to.equal(toHex(accountIdOf(buf))).and.not.equal(toHex(before))
+    // keys sharing the 30 bits the lookup starts from (their last 4 bytes, top 2 bits masked),
+    // different elsewhere: each gets its own id, asked in any order
+    const a = other.slice()
+    const b = other.slice()
+    b[0] = 0x02 + 0x03 - (b[0] as number)
+    b[29] = (b[29] as number) ^ 0xc0
+    for (let i = 0; i < 3; i++) {
+      expect(toHex(senderIdOf(withKey(a)))).to.equal(toHex(accountIdOf(a)))
+      expect(toHex(senderIdOf(withKey(b)))).to.equal(toHex(accountIdOf(b)))
+    }
+    // more distinct keys than are kept: every id still right, the first ones hashed again
+    const keys = Array.from({ length: SENDER_IDS_KEPT + 10 }, (_, i) => { const k = other.slice(); k.set(u64be(BigInt(i)), 1); return k })
+    for (const k of keys) expect(senderIdOf(withKey(k))).to.have.length(ACCOUNT_ID_BYTES)
+    for (const k of [keys[0], keys[1], keys[keys.length - 1]] as Uint8Array[]) expect(toHex(senderIdOf(withKey(k)))).to.equal(toHex(accountIdOf(k)))
+    expect(toHex(senderIdOf(tx))).to.equal(toHex(first))
   })
 })

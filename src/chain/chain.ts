@@ -408,8 +408,10 @@ export class Chain {
       this.invalid.add(hex)
       throw new ValidationError('B-12', 'ERR_INVALID_ANCESTOR', 'parent block is invalid')
     }
-    // B-6…B-10 passed against this very parent before relay: not checked again (B-9/B-10 below)
+    // B-6…B-10 passed against this very parent before relay: not checked again (B-9/B-10 below).
+    // Used once: the entry (which holds the parent) goes now.
     const relayed = this.leaderCheckedWith.get(block)
+    this.leaderCheckedWith.delete(block)
     const checked = relayed !== undefined && relayed.parent === parent ? relayed.vrfOutput : undefined
     if (checked === undefined) {
       try {

@@ -394,7 +394,9 @@ export class Mempool {
 
   /**
    * Admits a transaction or throws ValidationError: REJECT rules TX-2…TX-5 (from
-   * checkTxStateless), IGNORE rules TX-6…TX-11 (`details.action` = 'IGNORE').
+   * checkTxStateless), IGNORE rules TX-6…TX-11 (`details.action` = 'IGNORE'). `tx` must be a
+   * decoded transaction (`decodeTx`: its fields and id, SHA-256 of its bytes, are its bytes'):
+   * a block's decoder takes a held object for equal bytes (`withBytes`), id included.
    */
   add (tx: SignedTx, opts: AddOptions = {}): AddResult {
     const idHex = toHex(tx.id)

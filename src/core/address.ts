@@ -39,8 +39,9 @@ export function senderIdOf (tx: SignedTx): Uint8Array {
   if (kept !== undefined && bytesEqual(kept.key, key)) return kept.id
   const id = accountIdOf(key)
   if (senderIds.size >= SENDER_IDS_KEPT) senderIds.clear()
-  // a copy: the key is a view of a transaction's (or a whole block's) bytes
-  senderIds.set(k, { key: key.slice(), id })
+  // a copy (Uint8Array's slice: a Buffer's is a view): the key is a view of a transaction's, or
+  // a whole block's, bytes
+  senderIds.set(k, { key: Uint8Array.prototype.slice.call(key), id })
   return id
 }
 

@@ -495,6 +495,37 @@ describe('chain/mempool: new heads and reorgs (onHead)', () => {
     expect(m.withBytes(b0.bytes)).to.equal(b0)
   })
 
+  it('withBytes with two held transactions sharing the index key: the one indexed last is found, the other is not (its decoder hashes), never a wrong one', () => {
+    const v = view([[alice, { balance: 100n }], [bob, { balance: 100n }]])
+    const m = pool(v)
+    const a0 = transfer(alice, 0n, 2n)
+    // bob's transaction with the last 4 bytes of a0's signature (the index key's 30 bits):
+    // admitted without its (now wrong) signature checked
+    const bytes = transfer(bob, 0n, 2n).bytes.slice()
+    bytes.set(a0.bytes.subarray(a0.bytes.length - 4), bytes.length - 4)
+    const b0 = decodeTx(bytes)
+    m.add(a0)
+    m.add(b0, { skipSignature: true })
+    expect(m.withBytes(b0.bytes)).to.equal(b0)
+    expect(m.withBytes(a0.bytes)).to.equal(undefined)
+    expect(m.get(a0.id)).to.equal(a0)
+    // the one the key names leaves: neither is found by bytes, both still by id
+    m.drop(b0)
+    expect(m.withBytes(b0.bytes)).to.equal(undefined)
+    expect(m.withBytes(a0.bytes)).to.equal(undefined)
+    // back again; the other one leaving does not take the key from it
+    m.add(b0, { skipSignature: true })
+    v.apply(a0)
+    m.onHead(v, { included: [a0], orphaned: [] })
+    expect(m.withBytes(b0.bytes)).to.equal(b0)
+    // replaced by a higher fee at the same nonce: the new one is found, the old one not
+    const b0x = transfer(bob, 0n, 5n)
+    m.add(b0x)
+    expect(m.get(b0.id)).to.equal(undefined)
+    expect(m.withBytes(b0x.bytes)).to.equal(b0x)
+    expect(m.withBytes(b0.bytes)).to.equal(undefined)
+  })
+
   it('re-admits orphaned transactions ahead of the pending run, skipping those included again', () => {
     const v = view([[alice, { balance: 100n }], [bob, { balance: 100n }]])
     const before = v.clone()

@@ -462,6 +462,11 @@ describe('chain/service: invalid transactions never reach a relayed batch or sta
       // does: decoded blocks are never modified): its import does not look at either again
       const check = svc.checkBlockForRelay(bytes)
       expect(check.verdict).to.equal('relay')
+      // what the relay check found belongs to that object, not to the block's hash: another
+      // decoding of the same bytes, spoiled, is refused by its import
+      const copy = decodeBlock(bytes, net.params)
+      spoil(copy, 'txRoot')
+      expect(await errorOf(async () => await svc.importBlock(copy))).to.include({ rule: 'B-11' })
       spoil(check.block, 'vrfProof')
       spoil(check.block, 'txRoot')
       await svc.importBlock(check.block)

@@ -223,11 +223,13 @@ export class Chain {
   private readonly slim = new WeakSet<Block>()
   private readonly sigCache: SigCache | undefined
   /**
-   * Transactions whose signature was verified ahead of their block's import (the verifier pool),
-   * by object identity: a decoded transaction is marked, never its bytes or id, so nothing else
-   * can borrow the verdict; entries go when the block's objects are dropped.
+   * Block objects every transaction of which has a valid signature: applied once (whatever told
+   * the signatures: the pool, the cache, this thread), so a reorg that applies the same object
+   * again checks none of them. By object identity, never bytes or hash, so nothing else can
+   * borrow the verdict; entries go with the objects. One entry per block, not one per
+   * transaction: a sync marked 500 transactions per block, entries the collector then walks.
    */
-  private readonly verified = new WeakSet<SignedTx>()
+  private readonly verifiedBlocks = new WeakSet<Block>()
   /** Signature verdicts still being computed for a block's transactions (see `expectVerdicts`). */
   private readonly pending = new WeakMap<Block, { txs: readonly SignedTx[], verdicts: PendingSignatures }>()
   /**
@@ -335,9 +337,9 @@ export class Chain {
   currentEpoch (): bigint { return epochOf(this.currentSlot(), this.params) }
 
   /**
-   * The signatures of `txs` (of `block`) are being verified elsewhere (the verifier pool): when
-   * the block is applied, its state transition runs meanwhile and the verdicts are collected
-   * before it is kept (see `applyNode`).
+   * The signatures of `txs` (of `block`, in its order) are being verified elsewhere (the verifier
+   * pool): when the block is applied, its state transition runs meanwhile and the verdicts are
+   * collected before it is kept (see `applyNode`).
    */
   expectVerdicts (block: Block, txs: readonly SignedTx[], verdicts: PendingSignatures): void {
     this.pending.set(block, { txs, verdicts })
@@ -680,27 +682,25 @@ export class Chain {
 
   /**
    * `block` (canonical, so fully validated) as its bytes and header. Its transactions, decoded
-   * again, are new objects: they are marked verified as the block's were (the same bytes passed
-   * their signature checks when it was applied), so a reorg that applies the block again does not
-   * verify them again on this thread.
+   * again, are new objects; the slim block is marked verified as the block was (the same bytes
+   * passed their signature checks when it was applied), so a reorg that applies it again does
+   * not verify them again on this thread.
    */
   private slimBlock (block: Block): Block {
     const { bytes, header } = block
     const params = this.params
-    const verified = this.verified
     let txs: SignedTx[] | undefined
-    return {
+    const slimmed: Block = {
       bytes,
       header,
       get txs (): SignedTx[] {
-        if (txs === undefined) {
-          // the bytes decoded before under the same limits: this cannot throw short of a bug
-          txs = decodeBlock(bytes, params).txs
-          for (const tx of txs) verified.add(tx)
-        }
+        // the bytes decoded before under the same limits: this cannot throw short of a bug
+        txs ??= decodeBlock(bytes, params).txs
         return txs
       }
     }
+    if (this.verifiedBlocks.has(block)) this.verifiedBlocks.add(slimmed)
+    return slimmed
   }
 
   private isCanonical (n: BlockNode): boolean {
@@ -728,17 +728,13 @@ export class Chain {
       // speculative apply failed) the ledger is restored exactly and the block goes through the
       // path below, which yields exactly the error it yields without the pool.
       res = this.applySpeculatively(block.txs, ctx, sh.header.stateRoot)
-      const verdicts = pending.verdicts.wait()
-      if (verdicts !== undefined) {
-        for (let i = 0; i < pending.txs.length; i++) if (verdicts[i] === true) this.verified.add(pending.txs[i] as SignedTx)
-      }
-      known = this.signaturesKnownValid(block.txs)
+      known = this.signaturesKnownValid(block, { txs: pending.txs, verdicts: pending.verdicts.wait() })
       if (!known && res !== undefined) {
         undoBlock(this.ledger, res.undo)
         res = undefined
       }
     } else {
-      known = this.signaturesKnownValid(block.txs)
+      known = this.signaturesKnownValid(block)
     }
     if (res === undefined) {
       res = applyBlock(this.ledger, block.txs, ctx, { verifySignatures: !known })
@@ -748,6 +744,8 @@ export class Chain {
         throw new ValidationError('B-12', 'ERR_BAD_STATE_ROOT', 'state root does not match the state after the block')
       }
     }
+    // every signature held: known valid, or checked by applyBlock
+    this.verifiedBlocks.add(block)
     node.undo = res.undo
     node.minted = res.minted
     node.burned = res.burned
@@ -781,15 +779,26 @@ export class Chain {
   }
 
   /**
-   * True iff every transaction's signature is valid, taking verdicts checked ahead (`expectVerdicts`)
-   * and cached ones, and verifying (and caching) the rest. False at the first bad one, or without
-   * a cache for one not checked ahead: applyBlock then verifies every signature itself, so the
-   * B-12 error (first failing index, rule, code) is exactly what it is without either.
+   * True iff every transaction of `block` has a valid signature, taking the block's own mark
+   * (applied before), verdicts checked ahead (`expectVerdicts`: `ahead.txs` in the block's order,
+   * each matched by object) and cached ones, and verifying (and caching) the rest. False at the
+   * first bad one, or without a cache for one not checked ahead: applyBlock then verifies every
+   * signature itself, so the B-12 error (first failing index, rule, code) is exactly what it is
+   * without either.
    */
-  private signaturesKnownValid (txs: readonly SignedTx[]): boolean {
+  private signaturesKnownValid (block: Block, ahead?: { txs: readonly SignedTx[], verdicts: boolean[] | undefined }): boolean {
+    if (this.verifiedBlocks.has(block)) return true
     const cache = this.sigCache
-    for (const tx of txs) {
-      if (this.verified.has(tx)) continue
+    const txs = block.txs
+    let j = 0
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i] as SignedTx
+      if (ahead !== undefined && ahead.txs[j] === tx) {
+        // checked ahead: a verdict either way decides; none (the pool failed) leaves it to the rest
+        const v = ahead.verdicts?.[j++]
+        if (v === true) continue
+        if (v === false) return false
+      }
       if (cache === undefined) return false
       if (cache.has(tx)) continue
       if (!verifyTxSignature(tx)) return false

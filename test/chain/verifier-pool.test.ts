@@ -209,6 +209,25 @@ describe('chain/verifier-pool: signature verification in worker threads', functi
     }
   })
 
+  it('verdicts are matched to the block\'s own transaction objects: verdicts for equal copies are not taken, and a verdict of false refuses the block as the checks would', async () => {
+    const { net, block } = await blockWithBadSignature(6, 4)
+    const now = (): bigint => net.params.genesisTime + 10_000n * net.params.slotMs
+    const reference = await errorOf(() => new Chain({ params: net.params, allocations: net.config.accounts, now }).importBlock(block))
+    expect(reference.details).to.include({ index: 4, rule: 'TX-3', code: 'ERR_BAD_SIGNATURE' })
+    // "valid" for copies of the transactions (equal bytes, other objects): ignored, so the bad
+    // signature is found (no cache: applyBlock checks every signature itself)
+    const copies = block.txs.map((tx) => decodeTx(tx.bytes))
+    const a = new Chain({ params: net.params, allocations: net.config.accounts, now })
+    a.expectVerdicts(block, copies, { wait: () => copies.map(() => true) })
+    expect(shape(await errorOf(() => a.importBlock(block)))).to.deep.equal(shape(reference))
+    // the block's own objects, the bad one found bad (in order, some of them only): the same error
+    const b = new Chain({ params: net.params, allocations: net.config.accounts, now, sigCache: new SigCache(100) })
+    const some = block.txs.filter((_, i) => i % 2 === 0)
+    b.expectVerdicts(block, some, { wait: () => some.map((tx) => tx !== block.txs[4]) })
+    expect(shape(await errorOf(() => b.importBlock(block)))).to.deep.equal(shape(reference))
+    expect(b.head.height).to.equal(0n)
+  })
+
   it('addTransactions gives the same outcomes with and without the pool, and feeds the cache', async () => {
     const { net, txs } = await blockWithBadSignature(8, 3)
     const wrongChain = decodeTx(buildTransfer({ chainId: new Uint8Array(8), privateKey: net.faucet.privateKey, nonce: 0n, fee: 1000n, to: new Uint8Array(20), amount: 1n }).bytes)

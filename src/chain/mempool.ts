@@ -23,7 +23,7 @@
  * - Fees are compared as absolute amounts (the protocol's `minFee` is flat, not per byte).
  */
 import { accountIdOf, senderIdOf } from '../core/address.ts'
-import { bytesEqual, toHex } from '../core/bytes.ts'
+import { bytesEqual, tail30, toHex } from '../core/bytes.ts'
 import { ValidationError } from '../core/errors.ts'
 import { checkEvidenceTx, checkTxSignature, checkTxStateless, type TxRulesContext } from '../core/tx-rules.ts'
 import type { SignedTx } from '../core/types.ts'
@@ -280,7 +280,7 @@ export class Mempool {
   private readonly runs = new Map<string, Run>()
   private readonly byId = new Map<string, Entry>()
   /**
-   * Held transactions by 30 bits of their last bytes (`tailKeyOf`: the end of the signature's s,
+   * Held transactions by 30 bits of their last bytes (`tail30`: the end of the signature's s,
    * uniform for every signer; a small integer, so a key costs no allocation), one per key (the last
    * indexed), for `withBytes`: hashing each transaction of a block to look it up by id was ≈ 1 µs
    * per transaction of a warm block's decode. Keys that collide (≈ 5 pairs among 100,000 held, or
@@ -376,7 +376,7 @@ export class Mempool {
    * that is: a transaction whose last bytes another held one shares (see `byTail`).
    */
   withBytes (bytes: Uint8Array): SignedTx | undefined {
-    const tx = this.byTail.get(tailKeyOf(bytes))
+    const tx = this.byTail.get(tail30(bytes))
     return tx !== undefined && bytesEqual(tx.bytes, bytes) ? tx : undefined
   }
 
@@ -650,14 +650,14 @@ export class Mempool {
 
   private index (e: Entry): void {
     this.byId.set(e.idHex, e)
-    this.byTail.set(tailKeyOf(e.tx.bytes), e.tx)
+    this.byTail.set(tail30(e.tx.bytes), e.tx)
     this.totalBytes += e.tx.bytes.length
     if (e.tx.kind === 'evidence') this.evidenceSenders.set(e.sender, (this.evidenceSenders.get(e.sender) ?? 0) + 1)
   }
 
   private unindex (e: Entry): void {
     this.byId.delete(e.idHex)
-    const tail = tailKeyOf(e.tx.bytes)
+    const tail = tail30(e.tx.bytes)
     if (this.byTail.get(tail) === e.tx) this.byTail.delete(tail)
     this.totalBytes -= e.tx.bytes.length
     if (e.tx.kind === 'evidence') {
@@ -780,11 +780,4 @@ export class Mempool {
     this.refreshTail(key)
     return capped
   }
-}
-
-/** The last 4 bytes of a transaction's bytes as a 30-bit number (`Mempool.byTail`); 0 for fewer. */
-function tailKeyOf (bytes: Uint8Array): number {
-  const n = bytes.length
-  if (n < 4) return 0
-  return (((bytes[n - 4] as number) & 0x3f) << 24) | ((bytes[n - 3] as number) << 16) | ((bytes[n - 2] as number) << 8) | (bytes[n - 1] as number)
 }

@@ -3,7 +3,7 @@
  * account id = first 20 bytes of SHA-256(33-byte compressed public key).
  */
 import { bech32, bech32m } from '@scure/base'
-import { bytesEqual } from './bytes.ts'
+import { bytesEqual, tail30 } from './bytes.ts'
 import { sha256 } from './hash.ts'
 import { DecodeError } from './errors.ts'
 import type { SignedTx } from './types.ts'
@@ -33,8 +33,7 @@ const senderIds = new Map<number, { key: Uint8Array, id: Uint8Array }>()
  */
 export function senderIdOf (tx: SignedTx): Uint8Array {
   const key = tx.body.sender
-  const n = key.length
-  const k = n < 4 ? 0 : (((key[n - 4] as number) & 0x3f) << 24) | ((key[n - 3] as number) << 16) | ((key[n - 2] as number) << 8) | (key[n - 1] as number)
+  const k = tail30(key)
   const kept = senderIds.get(k)
   if (kept !== undefined && bytesEqual(kept.key, key)) return kept.id
   const id = accountIdOf(key)

@@ -74,3 +74,14 @@ export function u64be (n: bigint): Uint8Array {
 export function utf8 (s: string): Uint8Array {
   return new TextEncoder().encode(s)
 }
+
+/**
+ * The last 30 bits of `bytes` (its last 4 bytes, the top 2 bits dropped) as a small integer, 0 for
+ * fewer than 4 bytes: a map key that costs no allocation, for bytes whose end is uniform
+ * (signatures, public keys). Equal keys say nothing: callers compare the whole bytes.
+ */
+export function tail30 (bytes: Uint8Array): number {
+  const n = bytes.length
+  if (n < 4) return 0
+  return (((bytes[n - 4] as number) & 0x3f) << 24) | ((bytes[n - 3] as number) << 16) | ((bytes[n - 2] as number) << 8) | (bytes[n - 1] as number)
+}

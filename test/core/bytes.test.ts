@@ -4,7 +4,7 @@
  * offset, of every length around the boundary, and calls must not see each other's bytes.
  */
 import { expect } from 'chai'
-import { fromHex, toHex } from '../../src/core/bytes.ts'
+import { fromHex, tail30, toHex } from '../../src/core/bytes.ts'
 
 const reference = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -36,5 +36,18 @@ describe('core/bytes: toHex', () => {
     const shared = new Uint8Array(new SharedArrayBuffer(40))
     shared.set(b, 8)
     expect(toHex(shared.subarray(8))).to.equal(toHex(b))
+  })
+})
+
+describe('core/bytes: tail30', () => {
+  it('is the last 4 bytes big-endian without their top 2 bits, 0 below 4 bytes, and reads views', () => {
+    expect(tail30(Uint8Array.of(9, 0xff, 0xff, 0xff, 0xff))).to.equal(2 ** 30 - 1)
+    expect(tail30(Uint8Array.of(0x40, 0, 0, 1))).to.equal(1)
+    expect(tail30(Uint8Array.of(0x12, 0x34, 0x56, 0x78))).to.equal(0x12345678)
+    for (const n of [0, 1, 3]) expect(tail30(new Uint8Array(n).fill(0xff))).to.equal(0)
+    const whole = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)
+    expect(tail30(whole.subarray(1, 6))).to.equal(0x03040506)
+    // a small integer (a map key without allocation)
+    expect(Number.isInteger(tail30(new Uint8Array(4).fill(0xff)))).to.equal(true)
   })
 })

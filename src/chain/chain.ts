@@ -235,7 +235,7 @@ export class Chain {
   /**
    * What the checks before relay found, by block object (`checkTxRoot`, `checkHeaderAndLeader`):
    * the import that follows a relay does not make them again (they were ≈ 1 of the 2 ms a warm
-   * block's relay checks cost, and the import repeated them). Keyed like `verified`: a decoded
+   * block's relay checks cost, and the import repeated them). Keyed like `verifiedBlocks`: a decoded
    * block and its transactions are never modified, and entries go with the objects.
    */
   private readonly txRootChecked = new WeakSet<Block>()

@@ -408,8 +408,8 @@ export class ChainService {
   }
 
   /**
-   * The mempool's transaction of this id, for the block decoder (`decodeBlock`'s `known`); an
-   * empty pool (a syncing node) is not asked, which saves hex-encoding every id of every block.
+   * The mempool's transaction with these bytes, for the block decoder (`decodeBlock`'s `known`);
+   * an empty pool (a syncing node) is not asked.
    */
   private readonly heldTx = (txBytes: Uint8Array): SignedTx | undefined => this.mempool.size === 0 ? undefined : this.mempool.withBytes(txBytes)
 

@@ -3,7 +3,6 @@
  */
 import { bytesEqual } from '../core/bytes.ts'
 import { DecodeError } from '../core/errors.ts'
-import { sha256 } from '../core/hash.ts'
 import type { Block as CoreBlock, SignedHeader as CoreSignedHeader, SignedTx } from '../core/types.ts'
 import { Block } from './memecoin.ts'
 import { decodeCanonical, encodeMessage } from './codec.ts'
@@ -49,7 +48,7 @@ function blockOf (bytes: Uint8Array, b: { header: Uint8Array, txs: Uint8Array[] 
   for (let i = 0; i < b.txs.length; i++) {
     const t = b.txs[i] as Uint8Array
     const k = known?.(t)
-    txs[i] = k !== undefined && bytesEqual(k.bytes, t) ? k : decodeTx(t, sha256(t))
+    txs[i] = k !== undefined && bytesEqual(k.bytes, t) ? k : decodeTx(t)
   }
   return { bytes, header, txs }
 }

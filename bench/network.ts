@@ -16,7 +16,7 @@
 import '../src/polyfill.ts'
 import type { Libp2p } from 'libp2p'
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { createRequire } from 'node:module'
 import { cpus, tmpdir } from 'node:os'
@@ -36,6 +36,7 @@ import { MemoryStore } from '../src/storage/store.ts'
 import { signTx, encodeTx, encodeTxBody } from '../src/wire/tx.ts'
 import { runDevnetLoad, type DevnetLoadProcOptions } from './devnet-load.ts'
 import type { BenchResult } from './result.ts'
+import { threadCpuMs } from './threads.ts'
 
 export type { BenchResult } from './result.ts'
 
@@ -392,32 +393,6 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
   }
 }
 
-/**
- * CPU time (user + system, ms) of each thread of this process by thread id, from Linux's
- * /proc/self/task (empty elsewhere); with `since`, the time spent after that reading.
- */
-function threadCpuMs (since?: Map<number, number>): Map<number, number> {
-  const out = new Map<number, number>()
-  let tids: string[]
-  try {
-    tids = readdirSync('/proc/self/task')
-  } catch {
-    return out
-  }
-  const tick = 10 // ms per clock tick (USER_HZ is 100 on Linux)
-  for (const t of tids) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8')
-      // fields after the parenthesised name: state is field 3, utime 14, stime 15
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const ms = (Number(f[11]) + Number(f[12])) * tick
-      out.set(Number(t), ms - (since?.get(Number(t)) ?? 0))
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out
-}
 
 // ------------------------------------------------------------------ 2. sync
 

@@ -15,7 +15,7 @@
  * asserts nothing.
  */
 import '../src/polyfill.ts'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ import { ChainService } from '../src/chain/service.ts'
 import { LevelStore } from '../src/storage/level.ts'
 import { decodeBlock } from '../src/wire/block.ts'
 import { fixture, makeBlocks } from './core.ts'
+import { threadCpuMs } from './threads.ts'
 
 const args = process.argv.slice(2)
 const profAt = args.indexOf('--cpu-prof')
@@ -49,16 +50,8 @@ await store.open()
 const svc = await ChainService.open({ params: f.params, allocations: f.config.accounts, store, now: () => f.params.genesisTime + 1_000_000n * f.params.slotMs, verifierPool: true })
 svc.verifierPool?.start()
 const cpuMs = (): number => { const c = process.cpuUsage(); return (c.user + c.system) / 1000 }
-/** CPU ms of this process's main thread (Linux /proc, 10 ms ticks), undefined elsewhere. */
-const mainThreadMs = (): number | undefined => {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) * 10
-  } catch {
-    return undefined
-  }
-}
+/** CPU ms of this process's main thread (Linux /proc), undefined elsewhere. */
+const mainThreadMs = (): number | undefined => threadCpuMs().get(process.pid)
 let mainAt: number | undefined
 const sum = { checkCpu: 0, checkWall: 0, importCpu: 0, importWall: 0, blocks: 0 }
 try {

@@ -23,6 +23,7 @@ import { decodeBlock } from '../wire/block.ts'
 import { encodeAccount } from '../wire/messages.ts'
 import { BoundedSet } from './bounded.ts'
 import type { SigCache } from './sig-cache.ts'
+import { decodeUndo, encodeUndo } from './undo.ts'
 
 /** Defaults for the bounded pools of the block tree. */
 export const DEFAULT_MAX_ORPHANS = 256
@@ -63,8 +64,11 @@ export interface BlockNode {
   epochAfter?: EpochState
   /** Bonded stakes after this block; set once validated. */
   stakesAfter?: StakeSnapshot
-  /** Undo record while on the canonical chain and within k of the head. */
-  undo?: UndoRecord
+  /**
+   * Undo record while on the canonical chain and within k of the head, as `encodeUndo` bytes
+   * (src/chain/undo.ts: one buffer for the k blocks it is kept, not objects per account).
+   */
+  undo?: Uint8Array
   /** VRF output, once the proof was verified against the parent's epoch state. */
   vrfOutput?: Uint8Array
   /**
@@ -609,23 +613,19 @@ export class Chain {
     const undone: BlockNode[] = []
     const touched = new Map<string, Uint8Array>()
     const touchedSlashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()
-    const collect = (n: BlockNode): void => {
-      if (n.undo === undefined) return
-      const { accounts, slashed } = n.undo
+    const collect = ({ accounts, slashed }: UndoRecord): void => {
       for (let i = 0; i < accounts.length; i++) {
         const id = (accounts[i] as UndoRecord['accounts'][number]).id
         touched.set(toHex(id), id)
       }
       for (const x of slashed) touchedSlashed.set(`${toHex(x.proposer)}:${x.slot}`, { proposer: x.proposer, slot: x.slot })
     }
-    while (this.headNode !== fork) {
-      collect(this.headNode)
-      undone.push(this.undoHead())
-    }
+    while (this.headNode !== fork) undone.push(this.undoHead(collect))
     const applied: BlockNode[] = []
+    const records: UndoRecord[] = []
     for (const node of branch) {
       try {
-        this.applyNode(node)
+        records.push(this.applyNode(node))
         applied.push(node)
       } catch (err) {
         // B-4 (too many empty epochs, an IGNORE) drops the branch from here without caching it
@@ -637,7 +637,7 @@ export class Chain {
         throw err
       }
     }
-    for (const n of applied) collect(n)
+    for (const r of records) collect(r)
     if (undone.length > 0) {
       this.stats.reorgs++
       this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, undone.length)
@@ -707,8 +707,8 @@ export class Chain {
     return this.canonical.get(n.height) === n
   }
 
-  /** Fully validates `node` on top of the head and makes it the head. */
-  private applyNode (node: BlockNode): void {
+  /** Fully validates `node` on top of the head and makes it the head; returns its undo record. */
+  private applyNode (node: BlockNode): UndoRecord {
     const parent = node.parent as BlockNode
     const block = node.block as Block
     const sh = block.header
@@ -746,7 +746,7 @@ export class Chain {
     }
     // every signature held: known valid, or checked by applyBlock
     this.verifiedBlocks.add(block)
-    node.undo = res.undo
+    node.undo = encodeUndo(res.undo)
     node.minted = res.minted
     node.burned = res.burned
     node.epochAfter = epochStateAfter(state, node.slot, beta, this.params)
@@ -759,6 +759,7 @@ export class Chain {
     if (this.unchecked.delete(node)) this.uncheckedTxs -= block.txs.length
     this.canonical.push(node)
     this.headNode = node
+    return res.undo
   }
 
   /**
@@ -807,11 +808,13 @@ export class Chain {
     return true
   }
 
-  /** Removes the head block from the canonical chain, restoring the ledger. */
-  private undoHead (): BlockNode {
+  /** Removes the head block from the canonical chain, restoring the ledger; `seen` gets its undo record first. */
+  private undoHead (seen?: (undo: UndoRecord) => void): BlockNode {
     const node = this.headNode
     if (node.undo === undefined) throw new MemecoinError('ERR_INTERNAL', 'cannot undo a block without an undo record')
-    undoBlock(this.ledger, node.undo)
+    const undo = decodeUndo(node.undo)
+    seen?.(undo)
+    undoBlock(this.ledger, undo)
     node.undo = undefined
     this.canonical.pop()
     this.headNode = node.parent as BlockNode

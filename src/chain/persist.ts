@@ -21,18 +21,17 @@
  *                                    as JSON in its metadata: still read, never rewritten.)
  *   0x10 kind ‖ …                  transaction index (src/chain/tx-index.ts; its own batches)
  */
-import { ACCOUNT_ID_BYTES } from '../core/address.ts'
 import { bytesToBigInt, concatBytes, fromHex, toHex, u64be, utf8 } from '../core/bytes.ts'
 import type { EpochState, StakeSnapshot } from '../core/consensus.ts'
 import { MemecoinError } from '../core/errors.ts'
 import { sha256 } from '../core/hash.ts'
-import { PUBLIC_KEY_BYTES } from '../core/secp256k1.ts'
 import { Ledger, type AccountState, type UndoRecord } from '../core/ledger.ts'
 import type { ChainParams } from '../core/params.ts'
 import { decodeBlock } from '../wire/block.ts'
 import { decodeAccount, encodeAccount } from '../wire/messages.ts'
 import type { BatchOp, Store } from '../storage/store.ts'
 import type { BlockNode, Chain, HeadChange, RestoredChain } from './chain.ts'
+import { decodeUndo, encodeUndo } from './undo.ts'
 
 const META = 0x01
 const BLOCK = 0x02
@@ -126,7 +125,7 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
     ops.push({ type: 'put', key: key(BLOCK, n.hash), value: block.bytes })
     ops.push({ type: 'put', key: key(NODE, n.hash), value: utf8(JSON.stringify(meta)) })
     ops.push({ type: 'put', key: key(CANON, u64be(n.height)), value: n.hash })
-    if (n.undo !== undefined) ops.push({ type: 'put', key: key(UNDO, n.hash), value: encodeUndo(n.undo) })
+    if (n.undo !== undefined) ops.push({ type: 'put', key: key(UNDO, n.hash), value: n.undo })
     // A restart reads the undo records of the last k + 1 blocks (loadChain): one more is kept,
     // older ones go. They used to stay forever (as JSON: ≈ 130 bytes per touched account, more
     // than the block itself for blocks of transfers). A block already gone from memory (one
@@ -150,97 +149,6 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
 
 function epochJson (e: EpochState, snap: (s: StakeSnapshot) => string): EpochJson {
   return { epoch: e.epoch.toString(), nonce: toHex(e.nonce), rho: toHex(e.rho), distribution: snap(e.distribution), previousEnd: snap(e.previousEnd) }
-}
-
-/** Version byte of a binary undo record. */
-const UNDO_V1 = 1
-/** The length field of an account that did not exist before the block. */
-const ABSENT = 0xffffffff
-const PROPOSER_BYTES = PUBLIC_KEY_BYTES
-
-/**
- * An undo record as bytes: u8 version (1) ‖ u32 n ‖ n × (account id (20) ‖ u32 length, or
- * 0xffffffff if the account did not exist ‖ its previous Account bytes) ‖ u32 m ‖ m × (proposer
- * key (33) ‖ u64 slot ‖ u8 added). Integers big-endian. Written once per imported block; the
- * JSON with hex strings it replaces took ≈ 2% of a syncing node's importing thread.
- */
-export function encodeUndo (u: UndoRecord): Uint8Array {
-  const prevs = u.accounts.map((a) => (a.prev === undefined ? undefined : a.prevBytes ?? encodeAccount(a.prev)))
-  let size = 1 + 4 + 4 + u.slashed.length * (PROPOSER_BYTES + 8 + 1)
-  for (const p of prevs) size += ACCOUNT_ID_BYTES + 4 + (p?.length ?? 0)
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  out[0] = UNDO_V1
-  view.setUint32(1, u.accounts.length)
-  let at = 5
-  for (let i = 0; i < u.accounts.length; i++) {
-    const id = (u.accounts[i] as UndoRecord['accounts'][number]).id
-    if (id.length !== ACCOUNT_ID_BYTES) throw new MemecoinError('ERR_INTERNAL', 'undo record: account id is not 20 bytes')
-    out.set(id, at)
-    at += ACCOUNT_ID_BYTES
-    const p = prevs[i]
-    view.setUint32(at, p === undefined ? ABSENT : p.length)
-    at += 4
-    if (p !== undefined) {
-      out.set(p, at)
-      at += p.length
-    }
-  }
-  view.setUint32(at, u.slashed.length)
-  at += 4
-  for (const x of u.slashed) {
-    if (x.proposer.length !== PROPOSER_BYTES) throw new MemecoinError('ERR_INTERNAL', 'undo record: proposer key is not 33 bytes')
-    out.set(x.proposer, at)
-    view.setBigUint64(at + PROPOSER_BYTES, x.slot)
-    out[at + PROPOSER_BYTES + 8] = x.added ? 1 : 0
-    at += PROPOSER_BYTES + 9
-  }
-  return out
-}
-
-/** The undo record of `encodeUndo`'s bytes; ERR_STORE_CORRUPT if they are not one. */
-export function decodeUndo (bytes: Uint8Array): UndoRecord {
-  const bad = (what: string): never => { throw corrupt(`undo record: ${what}`) }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  let at = 0
-  const need = (n: number): void => { if (at + n > bytes.length) bad('truncated') }
-  need(5)
-  if (bytes[0] !== UNDO_V1) bad(`unknown version ${String(bytes[0])}`)
-  const n = view.getUint32(1)
-  at = 5
-  const accounts: Array<{ id: Uint8Array, prev: AccountState | undefined }> = []
-  for (let i = 0; i < n; i++) {
-    need(ACCOUNT_ID_BYTES + 4)
-    const id = bytes.slice(at, at + ACCOUNT_ID_BYTES)
-    const len = view.getUint32(at + ACCOUNT_ID_BYTES)
-    at += ACCOUNT_ID_BYTES + 4
-    if (len === ABSENT) {
-      accounts.push({ id, prev: undefined })
-      continue
-    }
-    need(len)
-    let prev: AccountState
-    try {
-      prev = decodeAccount(bytes.subarray(at, at + len))
-    } catch (err) {
-      return bad(`account ${toHex(id).slice(0, 12)}: ${(err as Error).message}`)
-    }
-    at += len
-    accounts.push({ id, prev })
-  }
-  need(4)
-  const m = view.getUint32(at)
-  at += 4
-  const slashed: Array<{ proposer: Uint8Array, slot: bigint, added: boolean }> = []
-  for (let i = 0; i < m; i++) {
-    need(PROPOSER_BYTES + 9)
-    const added = bytes[at + PROPOSER_BYTES + 8]
-    if (added !== 0 && added !== 1) bad('slashed entry flag is neither 0 nor 1')
-    slashed.push({ proposer: bytes.slice(at, at + PROPOSER_BYTES), slot: view.getBigUint64(at + PROPOSER_BYTES), added: added === 1 })
-    at += PROPOSER_BYTES + 9
-  }
-  if (at !== bytes.length) bad('trailing bytes')
-  return { accounts, slashed }
 }
 
 /** Ops that record genesis in a fresh store: the genesis hash, its accounts, the head pointer. */
@@ -311,10 +219,13 @@ export async function loadChain (store: Store, params: ChainParams): Promise<Res
     // the lowest block loaded is only a base, never undone, unless it is block 1: with the head
     // within k + 1 of genesis nothing is settled and a reorg may go back to genesis
     if (h > from || h === 1n) {
-      if (meta.undo !== undefined) node.undo = undoFromJson(meta.undo)
+      if (meta.undo !== undefined) node.undo = encodeUndo(undoFromJson(meta.undo))
       else {
         const undo = await store.get(key(UNDO, hash))
-        if (undo !== undefined) node.undo = decodeUndo(undo)
+        if (undo !== undefined) {
+          decodeUndo(undo) // throws ERR_STORE_CORRUPT now, not at a reorg
+          node.undo = undo
+        }
       }
     }
     nodes.push(node)

@@ -4,7 +4,7 @@ import { concatBytes, toHex, utf8 } from '../../src/core/bytes.ts'
 import type { UndoRecord } from '../../src/core/ledger.ts'
 import type { Block } from '../../src/core/types.ts'
 import { ChainService } from '../../src/chain/service.ts'
-import { decodeUndo, encodeUndo } from '../../src/chain/persist.ts'
+import { decodeUndo, encodeUndo } from '../../src/chain/undo.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { encodeAccount } from '../../src/wire/messages.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
@@ -14,8 +14,9 @@ const UNDO = 0x08
 const NODE = 0x03
 
 /** Ids and previous Account bytes of an undo record, comparable with deep equality. */
-function plain (u: UndoRecord | undefined): unknown {
-  if (u === undefined) return undefined
+function plain (r: UndoRecord | Uint8Array | undefined): unknown {
+  if (r === undefined) return undefined
+  const u = r instanceof Uint8Array ? decodeUndo(r) : r
   return {
     accounts: u.accounts.map((a) => [toHex(a.id), a.prev === undefined ? null : toHex(encodeAccount(a.prev))]),
     slashed: u.slashed.map((x) => [toHex(x.proposer), x.slot.toString(), x.added])
@@ -110,13 +111,30 @@ describe('chain/persist: undo records', function () {
     }
   })
 
+  it('keeps in memory the very bytes it stores as each block\'s undo record (reorgs decode them: test/chain/chain.test.ts)', async () => {
+    const { net, store, svc } = await chainOf30()
+    try {
+      for (let h = 30n - net.params.k; h <= 30n; h++) {
+        const node = svc.chain.blockAt(h)
+        const stored = await store.get(concatBytes(Uint8Array.of(UNDO), node?.hash as Uint8Array))
+        expect(node?.undo, `height ${h}`).to.be.instanceOf(Uint8Array)
+        expect(toHex(node?.undo as Uint8Array), `height ${h}`).to.equal(toHex(stored as Uint8Array))
+        // the faucet (payer) and the validator (payee and proposer) before the block
+        expect(decodeUndo(node?.undo as Uint8Array).accounts.map((a) => toHex(a.id)).sort(), `height ${h}`)
+          .to.deep.equal([toHex(accountIdOf(net.faucet.publicKey)), toHex(accountIdOf(net.validators[0]!.publicKey))].sort())
+      }
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('still reads a database written before: undo records as JSON in the block metadata', async () => {
     const { net, store, svc } = await chainOf30()
     try {
       // rewrite the last k + 1 blocks the way the previous version stored them
       for (let h = 30n - net.params.k; h <= 30n; h++) {
         const node = svc.chain.blockAt(h)
-        const u = node?.undo as UndoRecord
+        const u = decodeUndo(node?.undo as Uint8Array)
         const nodeKey = concatBytes(Uint8Array.of(NODE), node?.hash as Uint8Array)
         const meta = JSON.parse(new TextDecoder().decode(await store.get(nodeKey))) as Record<string, unknown>
         meta.undo = {

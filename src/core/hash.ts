@@ -12,10 +12,15 @@ import { hash } from 'node:crypto'
 const SCRATCH_BYTES = 4096
 const scratch = new Uint8Array(SCRATCH_BYTES)
 
-/** SHA-256 of `input` as a plain Uint8Array (a view of the digest, no copy). */
+/**
+ * SHA-256 of `input` as a plain Uint8Array of its own. Taken as a latin1 string and copied: a
+ * digest as a Buffer comes with a backing store outside the heap that the collector tracks and
+ * frees one by one (a transaction id each, 100,000 in a sync of 200 blocks): ≈ 0.83 µs of CPU per
+ * digest against ≈ 0.35 this way, in a loop hashing 142-byte inputs and keeping the last 5,000
+ * digests (as a block keeps its ids), the collector's helper threads included.
+ */
 function digest (input: Uint8Array): Uint8Array {
-  const d = hash('sha256', input, 'buffer')
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
+  return bytesOfDigest(hash('sha256', input, 'binary'))
 }
 
 /** SHA-256 of the concatenation of `parts`. */

@@ -91,6 +91,37 @@ describe('chain/service: persistence, restart, no double signing', function () {
     await store.close()
   })
 
+  it('a restart keeps only the tip blocks decoded; those below hold their bytes and decode the same transactions on access', async () => {
+    const net = testDevnet(1, { label: 'restart-slim', k: 4n })
+    const store = new MemoryStore()
+    let svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    const bob = accountIdOf(net.validators[0]!.publicKey)
+    let slot = await produceTo(svc, net.clock, 6n, 0n)
+    // one transfer in each block a restart loads (the last k + 2: 7 .. 12)
+    const ids = new Map<bigint, string[]>()
+    for (let h = 7n; h <= 12n; h++) {
+      const t = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: h - 7n, fee: 1000n, to: bob, amount: 1n })
+      expect((await svc.addTransactions([t.bytes]))[0]?.ok).to.equal(true)
+      slot = await produceTo(svc, net.clock, h, slot)
+      ids.set(h, [toHex(t.id)])
+      expect((svc.chain.blockAt(h)?.block?.txs ?? []).map((tx) => toHex(tx.id)), `height ${h}`).to.deep.equal(ids.get(h))
+    }
+    await svc.close()
+    svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    try {
+      // decoded: the head and its parent (DECODED_TIP_BLOCKS); below them, bytes and header
+      const isSlim = (b: Block | undefined): boolean => typeof Object.getOwnPropertyDescriptor(b, 'txs')?.get === 'function'
+      for (let h = 7n; h <= 12n; h++) {
+        const block = svc.chain.blockAt(h)?.block
+        expect(block, `height ${h}`).to.not.equal(undefined)
+        expect(isSlim(block), `height ${h}`).to.equal(h <= 10n)
+        expect((block as Block).txs.map((tx) => toHex(tx.id)), `height ${h}`).to.deep.equal(ids.get(h))
+      }
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('after a restart near genesis a reorg back to genesis still works (block 1 keeps its undo record)', async () => {
     const net = testDevnet(2, { label: 'reorg-after-restart', k: 10n })
     const dir = tmp()

@@ -219,11 +219,17 @@ export async function loadChain (store: Store, params: ChainParams): Promise<Res
     // the lowest block loaded is only a base, never undone, unless it is block 1: with the head
     // within k + 1 of genesis nothing is settled and a reorg may go back to genesis
     if (h > from || h === 1n) {
-      if (meta.undo !== undefined) node.undo = encodeUndo(undoFromJson(meta.undo))
-      else {
+      // either form is checked now: a damaged record is ERR_STORE_CORRUPT at open, not at a reorg
+      if (meta.undo !== undefined) {
+        try {
+          node.undo = encodeUndo(undoFromJson(meta.undo))
+        } catch (err) {
+          throw corrupt(`undo record (JSON) of block ${toHex(hash).slice(0, 12)}: ${(err as Error).message}`)
+        }
+      } else {
         const undo = await store.get(key(UNDO, hash))
         if (undo !== undefined) {
-          decodeUndo(undo) // throws ERR_STORE_CORRUPT now, not at a reorg
+          decodeUndo(undo)
           node.undo = undo
         }
       }

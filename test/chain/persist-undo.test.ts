@@ -154,6 +154,34 @@ describe('chain/persist: undo records', function () {
     }
   })
 
+  it('refuses to open on a damaged undo record of either form (ERR_STORE_CORRUPT), not at a later reorg', async () => {
+    for (const form of ['json', 'binary'] as const) {
+      const { net, store, svc } = await chainOf30()
+      const head = svc.chain.blockAt(30n)
+      await svc.close()
+      const nodeKey = concatBytes(Uint8Array.of(NODE), head?.hash as Uint8Array)
+      const undoKey = concatBytes(Uint8Array.of(UNDO), head?.hash as Uint8Array)
+      if (form === 'json') {
+        // an account id of 19 bytes, as a damaged database of the version before could hold
+        const meta = JSON.parse(new TextDecoder().decode(await store.get(nodeKey))) as Record<string, unknown>
+        meta.undo = { accounts: [{ id: '00'.repeat(19), prev: null }], slashed: [] }
+        await store.batch([{ type: 'put', key: nodeKey, value: utf8(JSON.stringify(meta)) }, { type: 'del', key: undoKey }])
+      } else {
+        const bytes = await store.get(undoKey) as Uint8Array
+        await store.batch([{ type: 'put', key: undoKey, value: bytes.subarray(0, bytes.length - 1) }])
+      }
+      let error: unknown
+      try {
+        const reopened = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now })
+        await reopened.close()
+      } catch (err) {
+        error = err
+      }
+      expect(error, form).to.have.property('code', 'ERR_STORE_CORRUPT')
+      expect(String((error as Error).message), form).to.match(/undo record/)
+    }
+  })
+
   it('keeps the record of a block that one persisted change undoes and applies again (a later restart can still reorg past it)', async () => {
     const net = testDevnet(1, { label: 'undo-merged', k: 4n })
     const open = async (store: MemoryStore): Promise<ChainService> => await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })

@@ -626,10 +626,9 @@ export class Chain {
     }
     while (this.headNode !== fork) undone.push(this.undoHead(collect))
     const applied: BlockNode[] = []
-    const records: UndoRecord[] = []
     for (const node of branch) {
       try {
-        records.push(this.applyNode(node))
+        collect(this.applyNode(node))
         applied.push(node)
       } catch (err) {
         // B-4 (too many empty epochs, an IGNORE) drops the branch from here without caching it
@@ -641,7 +640,6 @@ export class Chain {
         throw err
       }
     }
-    for (const r of records) collect(r)
     if (undone.length > 0) {
       this.stats.reorgs++
       this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, undone.length)

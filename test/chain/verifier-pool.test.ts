@@ -158,7 +158,7 @@ describe('chain/verifier-pool: signature verification in worker threads', functi
     })
   }
 
-  it('collects verdicts synchronously (verifyTxsPending) exactly as verifyTxs, and none once stopped', async () => {
+  it('collects verdicts synchronously (verifyTxsPending) exactly as verifyTxs; a batch the stop interrupts answers exactly or not at all, and none is taken once stopped', async () => {
     const { txs } = await blockWithBadSignature(70, 41)
     const pool = new VerifierPool({ size: 2 })
     try {
@@ -328,19 +328,27 @@ describe('chain/verifier-pool: signature verification in worker threads', functi
 
   it('stops cleanly: pending batches fail with ERR_CLOSED, later ones too, and close() stops the service pool', async () => {
     const pool = new VerifierPool({ size: 2 })
-    const items = vectors()
-    const pending = pool.verify(items).then(() => undefined, (err: MemecoinError) => err)
-    await pool.stop()
-    expect((await pending)?.code).to.equal('ERR_CLOSED')
-    expect((await errorOf(pool.verify(items))).code).to.equal('ERR_CLOSED')
-    expect(pool.running).to.equal(false)
-    await pool.stop() // idempotent
+    try {
+      const items = vectors()
+      const pending = pool.verify(items).then(() => undefined, (err: MemecoinError) => err)
+      await pool.stop()
+      expect((await pending)?.code).to.equal('ERR_CLOSED')
+      expect((await errorOf(pool.verify(items))).code).to.equal('ERR_CLOSED')
+      expect(pool.running).to.equal(false)
+      await pool.stop() // idempotent
+    } finally {
+      await pool.stop()
+    }
 
     const net = testDevnet(1, { label: 'pool-close' })
     const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, verifierPool: true })
-    svc.verifierPool?.start()
-    await svc.close()
-    expect(svc.verifierPool?.running).to.equal(false)
+    try {
+      svc.verifierPool?.start()
+      await svc.close()
+      expect(svc.verifierPool?.running).to.equal(false)
+    } finally {
+      await svc.close()
+    }
   })
 
   it('stopping a pool while its workers load the addon or verify never aborts the process, and no worker is terminated', async function () {

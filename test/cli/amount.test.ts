@@ -50,14 +50,17 @@ describe('cli/amount', () => {
     it('names the field and quotes a bounded part of the input in its one-line message', () => {
       expect(() => parseAmount('x', { what: 'fee' })).to.throw(/^invalid fee "x": /)
       const long = '9'.repeat(5000)
+      let msg: string | undefined
       try {
         parseAmount(long)
-        expect.fail('accepted')
       } catch (err) {
-        const msg = (err as Error).message
-        expect(msg.length).to.be.below(150)
-        expect(msg).to.not.include('\n')
+        msg = (err as Error).message
       }
+      // outside the catch: a thrown assertion must not count as the refusal
+      expect(msg, 'a 5,000-digit amount was accepted').to.be.a('string')
+      expect(codeOf(() => parseAmount(long))).to.equal('ERR_INVALID_AMOUNT')
+      expect((msg as string).length).to.be.below(150)
+      expect(msg).to.not.include('\n')
     })
 
     it('refuses non-strings without throwing a TypeError', () => {

@@ -96,24 +96,31 @@ describe('network: embedding and discovery', function () {
     })
     const info = (id: PeerId): PeerInfo => ({ id, multiaddrs: [] })
     const fromHigh = new Dialer(fake(high), { maxAttempts: 3, retryDelayMs: 10, fallbackDelayMs: 500 })
-    fromHigh.onDiscovered(info(low))
     const fromLow = new Dialer(fake(low), { maxAttempts: 3, retryDelayMs: 10, fallbackDelayMs: 500 })
-    fromLow.onDiscovered(info(high))
-    fromLow.onDiscovered(info(high)) // a second discovery while a round is pending adds nothing
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(dials).to.deep.equal(Array(3).fill(`${low.toString()}→${high.toString()}`))
-    // still not connected after the fallback delay (the lower one cannot reach it, or will not
-    // dial it): the higher one dials too
-    await new Promise((resolve) => setTimeout(resolve, 600))
-    fromHigh.stop()
-    fromLow.stop()
-    expect(dials.slice(3)).to.deep.equal(Array(3).fill(`${high.toString()}→${low.toString()}`))
-    // connected meanwhile: the fallback does not dial
     const quiet: string[] = []
     const connectedHigh = new Dialer({ ...fake(high), getConnections: () => [{ status: 'open' }] as never, dial: (async () => { quiet.push('dial') }) as never }, { fallbackDelayMs: 50 })
-    connectedHigh.onDiscovered(info(low))
-    await new Promise((resolve) => setTimeout(resolve, 150))
-    connectedHigh.stop()
-    expect(quiet).to.deep.equal([])
+    try {
+      fromHigh.onDiscovered(info(low))
+      fromLow.onDiscovered(info(high))
+      fromLow.onDiscovered(info(high)) // a second discovery while a round is pending adds nothing
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(dials).to.deep.equal(Array(3).fill(`${low.toString()}→${high.toString()}`))
+      // still not connected after the fallback delay (the lower one cannot reach it, or will not
+      // dial it): the higher one dials too
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      fromHigh.stop()
+      fromLow.stop()
+      expect(dials.slice(3)).to.deep.equal(Array(3).fill(`${high.toString()}→${low.toString()}`))
+      // connected meanwhile: the fallback does not dial
+      connectedHigh.onDiscovered(info(low))
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      connectedHigh.stop()
+      expect(quiet).to.deep.equal([])
+    } finally {
+      // their retry timers do not outlive a failed assertion (stop is idempotent)
+      fromHigh.stop()
+      fromLow.stop()
+      connectedHigh.stop()
+    }
   })
 })

@@ -426,6 +426,7 @@ describe('node: start-up and database failures leave nothing half-open', functio
     await new Promise<void>((resolve) => { blocker.listen(0, '127.0.0.1', resolve) })
     const port = (blocker.address() as AddressInfo).port
     const dataDir = await mkdtemp(join(tmpdir(), 'memecoin-port-'))
+    let second: MemecoinNode | undefined
     try {
       const first = await createNode({ genesis, dataDir, api: { host: '127.0.0.1', port }, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now })
       let err: unknown
@@ -433,11 +434,11 @@ describe('node: start-up and database failures leave nothing half-open', functio
       expect((err as { code?: string }).code).to.equal('EADDRINUSE')
       expect(first.libp2p.status).to.equal('stopped')
       // the store's lock was released: the directory opens, and this node starts
-      const second = await createNode({ genesis, dataDir, api: false, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now })
+      second = await createNode({ genesis, dataDir, api: false, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now })
       await second.start()
       expect(second.chain.chain.head.height).to.equal(0n)
-      await second.stop()
     } finally {
+      await second?.stop()
       blocker.close()
       await rm(dataDir, { recursive: true, force: true })
     }
@@ -473,12 +474,18 @@ describe('node: start-up and database failures leave nothing half-open', functio
       // the database was closed again: after the fix, the same process opens the directory
       await rm(join(dataDir, 'peer-key'))
       const node = await build()
-      await node.start()
-      await node.stop()
+      try {
+        await node.start()
+      } finally {
+        await node.stop()
+      }
       // the key was written whole, and is the same at the next start
       const again = await build()
-      expect(again.libp2p.peerId.toString()).to.equal(node.libp2p.peerId.toString())
-      await again.stop()
+      try {
+        expect(again.libp2p.peerId.toString()).to.equal(node.libp2p.peerId.toString())
+      } finally {
+        await again.stop()
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true })
     }
@@ -488,8 +495,9 @@ describe('node: start-up and database failures leave nothing half-open', functio
     const net = testDevnet(1, { label: 'store-write-fails' })
     const genesis = loadGenesis(genesisToJson(net.config))
     const dataDir = await mkdtemp(join(tmpdir(), 'memecoin-writefail-'))
+    let node: MemecoinNode | undefined
     try {
-      const node = await createNode({ genesis, dataDir, api: { host: '127.0.0.1', port: 0 }, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now, validatorKey: net.validators[0]!.privateKey })
+      node = await createNode({ genesis, dataDir, api: { host: '127.0.0.1', port: 0 }, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], now: net.clock.now, validatorKey: net.validators[0]!.privateKey })
       await node.start()
       const url = node.apiUrl as string
       // the disk fills up: every write fails from now on (fault injected into the node's store)
@@ -508,6 +516,8 @@ describe('node: start-up and database failures leave nothing half-open', functio
       await fetch(`${url}/status`).catch(() => { reachable = false })
       expect(reachable, 'the API no longer serves state that is not on disk').to.equal(false)
     } finally {
+      // stopped already when the test passes; not left running in this process when it fails
+      await node?.stop().catch(() => {})
       await rm(dataDir, { recursive: true, force: true })
     }
   })

@@ -16,6 +16,7 @@ import { startSlotTicker, type SlotTicker } from './chain/ticker.ts'
 import { LevelStore } from './storage/level.ts'
 import { MemoryStore, type Store } from './storage/store.ts'
 import { createHost, type HostOptions, type MemecoinHost } from './network/host.ts'
+import { parseDialAddress, parseListenAddress } from './network/tcp-addresses.ts'
 import { createApiServer, isLoopbackName, type ApiServer } from './api/index.ts'
 import { silentLog, type LogFn } from './log.ts'
 
@@ -106,8 +107,23 @@ async function resolveGenesis (g: NodeOptions['genesis']): Promise<LoadedGenesis
   return loadGenesis(g)
 }
 
+/**
+ * libp2p's refusal to listen, as one line naming each address and its cause (its own message puts
+ * them on lines after a first one about a setting this node does not expose); other errors as
+ * they are.
+ */
+function listenError (err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'UnsupportedListenAddressesError') return err
+  // "ADDRESS: CAUSE" per address, each maybe followed by its stack ("at …" lines)
+  const causes = err.message.split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ')).map((l) => l.replace(/: Error: /, ': '))
+  return new MemecoinError('ERR_LISTEN', `cannot listen on ${causes.length > 0 ? causes.join('; ') : 'the configured addresses'}`)
+}
+
 /** Builds a node (not started). */
 export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
+  // checked before anything is created (the data directory, its database): a bad address changes nothing
+  for (const a of opts.listen ?? []) parseListenAddress(a)
+  for (const a of opts.bootstrap ?? []) parseDialAddress(a)
   const log = opts.log ?? silentLog
   const now = opts.now ?? (() => BigInt(Date.now()))
   const genesis = await resolveGenesis(opts.genesis)
@@ -197,7 +213,7 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
         // e.g. the API port is taken: release what started (libp2p's sockets, the store's lock),
         // or the process would stay up, half a node, holding the database
         await node.stop()
-        throw err
+        throw listenError(err)
       }
       if (opts.validatorKey !== undefined) {
         ticker = startSlotTicker(genesis.params, now, async (slot) => {

@@ -15,7 +15,7 @@
  */
 import type { Command } from 'commander'
 import { Option } from 'commander'
-import { intArg } from './util.ts'
+import { dirArg, intArg } from './util.ts'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readdirSync } from 'node:fs'
@@ -78,7 +78,7 @@ export function registerDevnetCommand (program: Command): void {
     .description('the one-command demo: a new chain and N local nodes that find each other by mDNS, with a live status view; Ctrl-C stops them')
     .addOption(new Option('--nodes <n>', 'number of node processes').argParser(intArg(1, 32)).default(3))
     .addOption(new Option('--validators <v>', 'how many of the nodes are validators (default: all)').argParser(intArg(1, 32)))
-    .option('--dir <dir>', 'directory for the chain, node data and logs (default: a new temp dir, printed)')
+    .option('--dir <dir>', 'directory for the chain, node data and logs (default: a new temp dir, printed)', dirArg)
     // 500 ms rather than init's 1000: a demo should show blocks quickly; with f = 1/2 a 20-second
     // run then has ~40 slots (P[≤ 5 blocks] ≈ 1e-6, against ~2 % with 1 s slots)
     .addOption(new Option('--slot-ms <ms>', 'slot length in milliseconds').argParser(intArg(100, 600_000)).default(DEVNET_SLOT_MS))

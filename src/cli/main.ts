@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
 import { initChain, randomPassword } from './init.ts'
 import { getPassword } from './password.ts'
-import { chainNameArg, DEFAULT_API, hostPortArg, intArg, multiaddrArg, output, scryptNArg } from './util.ts'
+import { chainNameArg, DEFAULT_API, dialAddressArg, dirArg, hostPortArg, intArg, listenAddressArg, nodeNameArg, output, scryptNArg } from './util.ts'
 import { registerWalletCommands } from './wallet.ts'
 import { registerClientCommands } from './client.ts'
 import { registerDevnetCommand } from './devnet.ts'
@@ -17,16 +17,25 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 export { intArg, output } from './util.ts'
 
+/** `text` with its control characters escaped (\n → "\\n"), but for one final line break. */
+function oneLine (text: string): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text
+  // eslint-disable-next-line no-control-regex
+  return body.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)) + (body === text ? '' : '\n')
+}
+
 /** Builds the command tree. */
 export function buildCli (): Command {
   const program = new Command('memecoin')
     .description('memecoin: a proof-of-stake cryptocurrency whose every node is a libp2p host')
     .version(pkg.version)
     .exitOverride()
+    // commander quotes a refused value as typed: a line break in it must not start a line of its own
+    .configureOutput({ outputError: (text, write) => { write(oneLine(text)) } })
 
   program.command('init')
     .description('create a new chain: genesis.json, encrypted validator keystores and a funded faucet wallet')
-    .requiredOption('--dir <dir>', 'directory to create the chain in')
+    .requiredOption('--dir <dir>', 'directory to create the chain in', dirArg)
     .addOption(new Option('--validators <n>', 'number of validators').argParser(intArg(1, 100)).default(3))
     .addOption(new Option('--slot-ms <ms>', 'slot length in milliseconds').argParser(intArg(100, 600_000)).default(1000))
     .option('--password-file <file>', 'password for the keystores (first line); default: MEMECOIN_PASSWORD, else a new random password written to DIR/password')
@@ -56,18 +65,18 @@ export function buildCli (): Command {
 
   program.command('start')
     .description('run a node (a validator when given --validator-key) until Ctrl-C')
-    .requiredOption('--dir <dir>', 'data directory (database, peer key); genesis.json is read from here by default')
+    .requiredOption('--dir <dir>', 'data directory (database, peer key); genesis.json is read from here by default', dirArg)
     .option('--genesis <file>', 'genesis file (default DIR/genesis.json)')
     .option('--validator-key <keystore>', 'validator keystore: produce blocks with this key')
     .option('--password-file <file>', 'password of the validator keystore (default: MEMECOIN_PASSWORD, else a prompt)')
-    .option('--listen <multiaddr>', 'libp2p listen address (repeatable; default /ip4/0.0.0.0/tcp/0)', multiaddrArg)
+    .option('--listen <multiaddr>', 'libp2p listen address, /ip4|ip6/ADDRESS/tcp/PORT (repeatable; default /ip4/0.0.0.0/tcp/0)', listenAddressArg)
     .option('--api <host:port>', `HTTP API address (default ${DEFAULT_API})`, hostPortArg)
     .option('--no-api', 'run without the HTTP API')
-    .option('--bootstrap <multiaddr>', 'peer to dial at start and keep connected (repeatable); with /p2p/<peer id> its identity is checked', multiaddrArg)
+    .option('--bootstrap <multiaddr>', 'peer to dial at start and keep connected, HOST/tcp/PORT[/p2p/PEER-ID] (repeatable); with /p2p/<peer id> its identity is checked', dialAddressArg)
     .option('--no-mdns', 'do not discover peers on the LAN by mDNS')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
-    .option('--name <name>', 'name shown in log lines')
+    .option('--name <name>', 'name shown in log lines (printable, at most 64 characters)', nodeNameArg)
     .action(async (o: { dir: string, genesis?: string, validatorKey?: string, passwordFile?: string, listen?: string[], api?: string | boolean, bootstrap?: string[], mdns: boolean, logLevel: 'info', logFormat: 'text', name?: string }) => {
       // loaded on demand: libp2p is only needed by the commands that run a node
       const { runUntilSignal, startNode } = await import('./start.ts')

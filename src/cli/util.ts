@@ -1,8 +1,8 @@
 /** Small helpers shared by the command files. */
-import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from 'commander'
 import { MemecoinError } from '../core/errors.ts'
 import { chainNameProblem } from '../core/genesis.ts'
+import { parseDialAddress, parseListenAddress } from '../network/tcp-addresses.ts'
 import { MIN_SCRYPT_N, MAX_ENCRYPT_SCRYPT_N } from '../wallet/keystore.ts'
 import { MAX_CHAIN_NAME_LENGTH } from '../wire/limits.ts'
 
@@ -35,6 +35,24 @@ export function chainNameArg (v: string): string {
   return v
 }
 
+/** commander parser for a directory option: an empty path would mean the current directory, silently. */
+export function dirArg (v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('a directory is required, got an empty path (use "." for the current directory)')
+  return v
+}
+
+/** Longest `start --name`. */
+export const MAX_NODE_NAME_LENGTH = 64
+
+/** commander parser for `start --name`: it is printed in every log line, so printable text only (no line breaks to forge lines with). */
+export function nodeNameArg (v: string): string {
+  // letters, marks, numbers, punctuation, symbols and the plain space: no control or format characters
+  if (v.length < 1 || v.length > MAX_NODE_NAME_LENGTH || !/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u.test(v)) {
+    throw new InvalidArgumentError(`must be 1–${MAX_NODE_NAME_LENGTH} printable characters (no control characters or line breaks)`)
+  }
+  return v
+}
+
 /** Parses HOST:PORT (IPv6 hosts in brackets). */
 export function parseHostPort (v: string): { host: string, port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v)
@@ -53,15 +71,22 @@ export function hostPortArg (v: string): string {
   return v
 }
 
-/** commander parser for a repeatable multiaddr option (`--listen`, `--bootstrap`): collects the valid ones. */
-export function multiaddrArg (v: string, prev: string[] = []): string[] {
-  try {
-    multiaddr(v)
-  } catch (err) {
-    throw new InvalidArgumentError(`not a multiaddr ("${v.slice(0, 100)}"): ${(err as Error).message}`)
+/** A commander parser for a repeatable address option, collecting those `check` accepts (a usage error otherwise). */
+function addressArg (check: (v: string) => unknown): (v: string, prev?: string[]) => string[] {
+  return (v, prev = []) => {
+    try {
+      check(v)
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message)
+    }
+    return [...prev, v]
   }
-  return [...prev, v]
 }
+
+/** commander parser for `--listen` (repeatable): /ip4|ip6/ADDRESS/tcp/PORT. */
+export const listenAddressArg = addressArg(parseListenAddress)
+/** commander parser for `--bootstrap` (repeatable): HOST/tcp/PORT[/p2p/PEER-ID]. */
+export const dialAddressArg = addressArg(parseDialAddress)
 
 /** Writes a result as JSON (for scripts) or as human lines. */
 export function output (json: boolean, value: unknown, human: () => string): void {

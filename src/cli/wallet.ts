@@ -16,7 +16,7 @@ import {
   decryptKeystore, encryptKeystore, exportPrivateKeyHex, importPrivateKeyHex, KeystoreError,
   readKeystoreFile, writeKeystoreFile, type Keystore
 } from '../wallet/keystore.ts'
-import { output, scryptNArg } from './util.ts'
+import { dirArg, output, scryptNArg } from './util.ts'
 import { getPassword, promptPassword, readPasswordFile } from './password.ts'
 
 /** A wallet name: the keystore file is `NAME.json` in the wallet directory. */
@@ -41,8 +41,8 @@ export interface WalletDirOptions { dir?: string, walletDir?: string, passwordFi
  */
 export function addWalletDirOption (cmd: Command, primary: 'dir' | 'wallet-dir' = 'dir'): Command {
   const desc = `wallet directory (default ${defaultWalletDirLabel()})`
-  const dir = new Option('--dir <dir>', desc)
-  const walletDir = new Option('--wallet-dir <dir>', desc)
+  const dir = new Option('--dir <dir>', desc).argParser(dirArg)
+  const walletDir = new Option('--wallet-dir <dir>', desc).argParser(dirArg)
   if (primary === 'dir') walletDir.hideHelp()
   else dir.hideHelp()
   return cmd.addOption(dir).addOption(walletDir)
@@ -218,9 +218,10 @@ export function registerWalletCommands (program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: NewOptions) => {
       const dir = walletDirOf(o)
-      await ensureWalletDir(dir)
       const { name, path } = await newWalletPath(dir, o.name)
       const password = await newPassword(o)
+      // only now: a refused command (no password, a name taken) leaves no directory behind
+      await ensureWalletDir(dir)
       const ks = await saveNewKeystore(path, privateKeyFromEntropy(randomBytes(48)), password, o.scryptN)
       created(o.json === true, name, ks, path)
     })
@@ -254,7 +255,6 @@ export function registerWalletCommands (program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: ImportOptions) => {
       const dir = walletDirOf(o)
-      await ensureWalletDir(dir)
       const { name, path } = await newWalletPath(dir, o.name)
       const privateKey = importPrivateKeyHex(await readKeyInput(o.keyFile))
       let password: string
@@ -265,6 +265,8 @@ export function registerWalletCommands (program: Command): void {
         const same = (await walletsIn(dir)).find((w) => w.address === address)
         if (same !== undefined) throw new MemecoinError('ERR_WALLET_EXISTS', `this key is already in ${dir} as wallet "${same.name}" (${address})`)
         password = await newPassword(o)
+        // only now: a refused import (a bad key, no password) leaves no directory behind
+        await ensureWalletDir(dir)
       } catch (err) {
         privateKey.fill(0)
         throw err

@@ -6,7 +6,7 @@
  * identify; see index.ts for how to add it.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   serviceCapabilities, serviceDependencies, type ComponentLogger, type Connection, type IdentifyResult, type Libp2pEvents,
   type Logger, type PeerId, type Startable, type StreamHandler, type StreamHandlerOptions, type TypedEventTarget
@@ -33,6 +33,7 @@ import { requestBlocksByHash, requestBlocksByRange, requestStatus, type RequestO
 import { ReqRespServer, type Offence } from './reqresp-server.ts'
 import { NetworkError } from './stream-io.ts'
 import { Sync, type PeerChain, type SyncOptions, type SyncState, type SyncStats } from './sync.ts'
+import { parseDialAddress } from './tcp-addresses.ts'
 
 /** Options of the memecoin service; everything but `chain` is optional. */
 export interface MemecoinNetworkInit {
@@ -203,8 +204,9 @@ export class MemecoinNetwork implements Startable {
       connectedPeers: () => this.components.connectionManager.getConnections().filter((c) => c.status === 'open').map((c) => c.remotePeer.toString()),
       dial: async (target, signal) => (await this.components.connectionManager.openConnection(target, { signal })).remotePeer,
       isRefused: (peer) => this.peerBook.isRefused(peer),
-      log: this.log
-    }, (init.bootstrap ?? []).map(parseBootstrap), init.reconnect)
+      log: this.log,
+      onBootstrapFailure: (f) => { this.opLog('warn', 'cannot reach a bootstrap peer (check its address and peer id); dialing it again with backoff', f) }
+    }, (init.bootstrap ?? []).map((a) => parseDialAddress(a)), init.reconnect)
   }
 
   isStarted (): boolean { return this.started }
@@ -641,11 +643,4 @@ export class MemecoinNetwork implements Startable {
   }
 }
 
-/** A bootstrap multiaddr, or ERR_NETWORK_CONFIG with a one-line message. */
-function parseBootstrap (addr: string): Multiaddr {
-  try {
-    return multiaddr(addr)
-  } catch (err) {
-    throw new MemecoinError('ERR_NETWORK_CONFIG', `invalid bootstrap address '${addr}': ${(err as Error).message}`)
-  }
-}
+

@@ -50,6 +50,11 @@ export interface ReconnectComponents {
   /** Banned or of another chain: never dialed. */
   isRefused: (peer: string) => boolean
   log?: Logger
+  /**
+   * A dial of a bootstrap address failed (the 1st, 2nd, 4th, 8th… in a row): for the operator's
+   * log, where a wrong address or peer id would otherwise go unseen while it is retried forever.
+   */
+  onBootstrapFailure?: (failure: { address: string, failedDials: number, error: string, nextDialInMs: number }) => void
 }
 
 /** Counters of the reconnector. */
@@ -244,6 +249,9 @@ export class Reconnector {
         return
       }
       this.components.log?.('re-dial of %s failed (%s); next in %d ms', e.peer ?? e.addr?.toString(), err.message, e.nextAt - this.timers.now())
+      if (e.bootstrap && (e.failedDials & (e.failedDials - 1)) === 0) {
+        this.components.onBootstrapFailure?.({ address: String(e.addr ?? e.peer), failedDials: e.failedDials, error: String(err.message).split('\n')[0]?.slice(0, 300) ?? '', nextDialInMs: e.nextAt - this.timers.now() })
+      }
       this.wake()
     })
   }

@@ -47,11 +47,12 @@ export function cleanEnv (home: string, extra: Record<string, string> = {}): Nod
 }
 
 /** Options of runCli. */
-export interface RunOptions { env: NodeJS.ProcessEnv, input?: string, timeoutMs?: number }
+/** `cwd`: the working directory (default the repository root). */
+export interface RunOptions { env: NodeJS.ProcessEnv, input?: string, timeoutMs?: number, cwd?: string }
 
 /** Runs `memecoin …args` to completion (killed after `timeoutMs`, default 30 s). */
 export async function runCli (args: string[], o: RunOptions): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: o.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: o.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   let stdout = ''
   let stderr = ''

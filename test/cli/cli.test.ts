@@ -172,8 +172,12 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
       [['wallet', 'new', '--dir', walletDir, '--name', 'foo.json', '--password-file', password], /does not end in "\.json"/, USAGE],
       // start: option values are usage errors, before any database or keystore is opened
       [['start', '--dir', join(tmp, 'never-4'), '--api', 'nonsense'], /must be HOST:PORT, got "nonsense"/, USAGE],
-      [['start', '--dir', join(tmp, 'never-4'), '--listen', 'garbage'], /not a multiaddr \("garbage"\)/, USAGE],
-      [['start', '--dir', join(tmp, 'never-4'), '--bootstrap', '/ip4/1.2.3/tcp/1'], /not a multiaddr/, USAGE]
+      [['start', '--dir', join(tmp, 'never-4'), '--listen', 'garbage'], /invalid listen address "garbage"/, USAGE],
+      [['start', '--dir', join(tmp, 'never-4'), '--listen', '/ip4/127.0.0.1/udp/4001/quic-v1'], /invalid listen address .*TCP only/, USAGE],
+      [['start', '--dir', join(tmp, 'never-4'), '--bootstrap', '/ip4/1.2.3/tcp/1'], /invalid bootstrap address "\/ip4\/1\.2\.3\/tcp\/1"/, USAGE],
+      // addresses that could never connect were retried forever without a word
+      [['start', '--dir', join(tmp, 'never-4'), '--bootstrap', '/ip4/127.0.0.1'], /invalid bootstrap address .*expected \/ip4\/HOST\/tcp\/PORT/, USAGE],
+      [['start', '--dir', join(tmp, 'never-4'), '--bootstrap', '/ip4/127.0.0.1/tcp/4001/p2p/notapeerid'], /"notapeerid" is not a peer id/, USAGE]
     ]
     // Refused at run time (exit 1): as processes, with stdin a pipe (never a terminal).
     const runtime: Case[] = [
@@ -211,6 +215,28 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     for (const d of ['never-1', 'never-2', 'never-3', 'never-4']) expect(existsSync(join(tmp, d)), d).to.equal(false)
   })
 
+  it('an empty --dir is a usage error, not the current directory; refused wallet commands create no directory; a node name cannot break log lines', async () => {
+    const { mkdir, readdir } = await import('node:fs/promises')
+    const USAGE = 2
+    const RUNTIME = 1
+    // in a directory of their own: were the empty path taken for ".", this is where files would go
+    const cwd = join(tmp, 'empty-dir-cwd')
+    await mkdir(cwd)
+    for (const args of [['init', '--dir', '', '--scrypt-n', '1024'], ['init', '--dir', ' '], ['wallet', 'new', '--dir', '', '--password-file', password], ['wallet', 'list', '--wallet-dir', ''], ['start', '--dir', '']]) {
+      expectCliError(await runCli(args, { env, cwd }), /a directory is required, got an empty path/, USAGE)
+    }
+    expect(await readdir(cwd)).to.deep.equal([])
+    // refused after parsing (no password, a bad key): the wallet directory is not created
+    expectCliError(await run(['wallet', 'new', '--dir', join(tmp, 'no-wallets', 'sub'), '--password-file', join(tmp, 'nope')]), /cannot read password file/, RUNTIME)
+    expectCliError(await run(['wallet', 'import', '--dir', join(tmp, 'no-wallets-2'), '--name', 'x', '--password-file', password], 'zz\n'), /invalid private key/, RUNTIME)
+    expect(existsSync(join(tmp, 'no-wallets'))).to.equal(false)
+    expect(existsSync(join(tmp, 'no-wallets-2'))).to.equal(false)
+    for (const name of ['x\ny INFO fake', 'tab\there', '', 'x'.repeat(65), 'bell\u0007']) {
+      expectCliError(await runMain(['start', '--dir', join(tmp, 'never-5'), '--name', name]), /printable characters/, USAGE)
+    }
+    expect(existsSync(join(tmp, 'never-5'))).to.equal(false)
+  })
+
   it('a refused init writes nothing, not even its generated password: the retry works and an existing chain keeps its password', async () => {
     const { mkdir, readFile } = await import('node:fs/promises')
     const RUNTIME = 1
@@ -239,7 +265,7 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     const genesisFile = join(chainDir, 'genesis.json')
     const cases: Array<[string[], RegExp]> = [
       [['start', '--dir', join(tmp, 'taken-api'), '--genesis', genesisFile, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', api(0).replace(/^http:\/\//, '')], /^error: listen EADDRINUSE/],
-      [['start', '--dir', join(tmp, 'taken-listen'), '--genesis', genesisFile, '--no-mdns', '--no-api', '--listen', (nodes[0] as NodeProc).addr.replace(/\/p2p\/.*$/, '')], /^error: .*failed to be listened on/]
+      [['start', '--dir', join(tmp, 'taken-listen'), '--genesis', genesisFile, '--no-mdns', '--no-api', '--listen', (nodes[0] as NodeProc).addr.replace(/\/p2p\/.*$/, '')], /^error: cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/\d+: .*EADDRINUSE/]
     ]
     for (const [args, match] of cases) {
       const r = await run(args)

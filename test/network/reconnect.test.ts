@@ -47,10 +47,12 @@ function stubNode (timers: FakeTimers, bootstrap: string[] = [], init: Reconnect
   const up = new Set<string>()
   const refused = new Set<string>()
   const dials: Array<{ peer: string, at: number }> = []
+  const bootstrapFailures: Array<{ address: string, failedDials: number, error: string, nextDialInMs: number }> = []
   const r: Reconnector = new Reconnector({
     self: 'self',
     connectedPeers: () => connected,
     isRefused: (p) => refused.has(p),
+    onBootstrapFailure: (f) => { bootstrapFailures.push(f) },
     dial: async (target) => {
       const peer = 'getComponents' in target ? ((target as Multiaddr).getComponents().find((c) => c.name === 'p2p')?.value as string) : target.toString()
       dials.push({ peer, at: timers.t })
@@ -61,7 +63,7 @@ function stubNode (timers: FakeTimers, bootstrap: string[] = [], init: Reconnect
     }
   }, bootstrap.map((p) => multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${p}`)), { timers, random: () => 0.5, ...init })
   const disconnect = (peer: string): void => { connected.delete(peer); r.onDisconnected(fakePeer(peer)) }
-  return { r, connected, up, refused, dials, disconnect }
+  return { r, connected, up, refused, dials, disconnect, bootstrapFailures }
 }
 
 // peer ids only need to be valid in a multiaddr
@@ -162,6 +164,37 @@ describe('network: reconnecting lost peers', function () {
       n.disconnect(P[1])
       await timers.advance(RECONNECT_BASE_DELAY_MS)
       expect(n.connected.has(P[1])).to.equal(true)
+      n.r.stop()
+    })
+
+    it('tells the operator when a bootstrap address cannot be reached: at its 1st, 2nd, 4th, 8th… failed dial in a row; never for a learned peer', async () => {
+      const timers = new FakeTimers()
+      const n = stubNode(timers, [P[0]])
+      n.up.add(P[1])
+      n.r.start()
+      await timers.advance(0)
+      // a learned peer that goes away is re-dialed in vain too, but is not the operator's to fix
+      n.connected.add(P[1]); n.r.onConnected(fakePeer(P[1]))
+      n.up.delete(P[1])
+      n.disconnect(P[1])
+      await timers.advance(600_000)
+      const failed = n.dials.filter((d) => d.peer === P[0]).length
+      expect(failed, 'the bootstrap peer was dialed again and again').to.be.greaterThan(8)
+      expect(n.bootstrapFailures.map((f) => f.failedDials)).to.deep.equal([1, 2, 4, 8, 16, 32].filter((k) => k <= failed))
+      for (const f of n.bootstrapFailures) {
+        expect(f.address).to.equal(`/ip4/127.0.0.1/tcp/1/p2p/${P[0]}`)
+        expect(f.error).to.equal('connection refused')
+        expect(f.nextDialInMs).to.be.greaterThan(0)
+      }
+      // reached at last: the count starts again, so a later outage is reported from its first failure
+      n.up.add(P[0])
+      await timers.advance(RECONNECT_MAX_DELAY_MS)
+      expect(n.connected.has(P[0])).to.equal(true)
+      const reported = n.bootstrapFailures.length
+      n.up.delete(P[0])
+      n.disconnect(P[0])
+      await timers.advance(RECONNECT_MAX_DELAY_MS)
+      expect(n.bootstrapFailures.slice(reported).map((f) => f.failedDials)).to.deep.equal([1])
       n.r.stop()
     })
 

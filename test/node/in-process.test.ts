@@ -14,6 +14,7 @@
  */
 import { expect } from 'chai'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -456,6 +457,23 @@ describe('node: start-up and database failures leave nothing half-open', functio
       } finally {
         await node.stop()
       }
+    }
+  })
+
+  it('addresses that can never work are refused before anything is created: no data directory, no database', async () => {
+    const net = testDevnet(1, { label: 'bad-addresses' })
+    const genesis = loadGenesis(genesisToJson(net.config))
+    const parent = await mkdtemp(join(tmpdir(), 'memecoin-badaddr-'))
+    try {
+      const dataDir = join(parent, 'node')
+      for (const o of [{ listen: ['/ip4/127.0.0.1/udp/4001/quic-v1'] }, { bootstrap: ['/ip4/127.0.0.1'] }, { bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/notapeerid'] }]) {
+        let err: unknown
+        try { await createNode({ genesis, dataDir, api: false, mdns: false, now: net.clock.now, ...o }) } catch (e) { err = e }
+        expect((err as { code?: string }).code, JSON.stringify(o)).to.equal('ERR_NETWORK_CONFIG')
+        expect(existsSync(dataDir), JSON.stringify(o)).to.equal(false)
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true })
     }
   })
 

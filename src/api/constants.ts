@@ -38,6 +38,12 @@ export const CONNECTIONS_CHECK_MS = 1_000
  * closed. A client that pipelines and never reads cannot make the node build thousands of answers.
  */
 export const MAX_PIPELINED_REQUESTS = 16
+/**
+ * Requests a connection may still send after its ERR_BUSY, unanswered (node:http parses all that
+ * one read brought, and the answers before the 503 still go out); past this the client is
+ * flooding and the connection is destroyed at once, answered or not.
+ */
+export const MAX_REQUESTS_AFTER_BUSY = 4 * MAX_PIPELINED_REQUESTS
 /** A connection's next request is served only once less than this of its answers waits unsent. */
 export const MAX_SOCKET_BACKLOG_BYTES = 256 * 1024
 /**

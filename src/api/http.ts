@@ -72,6 +72,16 @@ export async function streamJson (res: ServerResponse, status: number, parts: It
  * reading at once and throws 413 ERR_TOO_LARGE (the caller closes the connection).
  */
 export async function readBody (req: IncomingMessage, limit: number): Promise<Buffer> {
+  // node:http removes the chunked framing and nothing else: a compressed body would be read as
+  // the bytes it is, and refused as bad JSON or hex, or worse, taken for something else
+  const coding = req.headers['content-encoding']
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    throw new ApiError(415, 'ERR_UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported: send the body uncompressed`)
+  }
+  const transfer = req.headers['transfer-encoding']
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+    throw new ApiError(501, 'ERR_UNSUPPORTED_TRANSFER_CODING', `Transfer-Encoding ${JSON.stringify(transfer.slice(0, 40))} is not supported: only chunked`)
+  }
   const declared = req.headers['content-length']
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
   return await new Promise<Buffer>((resolve, reject) => {

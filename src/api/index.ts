@@ -20,7 +20,8 @@
  * - `POST /txs` body `{"tx": "<hex>"}` (application/json) or bare hex (text/plain) → 202 `{id}`
  *   (entered the mempool), 200 `{id}` (already pending), 400 with the protocol code
  *   (ERR_BAD_SIGNATURE, ERR_NONCE_TOO_LOW, ERR_INSUFFICIENT_BALANCE, … and `rule`), 429
- *   ERR_SENDER_LIMIT, 503 ERR_MEMPOOL_FULL; 413 over 256 KiB; 415 for other content types.
+ *   ERR_SENDER_LIMIT, 503 ERR_MEMPOOL_FULL; 413 over 256 KiB; 415 for other content types and
+ *   for compressed bodies (Content-Encoding), 501 for transfer codings other than chunked.
  * - `GET /accounts/:address` → AccountJson `{address, height, headHash, balance, spendable, nonce,
  *   stake, unbonding: [{amount, releaseEpoch}], pending, nextNonce}`; an absent account is zeros.
  * - `GET /accounts/:address/proof` → `{address, accountId, height, headHash, stateRoot, header

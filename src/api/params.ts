@@ -6,14 +6,15 @@ import { ApiError, badRequest } from './errors.ts'
 
 const MAX_U64 = (1n << 64n) - 1n
 const HASH_HEX = /^[0-9a-fA-F]{64}$/
-const DECIMAL = /^[0-9]{1,20}$/
+const DECIMAL = /^[0-9]+$/
 
-/** A uint64 written in decimal digits; ERR_BAD_HEIGHT (or `code`) otherwise. */
+/** A uint64 written in decimal digits (leading zeros allowed); ERR_BAD_HEIGHT (or `code`) otherwise. */
 export function parseUint64 (s: string, what: string, code = 'ERR_BAD_HEIGHT'): bigint {
   if (!DECIMAL.test(s)) throw badRequest(code, `${what} must be a decimal integer`)
-  const n = BigInt(s)
-  if (n > MAX_U64) throw badRequest(code, `${what} is out of range`)
-  return n
+  const digits = s.replace(/^0+(?=.)/, '')
+  // 2^64 − 1 has 20 digits: longer is out of range without converting a long string
+  if (digits.length > 20 || BigInt(digits) > MAX_U64) throw badRequest(code, `${what} is out of range (at most ${MAX_U64})`)
+  return BigInt(digits)
 }
 
 /** A 32-byte hash as 64 hex characters; `code` otherwise. */

@@ -15,7 +15,7 @@ import { MemoryStore, type Store } from '../storage/store.ts'
 import { getBlock, listBlocks } from './blocks.ts'
 import {
   DEFAULT_API_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_SSE_HEARTBEAT_MS,
-  CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_PIPELINED_REQUESTS, MAX_SOCKET_BACKLOG_BYTES,
+  CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_PIPELINED_REQUESTS, MAX_REQUESTS_AFTER_BUSY, MAX_SOCKET_BACKLOG_BYTES,
   RECENT_BLOCKS_MAX, REQUEST_SECONDS_BUCKETS, REQUEST_TIMEOUT_MS, SOCKET_IDLE_TIMEOUT_MS, STOP_GRACE_MS
 } from './constants.ts'
 import type { ApiContext, ApiLog, ApiNetwork, ApiRequest, Handler } from './context.ts'
@@ -147,16 +147,19 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     const socket = req.socket
     let q = queues.get(socket)
     if (q === undefined) {
-      q = { busy: false, cut: false, pending: [] }
+      q = { busy: false, cut: false, afterCut: 0, pending: [] }
       queues.set(socket, q)
     }
+    if (q.cut) {
+      // after the 503: no answer (node:http closes the connection once the answers before it and
+      // the 503 are out); a client that keeps sending is flooding, and goes at once
+      if (++q.afterCut > MAX_REQUESTS_AFTER_BUSY) socket.destroy()
+      return
+    }
     if (q.pending.length >= MAX_PIPELINED_REQUESTS) {
-      // the first request past the bound is told why (after the answers before it); with more,
-      // the connection goes at once: node:http has parsed all a read brought, and every request
-      // it holds waits for answers the client is not reading
-      if (q.cut) socket.destroy()
-      else fail(ctx, res, new ApiError(503, 'ERR_BUSY', `more than ${MAX_PIPELINED_REQUESTS} requests waiting on this connection; read the answers before sending more`))
+      // the first request past the bound is told why, after the answers before it (Connection: close)
       q.cut = true
+      fail(ctx, res, new ApiError(503, 'ERR_BUSY', `more than ${MAX_PIPELINED_REQUESTS} requests waiting on this connection; read the answers before sending more`))
       return
     }
     q.pending.push(async () => { await serve(req, res, (isStream) => { stream = isStream }) })
@@ -323,7 +326,8 @@ function isLoopbackHost (header: string | undefined): boolean {
   return m !== null && isLoopbackName(m[1] as string)
 }
 
-interface SocketQueue { busy: boolean, cut: boolean, pending: Array<() => Promise<void>> }
+/** `afterCut`: requests received after the connection's ERR_BUSY (left unanswered). */
+interface SocketQueue { busy: boolean, cut: boolean, afterCut: number, pending: Array<() => Promise<void>> }
 
 /** Responds to a failed request: ApiError as is, anything else 500 without details (logged). */
 function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
@@ -337,9 +341,9 @@ function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
   const headers: Record<string, string> = {}
   const allow = apiErr.details?.allow
   if (typeof allow === 'string') headers.allow = allow
-  // The rest of an oversized body is never read, a client pipelining too far is cut off: close
-  // the connection after answering.
-  if (apiErr.status === 413 || apiErr.code === 'ERR_BUSY') headers.connection = 'close'
+  // The rest of an oversized or undecodable body is never read, a client pipelining too far is
+  // cut off: close the connection after answering.
+  if (apiErr.status === 413 || apiErr.code === 'ERR_BUSY' || apiErr.code === 'ERR_UNSUPPORTED_CONTENT_ENCODING' || apiErr.code === 'ERR_UNSUPPORTED_TRANSFER_CODING') headers.connection = 'close'
   sendError(res, apiErr, headers)
 }
 

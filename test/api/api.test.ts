@@ -558,6 +558,11 @@ describe('api: HTTP JSON API, events and metrics', function () {
       expectError(await get(base, `/blocks/${toHex(net.params.genesisHash)}`), 404, 'ERR_NOT_FOUND')
       expectError(await get(base, '/blocks/18446744073709551616'), 400, 'ERR_BAD_HEIGHT')
       expectError(await get(base, '/blocks/123456789012345678901234'), 400, 'ERR_BAD_HEIGHT')
+      // too many digits is out of range, not "not a number"; leading zeros are the same height
+      const far = await get(base, `/blocks/${'1'.repeat(5000)}`)
+      expectError(far, 400, 'ERR_BAD_HEIGHT')
+      expect(far.body.error.message).to.match(/out of range/)
+      expect((await get(base, '/blocks/000000000000000000001')).body.height).to.equal('1')
       expectError(await get(base, '/blocks/-1'), 400, 'ERR_BAD_BLOCK_ID')
       expectError(await get(base, '/blocks/0x01'), 400, 'ERR_BAD_BLOCK_ID')
       expectError(await get(base, `/blocks/${'ab'.repeat(31)}`), 400, 'ERR_BAD_BLOCK_ID')
@@ -631,6 +636,36 @@ describe('api: HTTP JSON API, events and metrics', function () {
       const res = await fetch(base + '/txs', { method: 'POST', body: stream, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit)
       expect(res.status).to.equal(413)
       expect(((await res.json()) as Json).error.code).to.equal('ERR_TOO_LARGE')
+      expect((await get(base, '/status')).status).to.equal(200)
+    })
+
+    it('POST /txs: a compressed body → 415, a transfer coding other than chunked → 501; nothing enters the mempool and the connection is closed', async () => {
+      const tx = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 900n, fee: 5000n, to: net.outsider.address, amount: 1n })
+      const before = svc.mempool.size
+      const { gzipSync } = await import('node:zlib')
+      const gz = gzipSync(Buffer.from(JSON.stringify({ tx: toHex(tx.bytes) })))
+      const r = await fetch(base + '/txs', { method: 'POST', body: gz, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })
+      expect(r.status).to.equal(415)
+      expect(((await r.json()) as Json).error.code).to.equal('ERR_UNSUPPORTED_CONTENT_ENCODING')
+      expect(r.headers.get('connection')).to.equal('close')
+      // fetch cannot set Transfer-Encoding: a raw request, chunked framing around hex
+      const { connect } = await import('node:net')
+      const socket = connect(Number(new URL(base).port), '127.0.0.1')
+      const reply = await new Promise<string>((resolve) => {
+        let text = ''
+        const timer = setTimeout(() => { socket.destroy(); resolve(text) }, 5_000)
+        socket.on('data', (d: Buffer) => { text += d.toString('latin1') })
+        socket.on('close', () => { clearTimeout(timer); resolve(text) })
+        socket.on('error', () => {})
+        const hex = toHex(tx.bytes)
+        socket.write(`POST /txs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${hex.length.toString(16)}\r\n${hex}\r\n0\r\n\r\n`)
+      })
+      expect(reply).to.match(/^HTTP\/1\.1 501 /)
+      expect(reply).to.include('ERR_UNSUPPORTED_TRANSFER_CODING')
+      expect(svc.mempool.size).to.equal(before)
+      expect(svc.mempool.has(tx.id)).to.equal(false)
+      // the identity coding is no coding at all
+      expect((await get(base, '/txs', { method: 'POST', body: JSON.stringify({ tx: '00' }), headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } })).status).to.equal(400)
       expect((await get(base, '/status')).status).to.equal(200)
     })
   })

@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net'
 import { ChainService } from '../../src/chain/service.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { createApiServer, type ApiServer } from '../../src/api/index.ts'
-import { MAX_PIPELINED_REQUESTS } from '../../src/api/constants.ts'
+import { MAX_PIPELINED_REQUESTS, MAX_REQUESTS_AFTER_BUSY } from '../../src/api/constants.ts'
 import { testDevnet } from '../helpers/devnet.ts'
 
 /** Everything the server sends on `socket` until it closes it (bounded by `ms`). */
@@ -60,6 +60,13 @@ describe('api: connections of misbehaving clients', function () {
     expect(closed, 'the server closed the connection').to.equal(true)
     expect(statuses).to.deep.equal([...new Array(MAX_PIPELINED_REQUESTS + 1).fill(200), 503])
     expect(text).to.include('ERR_BUSY')
+  })
+
+  it('requests sent after the 503 are not answered, and do not cost the ones before it their answers', async () => {
+    // one served at once, MAX_PIPELINED_REQUESTS waiting, the 503, then more in the same write
+    const { statuses, closed } = await pipeline(MAX_PIPELINED_REQUESTS + 2 + MAX_REQUESTS_AFTER_BUSY)
+    expect(closed).to.equal(true)
+    expect(statuses).to.deep.equal([...new Array(MAX_PIPELINED_REQUESTS + 1).fill(200), 503])
   })
 
   it('a client pipelining far past the bound loses its connection at once, answered or not; others are served', async () => {

@@ -18,7 +18,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 export { intArg, output } from './util.ts'
 
 /** `text` with its control characters escaped (\n → "\\n"), but for one final line break. */
-function oneLine (text: string): string {
+function escapeControls (text: string): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text
   // eslint-disable-next-line no-control-regex
   return body.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)) + (body === text ? '' : '\n')
@@ -31,7 +31,7 @@ export function buildCli (): Command {
     .version(pkg.version)
     .exitOverride()
     // commander quotes a refused value as typed: a line break in it must not start a line of its own
-    .configureOutput({ outputError: (text, write) => { write(oneLine(text)) } })
+    .configureOutput({ outputError: (text, write) => { write(escapeControls(text)) } })
 
   program.command('init')
     .description('create a new chain: genesis.json, encrypted validator keystores and a funded faucet wallet')

@@ -64,8 +64,14 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
   const validatorStores = []
   for (const key of validatorKeys) validatorStores.push(await encryptKeystore(key, opts.password, enc))
   const faucetStore = await encryptKeystore(faucetKey, opts.password, enc)
-  await mkdir(join(opts.dir, 'validators'), { recursive: true })
-  await mkdir(join(opts.dir, 'wallets'), { recursive: true })
+  for (const sub of ['validators', 'wallets']) {
+    await mkdir(join(opts.dir, sub), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      // ENOTDIR/EEXIST: the chain directory, or a path on the way, is a file
+      throw new MemecoinError('ERR_WRITE', err.code === 'ENOTDIR' || err.code === 'EEXIST'
+        ? `cannot create the chain in ${opts.dir}: it, or a path on the way to it, is not a directory`
+        : `cannot create ${join(opts.dir, sub)} (${err.code ?? 'error'})`)
+    })
+  }
   const genesisPath = join(opts.dir, 'genesis.json')
   // the genesis file goes first (it refuses to replace one: a chain directory is never reused);
   // if anything after it fails, what this call wrote is removed again

@@ -186,6 +186,7 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
       [['wallet', 'new', '--dir', walletDir, '--name', 'alice', '--password-file', password], /already exists/, RUNTIME],
       [['wallet', 'new', '--dir', walletDir, '--name', 'carol'], /a password is needed/, RUNTIME],
       [['wallet', 'list', '--dir', password], /not a directory/, RUNTIME],
+      [['init', '--dir', join(password, 'sub'), '--scrypt-n', '1024'], /^error: cannot create the chain in .*: it, or a path on the way to it, is not a directory$/m, RUNTIME],
       [['wallet', 'address', 'nobody', '--dir', walletDir], /no wallet named "nobody"/, RUNTIME],
       [['wallet', 'address', missing], /keystore file .* not found/, RUNTIME],
       [['wallet', 'import', '--name', 'x', '--dir', walletDir, '--key-file', missing, '--password-file', password], /key file .* not found/, RUNTIME],

@@ -53,17 +53,36 @@ export async function startNode (o: StartOptions): Promise<MemecoinNode> {
   return node
 }
 
-/** Runs until a signal, then stops cleanly; resolves with the exit code. */
+/** Signals after the first that make a stopping node exit at once (the database survives a kill). */
+export const SIGNALS_TO_FORCE_EXIT = 3
+
+/**
+ * Runs until a signal, then stops cleanly; resolves with the exit code. Later signals do not cut
+ * the clean stop short (a process group's Ctrl-C and a supervisor's SIGTERM often come together):
+ * SIGNALS_TO_FORCE_EXIT more make it exit at once.
+ */
 export async function runUntilSignal (node: MemecoinNode): Promise<number> {
   return await new Promise<number>((resolve) => {
     let stopping = false
+    let extra = 0
     const stop = (): void => {
       if (stopping) return
       stopping = true
       node.stop().then(() => resolve(0), () => resolve(1))
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (!stopping) {
+        stop()
+        return
+      }
+      if (++extra >= SIGNALS_TO_FORCE_EXIT) {
+        process.stderr.write(`memecoin: ${signal} again: exiting without finishing the stop\n`)
+        process.exit(signal === 'SIGTERM' ? 143 : 130)
+      }
+      process.stderr.write(`memecoin: already stopping (${signal} ${SIGNALS_TO_FORCE_EXIT - extra} more times to exit at once)\n`)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     // the node stopped itself (its database could not be written): exit 1 with the reason
     void node.halted.then((err) => {
       if (stopping) return

@@ -277,4 +277,24 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
       expect(r.stderr, r.stderr).to.not.match(/\n\s+at\s|node:internal/)
     }
   })
+
+  it('a stopping node finishes its clean stop when more signals come (Ctrl-C twice; a group Ctrl-C and a supervisor SIGTERM)', async () => {
+    // isolated (no bootstrap, no mDNS): its key's blocks never meet n0's
+    const n = await startNode({ genesis: join(chainDir, 'genesis.json'), passwordFile: password, env, name: 'signals', dataDir: join(tmp, 'signals'), validatorKey: join(chainDir, 'validators', 'validator-0.json') })
+    // 'close', not 'exit': the last lines of its output are read by then
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { n.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => { resolve({ code, signal }) }) })
+    // its signal handlers are installed once it says it is running (after the API listens)
+    await pollUntil('the node running', async () => n.lines.some((l) => l.includes('"msg":"memecoin node running"')) ? true : undefined, 20_000, 20)
+    n.child.kill('SIGINT')
+    // a second one while it stops (5 ms later: two pending at once would merge into one)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    n.child.kill('SIGINT')
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000).unref())
+    const r = await Promise.race([exited, timeout])
+    expect(r, 'exited within 20 s').to.not.equal(undefined)
+    // before: the second signal met Node's default handler, exit 130 in the middle of the stop
+    expect(r?.code, n.lines.slice(-10).join('\n')).to.equal(0)
+    expect(n.lines.some((l) => l.includes('"msg":"node stopped"')), n.lines.slice(-10).join('\n')).to.equal(true)
+    expect(n.lines.some((l) => l.startsWith('memecoin: already stopping (SIGINT 2 more times to exit at once)'))).to.equal(true)
+  })
 })

@@ -115,8 +115,10 @@ async function resolveGenesis (g: NodeOptions['genesis']): Promise<LoadedGenesis
 function listenError (err: unknown): unknown {
   if (!(err instanceof Error) || err.name !== 'UnsupportedListenAddressesError') return err
   // "ADDRESS: CAUSE" per address, each maybe followed by its stack ("at …" lines)
-  const causes = err.message.split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ')).map((l) => l.replace(/: Error: /, ': '))
-  return new MemecoinError('ERR_LISTEN', `cannot listen on ${causes.length > 0 ? causes.join('; ') : 'the configured addresses'}`)
+  const causes = err.message.split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ')).map((l) => l.replace(/: (?:[A-Z][A-Za-z]*)?Error: /, ': '))
+  const listen = new MemecoinError('ERR_LISTEN', `cannot listen on ${causes.length > 0 ? causes.join('; ') : 'the configured addresses'}`)
+  listen.cause = err
+  return listen
 }
 
 /** Builds a node (not started). */
@@ -186,6 +188,7 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
     })
   let ticker: SlotTicker | undefined
   let started = false
+  let stopping: Promise<void> | undefined
   let halt: (err: MemecoinError) => void = () => {}
   const halted = new Promise<MemecoinError>((resolve) => { halt = resolve })
 
@@ -229,13 +232,18 @@ export async function createNode (opts: NodeOptions): Promise<MemecoinNode> {
       }
     },
     async stop () {
-      ticker?.stop()
-      if (api !== undefined) await api.stop().catch((err: Error) => { log('warn', 'api stop failed', { error: err.message }) })
-      try { await libp2p.stop() } catch (err) { log('warn', 'libp2p stop failed', { error: (err as Error).message }) }
-      await chain.close()
-      await store.close()
-      started = false
-      log('info', 'node stopped')
+      // one stop, however many ask (a signal while the node stops itself after a write failure):
+      // a second run beside the first would close the chain and the store twice
+      stopping ??= (async () => {
+        ticker?.stop()
+        if (api !== undefined) await api.stop().catch((err: Error) => { log('warn', 'api stop failed', { error: err.message }) })
+        try { await libp2p.stop() } catch (err) { log('warn', 'libp2p stop failed', { error: (err as Error).message }) }
+        await chain.close()
+        await store.close()
+        started = false
+        log('info', 'node stopped')
+      })()
+      await stopping
     }
   }
   // The store could not be written: the chain in memory is ahead of the disk. Serving on would

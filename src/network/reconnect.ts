@@ -250,7 +250,11 @@ export class Reconnector {
       }
       this.components.log?.('re-dial of %s failed (%s); next in %d ms', e.peer ?? e.addr?.toString(), err.message, e.nextAt - this.timers.now())
       if (e.bootstrap && (e.failedDials & (e.failedDials - 1)) === 0) {
-        this.components.onBootstrapFailure?.({ address: String(e.addr ?? e.peer), failedDials: e.failedDials, error: String(err.message).split('\n')[0]?.slice(0, 300) ?? '', nextDialInMs: e.nextAt - this.timers.now() })
+        try {
+          this.components.onBootstrapFailure?.({ address: String(e.addr ?? e.peer), failedDials: e.failedDials, error: String(err.message).split('\n')[0]?.slice(0, 300) ?? '', nextDialInMs: e.nextAt - this.timers.now() })
+        } catch {
+          // an embedder's logger that throws must not stop the re-dials
+        }
       }
       this.wake()
     })

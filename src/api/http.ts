@@ -75,7 +75,7 @@ export async function readBody (req: IncomingMessage, limit: number): Promise<Bu
   // node:http removes the chunked framing and nothing else: a compressed body would be read as
   // the bytes it is, and refused as bad JSON or hex, or worse, taken for something else
   const coding = req.headers['content-encoding']
-  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+  if (coding !== undefined && coding.trim() !== '' && coding.trim().toLowerCase() !== 'identity') {
     throw new ApiError(415, 'ERR_UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported: send the body uncompressed`)
   }
   const transfer = req.headers['transfer-encoding']

@@ -239,6 +239,9 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     srv.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Unparsable HTTP: answer once in JSON if the socket still takes it, never with details.
       if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return }
+      // an answer is being sent on this connection (an event stream, earlier pipelined answers):
+      // raw bytes written now would land inside it
+      if ((socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true) { socket.destroy(); return }
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
       ctx.responses.set(status, (ctx.responses.get(status) ?? 0) + 1)
       const body = JSON.stringify({ error: { code: status === 408 ? 'ERR_TIMEOUT' : 'ERR_BAD_REQUEST', message: 'malformed or incomplete HTTP request' } })

@@ -68,7 +68,7 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
     await mkdir(join(opts.dir, sub), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       // ENOTDIR/EEXIST: the chain directory, or a path on the way, is a file
       throw new MemecoinError('ERR_WRITE', err.code === 'ENOTDIR' || err.code === 'EEXIST'
-        ? `cannot create the chain in ${opts.dir}: it, or a path on the way to it, is not a directory`
+        ? `cannot create the chain in ${opts.dir}: a file is in the way (${opts.dir}, a directory on the way to it, or ${join(opts.dir, sub)})`
         : `cannot create ${join(opts.dir, sub)} (${err.code ?? 'error'})`)
     })
   }

@@ -17,11 +17,11 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 export { intArg, output } from './util.ts'
 
-/** `text` with its control characters escaped (\n → "\\n"), but for one final line break. */
+/** `text` with its control characters (C0, DEL, C1) escaped as \\uXXXX, but for one final line break. */
 function escapeControls (text: string): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text
   // eslint-disable-next-line no-control-regex
-  return body.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)) + (body === text ? '' : '\n')
+  return body.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + (body === text ? '' : '\n')
 }
 
 /** Builds the command tree. */
@@ -93,7 +93,7 @@ export function buildCli (): Command {
         ...(o.bootstrap !== undefined ? { bootstrap: o.bootstrap } : {}),
         ...(o.name !== undefined ? { name: o.name } : {})
       })
-      process.exitCode = await runUntilSignal(node)
+      process.exitCode = await runUntilSignal(node, node.log)
     })
 
   registerDevnetCommand(program)

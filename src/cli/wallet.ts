@@ -112,8 +112,13 @@ async function exists (path: string): Promise<boolean> {
   return await stat(path).then(() => true, () => false)
 }
 
-/** The keystore path for a new wallet: `--name`, or the first free `wallet-N`. */
+/**
+ * The keystore path for a new wallet: `--name`, or the first free `wallet-N`. Refuses a wallet
+ * directory that is a file now, before a password is asked for (the directory is made later).
+ */
 async function newWalletPath (dir: string, name: string | undefined): Promise<{ name: string, path: string }> {
+  const st = await stat(dir).catch(() => undefined)
+  if (st !== undefined && !st.isDirectory()) throw new MemecoinError('ERR_WALLET_DIR', `wallet directory ${dir} is not a directory`)
   if (name !== undefined) {
     const path = join(dir, `${name}.json`)
     if (await exists(path)) throw new KeystoreError('ERR_KEYSTORE_EXISTS', `a wallet named "${name}" already exists in ${dir}`, { path })

@@ -104,6 +104,18 @@ describe('api: connections of misbehaving clients', function () {
     }
   })
 
+  it('a malformed or timed-out request behind an answer in progress (an event stream) ends the connection, never writes into that answer', async () => {
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    // the stream, then half a request on the same connection: its headers time out (500 ms here)
+    socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /status HTTP/1.1\r\nHost: 1')
+    const { text, closed } = await readAll(socket, 5_000)
+    expect(text).to.match(/^HTTP\/1\.1 200 /)
+    expect(closed, 'the server ended the connection').to.equal(true)
+    expect(text, 'no raw error status inside the stream').to.not.include('HTTP/1.1 408')
+    expect(text).to.not.include('HTTP/1.1 400')
+  })
+
   it('a connection that sends nothing is closed at the headers timeout', async () => {
     const socket = connect(port, '127.0.0.1')
     await new Promise((resolve) => socket.once('connect', resolve))

@@ -714,20 +714,27 @@ export class ChainService {
   /** Records gossiped evidence (two signed headers); the validator turns it into a slashing transaction. */
   async addEvidence (a: SignedHeader, b: SignedHeader): Promise<void> {
     // TX-9: throws ValidationError (REJECT, or IGNORE when expired or from the future) for bad evidence
-    checkGossipEvidence(a, b, this.params, this.currentSlot())
+    checkGossipEvidence(a, b, this.params, this.now())
     // [IGNORE] TX-9: two headers signed by a key with nothing at stake cost their author nothing;
     // relayed and reported, they would cost every validator a fee for a slash of 0
     if (!this.hasBond(a.header.proposer)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender has nothing to slash', { reason: 'nothing to slash', action: 'IGNORE' })
+    // [IGNORE] TX-9: the offender was slashed for this slot already (as the mempool judges it)
+    if (this.chain.ledger.isSlashed(a.header.proposer, a.header.slot)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender was already slashed for this slot', { reason: 'already slashed', action: 'IGNORE' })
     await this.serial(() => { this.reportEquivocation({ a, b }) })
   }
 
   /**
-   * True iff `proposer` (a public key) has stake or unbonding stake at the head: a validator, or
-   * one just leaving; evidence against it slashes something.
+   * True iff `proposer` (a public key) has stake, or unbonding stake not yet released by the
+   * current epoch, at the head: a validator, or one just leaving; evidence against it slashes
+   * something. (An entry whose release epoch has come is released before a slash, SPEC §7: a
+   * slash would take nothing from it.)
    */
   hasBond (proposer: Uint8Array): boolean {
     const acc = this.chain.ledger.get(accountIdOf(proposer))
-    return acc !== undefined && (acc.stake > 0n || acc.unbonding.length > 0)
+    if (acc === undefined) return false
+    if (acc.stake > 0n) return true
+    const epoch = this.chain.currentEpoch()
+    return acc.unbonding.some((u) => u.releaseEpoch > epoch)
   }
 
   /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { accountIdOf } from '../../src/core/address.ts'
 import { concatBytes, toHex } from '../../src/core/bytes.ts'
+import type { ValidationError } from '../../src/core/errors.ts'
 import { ChainService, actionOf } from '../../src/chain/service.ts'
 import { LevelStore } from '../../src/storage/level.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
@@ -267,6 +268,42 @@ describe('chain/service: persistence, restart, no double signing', function () {
     await svc.close()
   })
 
+  it('evidence against a key whose unbonding stake is released by now is ignored: a slash would take nothing', async () => {
+    const net = testDevnet(2, { label: 'evidence-released' })
+    const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store: new MemoryStore(), now: net.clock.now, validator: net.validators[0] })
+    try {
+      let slot = await produceTo(svc, net.clock, 1n, 0n)
+      // validator 1 unstakes all it has: its stake goes to one unbonding entry
+      const v1 = net.validators[1]!
+      const id1 = accountIdOf(v1.publicKey)
+      const all = svc.chain.ledger.get(id1)?.stake ?? 0n
+      expect(all > 0n).to.equal(true)
+      const unstake = buildUnstake({ chainId: net.params.chainId, privateKey: v1.privateKey, nonce: 0n, fee: net.params.minFee, amount: all })
+      expect((await svc.addTransactions([unstake.bytes]))[0]?.ok).to.equal(true)
+      slot = await produceTo(svc, net.clock, 2n, slot)
+      const entry = svc.chain.ledger.get(id1)?.unbonding[0]
+      expect(svc.chain.ledger.get(id1)?.stake).to.equal(0n)
+      expect(entry?.amount).to.equal(all)
+      const signed = (s: bigint, height: bigint): ReturnType<typeof decodeSignedHeader> => {
+        const hb = encodeHeader({ chainId: net.params.chainId, height, slot: s, parentHash: new Uint8Array(32), proposer: v1.publicKey, vrfProof: new Uint8Array(81), txRoot: new Uint8Array(32), stateRoot: new Uint8Array(32), txCount: 0 })
+        return decodeSignedHeader(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, v1.privateKey)))
+      }
+      // still unbonding: there is something to slash, the evidence is reported
+      expect(svc.hasBond(v1.publicKey)).to.equal(true)
+      // its release epoch has come (by the clock; the ledger releases it when the account is next touched)
+      const released = entry!.releaseEpoch * net.params.epochSlots + 1n
+      net.clock.toSlot(released)
+      expect(svc.hasBond(v1.publicKey)).to.equal(false)
+      let err: unknown
+      try { await svc.addEvidence(signed(released, 3n), signed(released, 4n)) } catch (e) { err = e }
+      expect((err as ValidationError | undefined)?.details?.reason).to.equal('nothing to slash')
+      expect(actionOf(err)).to.equal('IGNORE')
+      expect(svc.mempool.all().filter((t) => t.kind === 'evidence')).to.have.length(0)
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('evidence the mempool has no room for is reported at a later head, once', async () => {
     const net = testDevnet(2, { label: 'evidence-retry' })
     const open = async (validator: number, mempool?: { maxTxs: number }): Promise<ChainService> => await ChainService.open({
@@ -317,6 +354,11 @@ describe('chain/service: persistence, restart, no double signing', function () {
       expect(evidenceIn(c)).to.equal(0)
       const stake = c.chain.ledger.get(accountIdOf(net.validators[1]!.publicKey))?.stake ?? 0n
       expect(stake < 1000n * 10n ** 8n, `offender stake ${stake}`).to.equal(true)
+      // the same evidence on gossip now: slashed for that slot already, not useful (IGNORE, not relayed)
+      let late: unknown
+      try { await c.addEvidence(first!.header, second!.header) } catch (e) { late = e }
+      expect((late as ValidationError | undefined)?.details?.reason).to.equal('already slashed')
+      expect(actionOf(late)).to.equal('IGNORE')
     } finally {
       await Promise.all([a1.close(), a2.close(), c.close()])
     }

@@ -22,6 +22,51 @@ export interface LoadedGenesis {
   chainIdHex: string
 }
 
+/**
+ * What JSON.parse lets through that genesis.json must not have (SPEC §8): a key twice in one object
+ * (JSON.parse keeps the last one, another implementation may keep the first or refuse: two chain
+ * ids from one file), and numbers not written as plain digits (`1e3`, `1000.0`, `-0` parse as
+ * integers here and may not elsewhere). For text JSON.parse accepted; where, as a character
+ * offset, or undefined. Never quotes the text (a wrong file may hold a secret).
+ */
+export function genesisTextProblem (text: string): { what: string, at: number } | undefined {
+  // one frame per open object (its keys so far, and whether a key comes next) or array (null)
+  const stack: Array<{ keys: Set<string>, keyNext: boolean } | null> = []
+  for (let i = 0; i < text.length;) {
+    const c = text[i] as string
+    if (c === '"') {
+      let j = i + 1
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+      const top = stack[stack.length - 1]
+      if (top !== undefined && top !== null && top.keyNext) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string
+        if (top.keys.has(key)) return { what: 'a key appears twice in one object', at: i }
+        top.keys.add(key)
+        top.keyNext = false
+      }
+      i = j + 1
+    } else if (c === '{' || c === '[') {
+      stack.push(c === '{' ? { keys: new Set(), keyNext: true } : null)
+      i++
+    } else if (c === '}' || c === ']') {
+      stack.pop()
+      i++
+    } else if (c === ',') {
+      const top = stack[stack.length - 1]
+      if (top !== undefined && top !== null) top.keyNext = true
+      i++
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i
+      while (j < text.length && /[-+.eE0-9]/.test(text[j] as string)) j++
+      if (!/^(?:0|[1-9][0-9]*)$/.test(text.slice(i, j))) return { what: 'a number is not written as plain digits (no sign, fraction or exponent)', at: i }
+      i = j
+    } else {
+      i++ // whitespace, ':' and the letters of true, false and null
+    }
+  }
+  return undefined
+}
+
 /** Validates a parsed genesis.json document and derives its params, hash and chain id. */
 export function loadGenesis (json: unknown): LoadedGenesis {
   const config = parseGenesisJson(json, GENESIS_LIMITS)
@@ -94,6 +139,8 @@ export async function loadGenesisFile (path: string): Promise<LoadedGenesis> {
     const at = /position (\d+)/.exec(String((err as Error)?.message))?.[1]
     throw new GenesisError('ERR_GENESIS_JSON', `genesis file ${path} is not valid JSON${at !== undefined ? ` (at character ${at})` : ''}`, { path })
   }
+  const problem = genesisTextProblem(text)
+  if (problem !== undefined) throw new GenesisError('ERR_GENESIS_JSON', `genesis file ${path}: ${problem.what} (at character ${problem.at})`, { path, rule: 'G-1' })
   try {
     return loadGenesis(json)
   } catch (err) {

@@ -507,6 +507,31 @@ describe('genesis: files', () => {
     }
   })
 
+  it('what JSON.parse lets through and another implementation may read differently is refused: a key twice, numbers not written as plain digits', async () => {
+    const good = JSON.stringify({ ...doc(), slotMs: 1000 })
+    await writeFile(join(dir, 'plain.json'), good)
+    const plain = await loadGenesisFile(join(dir, 'plain.json'))
+    const cases: Array<[string, string, RegExp]> = [
+      // JSON.parse keeps the last value: a chain id other than the first value's
+      ['dup.json', good.replace('"slotMs":1000', '"slotMs":1000,"slotMs":2000'), /a key appears twice in one object \(at character \d+\)/],
+      ['dup-nested.json', good.replace('"stake":', '"stake":"0","stake":'), /a key appears twice/],
+      ['exp.json', good.replace('"slotMs":1000', '"slotMs":1e3'), /a number is not written as plain digits/],
+      ['frac.json', good.replace('"slotMs":1000', '"slotMs":1000.0'), /a number is not written as plain digits/],
+      ['neg0.json', good.replace('"slotMs":1000', '"slotMs":-0'), /a number is not written as plain digits/]
+    ]
+    for (const [name, content, why] of cases) {
+      expect(content, name).to.not.equal(good)
+      const path = join(dir, name)
+      await writeFile(path, content)
+      const err = await rejection(loadGenesisFile(path))
+      expect(err.code, name).to.equal('ERR_GENESIS_JSON')
+      expect(err.message, name).to.match(why).and.include(name).and.not.include('\n')
+    }
+    // the same values written plainly, keys in any order, load (and make the same chain)
+    await writeFile(join(dir, 'spaced.json'), JSON.stringify(JSON.parse(good), null, 2))
+    expect((await loadGenesisFile(join(dir, 'spaced.json'))).chainIdHex).to.equal(plain.chainIdHex)
+  })
+
   it('a file that is not JSON is never quoted in the error (a wrong --genesis may be a password or key file)', async () => {
     const secret = 'FfLPMQCACcSecretPassword'
     const key = 'a6fdd4a42c' + '0'.repeat(54)

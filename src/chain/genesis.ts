@@ -29,7 +29,7 @@ export interface LoadedGenesis {
  * integers here and may not elsewhere). For text JSON.parse accepted; where, as a character
  * offset, or undefined. Never quotes the text (a wrong file may hold a secret).
  */
-export function genesisTextProblem (text: string): { what: string, at: number } | undefined {
+function genesisTextProblem (text: string): { what: string, at: number } | undefined {
   // one frame per open object (its keys so far, and whether a key comes next) or array (null)
   const stack: Array<{ keys: Set<string>, keyNext: boolean } | null> = []
   for (let i = 0; i < text.length;) {

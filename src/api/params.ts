@@ -13,8 +13,9 @@ export function parseUint64 (s: string, what: string, code = 'ERR_BAD_HEIGHT'): 
   if (!DECIMAL.test(s)) throw badRequest(code, `${what} must be a decimal integer`)
   const digits = s.replace(/^0+(?=.)/, '')
   // 2^64 − 1 has 20 digits: longer is out of range without converting a long string
-  if (digits.length > 20 || BigInt(digits) > MAX_U64) throw badRequest(code, `${what} is out of range (at most ${MAX_U64})`)
-  return BigInt(digits)
+  const n = digits.length > 20 ? undefined : BigInt(digits)
+  if (n === undefined || n > MAX_U64) throw badRequest(code, `${what} is out of range (at most ${MAX_U64})`)
+  return n
 }
 
 /** A 32-byte hash as 64 hex characters; `code` otherwise. */

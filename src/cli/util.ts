@@ -83,9 +83,9 @@ function addressArg (check: (v: string) => unknown): (v: string, prev?: string[]
   }
 }
 
-/** commander parser for `--listen` (repeatable): /ip4|ip6/ADDRESS/tcp/PORT. */
+/** commander parser for `--listen` (repeatable): what parseListenAddress takes. */
 export const listenAddressArg = addressArg(parseListenAddress)
-/** commander parser for `--bootstrap` (repeatable): HOST/tcp/PORT[/p2p/PEER-ID]. */
+/** commander parser for `--bootstrap` (repeatable): what parseDialAddress takes. */
 export const dialAddressArg = addressArg(parseDialAddress)
 
 /** Writes a result as JSON (for scripts) or as human lines. */

@@ -642,5 +642,3 @@ export class MemecoinNetwork implements Startable {
     return found as GossipSub
   }
 }
-
-

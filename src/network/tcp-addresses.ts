@@ -1,7 +1,7 @@
 /**
  * The addresses a node can use, checked where they are given (CLI flags, `createNode`, the
  * memecoin() service's init) instead of failing later inside libp2p: its transport is TCP alone,
- * so an address without a TCP port, or with a /p2p part that is no peer id, can never be
+ * so an address that names no TCP endpoint, or with a /p2p part that is no peer id, can never be
  * listened on or dialed. libp2p accepted such a bootstrap address and retried it forever without
  * a word at the node's log levels; a bad listen address failed at start with a message that
  * named neither the address nor the cause.

@@ -35,6 +35,7 @@ import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../src/wire/limits.ts'
 import { Block as BlockMessage } from '../src/wire/memecoin.ts'
 import { encodeTx, encodeTxBody, signTx } from '../src/wire/tx.ts'
 import type { BenchResult } from './result.ts'
+import { peakRssOf } from './threads.ts'
 
 /** Options of `runDevnetLoad`. */
 export interface DevnetLoadProcOptions {
@@ -112,15 +113,6 @@ async function http (agent: Agent, url: string, body?: string): Promise<{ status
     req.on('error', reject)
     req.end(body)
   })
-}
-
-/** VmHWM (peak resident set) of a process in bytes, or 0 when /proc does not tell. */
-function peakRssOf (pid: number | undefined): number {
-  if (pid === undefined) return 0
-  try {
-    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m === null ? 0 : Number(m[1]) * 1024
-  } catch { return 0 }
 }
 
 interface Child { name: string, proc: ChildProcess, api: string, log: string, exited: Promise<void>, done: boolean }

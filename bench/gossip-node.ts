@@ -13,7 +13,8 @@
  *      { op: 'mempool' } → { op: 'mempool', size }
  *      { op: 'import', bytes } → { op: 'imported' }   importBlock as local: the node publishes it
  *      { op: 'publish', bytes } → { op: 'published' } raw: publish on the topic
- *      { op: 'stats' } → { op: 'stats', cpuMs (the process's, all threads), importSum, importCount, checkMs, heapUsedMiB, majorGcs, majorGcMaxMs }
+ *      { op: 'stats' } → { op: 'stats', cpuMs (the process's, all threads), importSum, importCount, checkMs, heapUsedMiB,
+ *        peakRssMiB (the process's peak resident set so far), majorGcs, majorGcMaxMs }
  *      { op: 'stop' } → exits once stopped
  * Out, unasked: { op: 'block', hash (hex), t, local }  a block imported (memecoin)
  *               { op: 'message', h (hex SHA-256 of the bytes), t } a block-topic message delivered
@@ -116,7 +117,7 @@ async function handle (msg: { op: string, [k: string]: unknown }): Promise<void>
     case 'stats': {
       const t = node?.chain.importTimes() ?? { sum: 0, count: 0 }
       const cpu = process.cpuUsage()
-      send({ op: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, importSum: t.sum, importCount: t.count, checkMs: checkMs.splice(0), heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, majorGcs: gc.count, majorGcMaxMs: gc.maxMs })
+      send({ op: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, importSum: t.sum, importCount: t.count, checkMs: checkMs.splice(0), heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, peakRssMiB: process.resourceUsage().maxRSS / 1024, majorGcs: gc.count, majorGcMaxMs: gc.maxMs })
       return
     }
     case 'stop':

@@ -36,7 +36,7 @@ import { MemoryStore } from '../src/storage/store.ts'
 import { signTx, encodeTx, encodeTxBody } from '../src/wire/tx.ts'
 import { runDevnetLoad, type DevnetLoadProcOptions } from './devnet-load.ts'
 import type { BenchResult } from './result.ts'
-import { threadCpuMs } from './threads.ts'
+import { peakRssOf, resetPeakRss, threadCpuMs } from './threads.ts'
 
 export type { BenchResult } from './result.ts'
 
@@ -328,6 +328,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     }
     const end = await stats()
     await stopAll(started.splice(0))
+    const rawEnd: Array<Record<string, unknown>> = []
 
     // raw gossipsub in fresh processes: same options (the chain's score parameters too), topology and bytes
     const topic = `/memecoin-bench/raw/${Date.now()}`
@@ -346,6 +347,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       rawBlockCpuMs += cpuMsOf(await rawStats()) - cpuMsOf(before)
       await sleep(Number(slotMs))
     }
+    rawEnd.push(...await rawStats())
     const bytes = blocks.reduce((a, b) => a + b.length, 0) / blocks.length
     const figures = {
       nodes: N,
@@ -370,9 +372,11 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       coldCpuMsPerNode: round(blockCpuMs.cold / B / (N - 1)),
       majorGcsMaxNode: Math.max(...end.map((s) => s.majorGcs as number)),
       majorGcMaxPauseMs: round(Math.max(...end.map((s) => s.majorGcMaxMs as number))),
-      heapUsedMiBMaxNode: Math.round(Math.max(...end.map((s) => s.heapUsedMiB as number)))
+      heapUsedMiBMaxNode: Math.round(Math.max(...end.map((s) => s.heapUsedMiB as number))),
+      peakRssMiBMaxNode: Math.round(Math.max(...end.map((s) => s.peakRssMiB as number))),
+      peakRssMiBMinNode: Math.round(Math.min(...end.map((s) => s.peakRssMiB as number)))
     }
-    const baseline = { rawP50Ms: round(pct(rawLat, 50)), rawP99Ms: round(pct(rawLat, 99)), rawCpuMsPerNode: round(rawBlockCpuMs / blocks.length / (N - 1)) }
+    const baseline = { rawP50Ms: round(pct(rawLat, 50)), rawP99Ms: round(pct(rawLat, 99)), rawCpuMsPerNode: round(rawBlockCpuMs / blocks.length / (N - 1)), rawPeakRssMiBMaxNode: Math.round(Math.max(...rawEnd.map((s) => s.peakRssMiB as number))) }
     const ratios = {
       warmP50VsRaw: round(figures.warmP50Ms / baseline.rawP50Ms),
       warmP99VsRaw: round(figures.warmP99Ms / baseline.rawP99Ms),
@@ -385,7 +389,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     notes.push('latency = node 0\'s publish → the last node\'s import (warm/cold P50/P99), or → the last node\'s topic-validator ACCEPT (relay, the moment it forwards: what the raw figure measures); stamps are each process\'s own wall clock (performance.timeOrigin + now)')
     notes.push('warm: the block\'s transactions were gossiped on the tx topic to every node before the block (live network); cold: only the producer had them, so every node verifies all T signatures in its import (in its verifier workers); the two alternate block by block')
     notes.push(`${N} node processes (each with its own verifier workers) and this one share ${cores} cores. Blocks are relayed after the checks that need no state transition (relayCheck: decode, header signature, VRF and eligibility, tx root); then the ${N - 1} receiving nodes import at about the same time, so each import's wall time (warm/coldImportMean, state transition of T transfers and persist; cold: + T signature checks) stretches while they share the cores. The last node's import ends no sooner than the receiving nodes' CPU for the block / ${cores} cores after the block reaches them: warmCpuMsPerNode (a receiving node's process, all threads, from node 0's import to the last arrival) × ${N - 1} / ${cores} = ${round(figures.warmCpuMsPerNode * (N - 1) / cores)} ms, vs 2× raw p99 = ${round(2 * baseline.rawP99Ms)} ms; a raw gossipsub node spends ${baseline.rawCpuMsPerNode} ms per block (rawCpuMsPerNode: the same window, publish to last delivery). On separate machines each node pays only its own`)
-    notes.push(`per node process at the end: up to ${figures.majorGcsMaxNode} full collections, longest pause ${figures.majorGcMaxPauseMs} ms, heap used up to ${figures.heapUsedMiBMaxNode} MiB`)
+    notes.push(`per node process at the end: up to ${figures.majorGcsMaxNode} full collections, longest pause ${figures.majorGcMaxPauseMs} ms, heap used up to ${figures.heapUsedMiBMaxNode} MiB; peak RSS (a receiving node's process, the whole run) ${figures.peakRssMiBMinNode}–${figures.peakRssMiBMaxNode} MiB, a raw gossipsub node's up to ${baseline.rawPeakRssMiBMaxNode} MiB`)
     notes.push(`topology: node i dials i−1 and ⌊i/2⌋; raw gossipsub publishes the same ${blocks.length} blocks (warm and cold bytes) with an ACCEPT-all validator; target (warm) p99 ≤ 2× raw p99 (p99 of n samples leaves out its n − ⌈0.99 n⌉ largest: ${B - Math.ceil(0.99 * B)} of ${B}, ${blocks.length - Math.ceil(0.99 * blocks.length)} of ${blocks.length})`)
     return { name: 'gossip', figures, baseline, ratios, notes }
   } finally {
@@ -480,6 +484,8 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
       await profiler.post('Profiler.enable')
       await profiler.post('Profiler.start')
     }
+    // the peak of the sync alone, not of the build before it
+    const peakReset = resetPeakRss()
     const threads0 = threadCpuMs()
     const t0 = performance.now()
     const cpu0 = process.cpuUsage()
@@ -489,6 +495,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     const cpu = process.cpuUsage(cpu0)
     const cpuUs = cpu.user + cpu.system
     const threads = threadCpuMs(threads0)
+    const peakRss = peakReset ? peakRssOf() : 0
     if (profiler !== undefined && opts.cpuProfDir !== undefined) {
       const { profile } = await profiler.post('Profiler.stop')
       profiler.disconnect()
@@ -509,6 +516,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
       coresBusy: round(cpuUs / 1e3 / (t1 - t0)),
       cpuUsPerTx: round(cpuUs / txCount),
       ...threadFigures(threads, txCount),
+      ...(peakRss > 0 ? { peakRssMiB: Math.round(peakRss / 2 ** 20) } : {}),
       buildSeconds: round(buildS),
       buildSignSeconds: round(signMs / 1000)
     }
@@ -518,6 +526,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
     notes.push(`CPU (this process: both nodes, every thread, incl. the verifier worker, the collector's and LevelDB's): ${figures.coresBusy} of ${cores} cores busy, ${figures.cpuUsPerTx} µs per transaction, of which verifying its signature is ${baseline.verifyUsPerTx}; at that CPU per transaction the ratio cannot exceed ${ceiling} (verify µs / CPU µs per tx), and 0.7 needs ≤ ${round(baseline.verifyUsPerTx / 0.7)} µs per transaction in all`)
     if (threads.size > 0) notes.push('CPU by thread (Linux /proc, µs per transaction): mainThreadUsPerTx is the event loop of both nodes (decoding, the state transition and state root, storage calls, networking; it also verifies its share of each block, ≈ 30% of them); busiestOtherThreadUsPerTx is the verifier worker that helps with each block (the busiest other thread in every run seen); otherThreadsUsPerTx is the rest: V8\'s helper threads (parallel scavenges, concurrent marking, compilation), libuv\'s pool (LevelDB), the second verifier worker')
     notes.push('time from starting the fresh node (dial, status handshake) to its head at the last block; both nodes on LevelDB in one process')
+    if (peakRss > 0) notes.push(`peakRssMiB: this process's peak resident set during the sync (both nodes; the peak was reset after the build): ${figures.peakRssMiB} MiB`)
     notes.push('verify bound = one-core native verifies/s (best of 3 runs of 20,000, before the build) × cores: what verifying every tx signature on all cores would allow; import verifies in the worker pool (the importing thread helping) while it applies the block, and sync queues up to 8 blocks ahead')
     notes.push('target ≥ 70% of the verify-bound tx/s')
     return { name: 'sync', figures, baseline, ratios: { txPerSVsVerifyBound: round(figures.txPerS / baseline.verifyBoundTxPerS, 3), ceilingAtThisCpuPerTx: ceiling }, notes }

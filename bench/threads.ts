@@ -1,5 +1,5 @@
-/** Per-thread CPU time of this process (Linux /proc), for the benchmarks' CPU splits. */
-import { readdirSync, readFileSync } from 'node:fs'
+/** Per-thread CPU time and peak memory of processes (Linux /proc), for the benchmarks' figures. */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 
 /**
  * CPU time (user + system, ms) of each thread of this process by thread id, from Linux's
@@ -26,4 +26,24 @@ export function threadCpuMs (since?: Map<number, number>): Map<number, number> {
     }
   }
   return out
+}
+
+/** VmHWM (peak resident set) of process `pid` (this one by default) in bytes, or 0 when /proc does not tell. */
+export function peakRssOf (pid: number | 'self' | undefined = 'self'): number {
+  if (pid === undefined) return 0
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? 0 : Number(m[1]) * 1024
+  } catch { return 0 }
+}
+
+/**
+ * Resets this process's peak resident set to its current one (Linux: "5" to /proc/self/clear_refs),
+ * so that `peakRssOf()` then tells the peak of what follows; false where that is not possible.
+ */
+export function resetPeakRss (): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5')
+    return peakRssOf() > 0
+  } catch { return false }
 }

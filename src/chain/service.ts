@@ -714,12 +714,11 @@ export class ChainService {
   /** Records gossiped evidence (two signed headers); the validator turns it into a slashing transaction. */
   async addEvidence (a: SignedHeader, b: SignedHeader): Promise<void> {
     // TX-9: throws ValidationError (REJECT, or IGNORE when expired or from the future) for bad evidence
-    checkGossipEvidence(a, b, this.params, this.now())
+    // (IGNORE as the mempool judges it: from the future, expired, or the offender already slashed)
+    checkGossipEvidence(a, b, this.params, this.now(), (proposer, slot) => this.chain.ledger.isSlashed(proposer, slot))
     // [IGNORE] TX-9: two headers signed by a key with nothing at stake cost their author nothing;
     // relayed and reported, they would cost every validator a fee for a slash of 0
     if (!this.hasBond(a.header.proposer)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender has nothing to slash', { reason: 'nothing to slash', action: 'IGNORE' })
-    // [IGNORE] TX-9: the offender was slashed for this slot already (as the mempool judges it)
-    if (this.chain.ledger.isSlashed(a.header.proposer, a.header.slot)) throw new ValidationError('TX-9', 'ERR_EVIDENCE_NOT_USEFUL', 'evidence ignored: the offender was already slashed for this slot', { reason: 'already slashed', action: 'IGNORE' })
     await this.serial(() => { this.reportEquivocation({ a, b }) })
   }
 

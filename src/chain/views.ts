@@ -2,6 +2,7 @@
 import { epochOf, isFutureSlot } from '../core/consensus.ts'
 import type { SignedTx } from '../core/types.ts'
 import type { Chain, HeadChange } from './chain.ts'
+import { uselessEvidence } from './evidence.ts'
 import type { AccountView, HeadChange as MempoolHeadChange } from './mempool.ts'
 
 /**
@@ -39,11 +40,8 @@ export function mempoolView (chain: Chain, slot?: bigint): AccountView {
     totalStake: () => ledger.totalStake(),
     evidenceAdmissible: (tx: SignedTx) => {
       const ev = tx.evidence
-      if (ev === undefined) return true
-      const now = slotNow()
-      const evSlot = ev.a.header.slot
-      // from a slot started, not expired, the offender not yet slashed for it
-      return started(evSlot) && !ledger.isSlashed(ev.a.header.proposer, evSlot) && epochOf(evSlot, params) + params.evidenceEpochs >= epochOf(now, params)
+      // from a slot started, not expired, the offender not yet slashed for it (as gossip judges it)
+      return ev === undefined || uselessEvidence(ev.a.header, started, slotNow(), (proposer, s) => ledger.isSlashed(proposer, s), params) === undefined
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai'
 import { actionOf } from '../../src/chain/service.ts'
-import { toHex } from '../../src/core/bytes.ts'
+import { bytesEqual, toHex } from '../../src/core/bytes.ts'
 import { isFutureSlot, MAX_CLOCK_DRIFT_MS, slotStart } from '../../src/core/consensus.ts'
 import { ValidationError } from '../../src/core/errors.ts'
 import { sha256 } from '../../src/core/hash.ts'
@@ -102,6 +102,8 @@ describe('network parts', () => {
     const params = testParams({ epochSlots: 10n, evidenceEpochs: 2n })
     const key = testKey('evidence:proposer')
     const h = (slot: bigint, label: string, k = key, chainId = params.chainId): ReturnType<typeof testSignedHeader> => testSignedHeader(k, { chainId, slot, label })
+    /** Nobody slashed yet. */
+    const none = (): boolean => false
     /** The chain's clock 1 ms into `slot`. */
     const at = (slot: bigint): bigint => slotStart(slot, params) + 1n
     const verdict = (fn: () => void): string => {
@@ -112,26 +114,33 @@ describe('network parts', () => {
       return 'ACCEPT'
     }
     it('accepts two signed headers by one proposer for one slot', () => {
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b'), params, at(6n)) })).to.equal('ACCEPT')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b'), params, at(6n), none) })).to.equal('ACCEPT')
     })
     it('rejects what is provably bad, ignores what is merely late or early', () => {
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b', testKey('other')), params, at(6n)) })).to.equal('REJECT different proposers')
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(6n, 'b'), params, at(6n)) })).to.equal('REJECT different slots')
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'a'), params, at(6n)) })).to.equal('REJECT the same header twice')
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b', key, new Uint8Array(8)), params, at(6n)) })).to.equal('REJECT header for another chain')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b', testKey('other')), params, at(6n), none) })).to.equal('REJECT different proposers')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(6n, 'b'), params, at(6n), none) })).to.equal('REJECT different slots')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'a'), params, at(6n), none) })).to.equal('REJECT the same header twice')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b', key, new Uint8Array(8)), params, at(6n), none) })).to.equal('REJECT header for another chain')
       const forged = { ...h(5n, 'b'), signature: h(5n, 'c').signature }
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), forged, params, at(6n)) })).to.equal('REJECT invalid header signature')
-      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b'), params, at(40n)) })).to.equal('IGNORE expired')
-      expect(verdict(() => { checkGossipEvidence(h(50n, 'a'), h(50n, 'b'), params, at(6n)) })).to.equal('IGNORE slot in the future')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), forged, params, at(6n), none) })).to.equal('REJECT invalid header signature')
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b'), params, at(40n), none) })).to.equal('IGNORE expired')
+      expect(verdict(() => { checkGossipEvidence(h(50n, 'a'), h(50n, 'b'), params, at(6n), none) })).to.equal('IGNORE slot in the future')
     })
     it('takes evidence from a slot about to start within B-4\'s clock drift, as the mempool does; not from one further ahead', () => {
       // the slot starts within the drift: admissible (a peer's clock a little ahead)
-      expect(verdict(() => { checkGossipEvidence(h(7n, 'a'), h(7n, 'b'), params, slotStart(7n, params) - MAX_CLOCK_DRIFT_MS) })).to.equal('ACCEPT')
+      expect(verdict(() => { checkGossipEvidence(h(7n, 'a'), h(7n, 'b'), params, slotStart(7n, params) - MAX_CLOCK_DRIFT_MS, none) })).to.equal('ACCEPT')
       expect(isFutureSlot(7n, slotStart(7n, params) - MAX_CLOCK_DRIFT_MS, params)).to.equal(false)
       // just beyond the drift: ignored, and the mempool would not admit it either
       const early = slotStart(7n, params) - MAX_CLOCK_DRIFT_MS - 1n
-      expect(verdict(() => { checkGossipEvidence(h(7n, 'a'), h(7n, 'b'), params, early) })).to.equal('IGNORE slot in the future')
+      expect(verdict(() => { checkGossipEvidence(h(7n, 'a'), h(7n, 'b'), params, early, none) })).to.equal('IGNORE slot in the future')
       expect(isFutureSlot(7n, early, params)).to.equal(true)
+    })
+    it('ignores evidence against an offender already slashed for that slot (before checking signatures), not for another slot', () => {
+      const slashed = (proposer: Uint8Array, slot: bigint): boolean => bytesEqual(proposer, h(5n, 'a').header.proposer) && slot === 5n
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), h(5n, 'b'), params, at(6n), slashed) })).to.equal('IGNORE already slashed')
+      const forged = { ...h(5n, 'b'), signature: h(5n, 'c').signature }
+      expect(verdict(() => { checkGossipEvidence(h(5n, 'a'), forged, params, at(6n), slashed) })).to.equal('IGNORE already slashed')
+      expect(verdict(() => { checkGossipEvidence(h(4n, 'a'), h(4n, 'b'), params, at(6n), slashed) })).to.equal('ACCEPT')
     })
   })
 })

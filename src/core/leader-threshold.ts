@@ -1,6 +1,10 @@
 /**
  * Praos leader threshold T = ⌊2^256 · (1 − (1 − f)^α)⌋, α = stake / totalStake, in deterministic
  * fixed-point bigint arithmetic (consensus code: no floats, no Math, no clock, no randomness).
+ * Normative: SPEC.md (leader election) defines T as exactly this computation, step for step, not
+ * as any value within the bound below; two implementations one unit apart would elect different
+ * leaders where the true value is an integer (test/fixtures/threshold-reference.json's `dyadic`
+ * cases). Changing any constant or rounding here changes the protocol.
  *
  * Method. With q = 1 − f and y = −α·ln q ≥ 0, T = ⌊2^256 · (1 − e^−y)⌋.
  *  1. −ln q = ln(b/a) for q = a/b: reduce b/a = 2^k · m with m ∈ [1, 2), then
@@ -115,7 +119,7 @@ function checkInputs (stake: bigint, totalStake: bigint, f: { num: bigint, den: 
   }
 }
 
-/** T = ⌊2^256·(1 − (1 − f)^(stake/totalStake))⌋ within ±1; exact at stake 0 and total; monotone in stake. */
+/** T as SPEC.md defines it: ⌊2^256·(1 − (1 − f)^(stake/totalStake))⌋ within ±1; exact at stake 0 and total; monotone in stake. */
 export function leaderThreshold (stake: bigint, totalStake: bigint, f: { num: bigint, den: bigint }): bigint {
   checkInputs(stake, totalStake, f)
   if (stake === 0n) return 0n

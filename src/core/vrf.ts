@@ -1,7 +1,7 @@
 /**
  * ECVRF-SECP256K1-SHA256-TAI: the draft-irtf-cfrg-vrf-06 construction on secp256k1 with suite
  * 0xFE, cofactor 1 and 33-byte compressed points, as fixed by the vechain/go-ecvrf vectors
- * (see shared/vectors/README.md). Proofs are 81 bytes: Gamma (33) ‖ c (16) ‖ s (32).
+ * and specified in protocol/SPEC.md, Appendix A. Proofs are 81 bytes: Gamma (33) ‖ c (16) ‖ s (32).
  */
 import * as secp from '@noble/secp256k1'
 import { hmac } from '@noble/hashes/hmac.js'

@@ -501,6 +501,10 @@ export class ChainService {
     const spend = (): void => { this.sigCache.forget(block.txs.filter((tx) => !this.mempool.has(tx.id))) }
     let result: ImportResult
     try {
+      // from a peer (gossip, range sync, parent fetch), judged now that the blocks queued before
+      // it are in: an orphan of an unbonded key is not kept however it came (a peer answering
+      // parent fetches with a chain of such orphans filled the pool and pushed honest ones out)
+      if (source.peer !== undefined) this.dropUnbondedOrphan(block.header)
       result = this.chain.importBlock(block)
     } catch (err) {
       if (err instanceof ValidationError && err.rule === 'B-5') this.log('debug', 'orphan block', { hash: toHex(block.header.hash).slice(0, 16) })
@@ -737,6 +741,17 @@ export class ChainService {
   }
 
   /**
+   * [IGNORE] B-5: throws if `sh` is an orphan (parent unknown, not seen, above the settled height)
+   * whose proposer has nothing bonded at our head: such a block is not kept (see checkBlockForRelay).
+   */
+  private dropUnbondedOrphan (sh: SignedHeader): void {
+    const hd = sh.header
+    if (this.chain.getNode(hd.parentHash) === undefined && !this.chain.hasSeen(sh.hash) && hd.height > this.chain.settledHeight && !this.hasBond(hd.proposer)) {
+      throw new ValidationError('B-5', 'ERR_UNKNOWN_PARENT', 'parent block unknown, and its proposer has nothing bonded at our head: not kept', { action: 'IGNORE' })
+    }
+  }
+
+  /**
    * The gossip checks of a block that need no state transition (Ethereum's gossip block rules,
    * BIP152's relay before full validation), synchronous and outside the import queue: decoding,
    * B-2, B-3, B-4, B-13, B-11, and with a validated parent B-6…B-10 and B-14. Throws
@@ -750,11 +765,7 @@ export class ChainService {
       // and decoding it, its tx root and parking it cost a node real CPU and memory for each
       // (a sync review: 10 junk orphans/s of 3,000 transactions took more than a core). An
       // honest orphan comes from a validator; one we lack stake data for arrives by range sync.
-      const sh = peekBlockHeader(bytesOrBlock)
-      const hd = sh.header
-      if (this.chain.getNode(hd.parentHash) === undefined && !this.chain.hasSeen(sh.hash) && hd.height > this.chain.settledHeight && !this.hasBond(hd.proposer)) {
-        throw new ValidationError('B-5', 'ERR_UNKNOWN_PARENT', 'parent block unknown, and its proposer has nothing bonded at our head: not kept', { action: 'IGNORE' })
-      }
+      this.dropUnbondedOrphan(peekBlockHeader(bytesOrBlock))
     }
     // [REJECT] B-1: decodes within the genesis block limits (D-1…D-6); transactions the mempool
     // holds are its objects, not decoded again

@@ -8,7 +8,7 @@
  * Blocks are returned as bytes: the caller validates each one through ChainService.importBlock.
  */
 import type { Connection } from '@libp2p/interface'
-import { bytesEqual } from '../core/bytes.ts'
+import { bytesEqual, toHex } from '../core/bytes.ts'
 import { DecodeError } from '../core/errors.ts'
 import { peekBlockHeader } from '../wire/block.ts'
 import type { Loose } from '../wire/codec.ts'
@@ -89,7 +89,8 @@ async function blocksExchange (connection: Connection, protocol: string, request
   const stream = await openStream(connection, protocol, signal)
   const blocks: Uint8Array[] = []
   try {
-    const lp = framed(stream, Math.min(opts.maxChunkBytes ?? MAX_RESPONSE_CHUNK_BYTES, MAX_RESPONSE_CHUNK_BYTES))
+    // the whole response may arrive before we read it: room for every chunk it may hold
+    const lp = framed(stream, Math.min(opts.maxChunkBytes ?? MAX_RESPONSE_CHUNK_BYTES, MAX_RESPONSE_CHUNK_BYTES), maxBlocks + 1)
     await writeMessage(lp, request, signal)
     await closeStream(stream, signal)
     for (let i = 0; i <= maxBlocks; i++) {
@@ -133,7 +134,8 @@ export async function requestBlocksByRange (connection: Connection, protocol: st
     } catch (err) {
       throw new NetworkError('ERR_PROTOCOL', `bad block ${i} in a range response: ${(err as Error).message}`)
     }
-    const want = startHeight + BigInt(i)
+    // a range from 0 is answered from 1 (genesis is no block on the wire; SPEC §10)
+    const want = (startHeight > 0n ? startHeight : 1n) + BigInt(i)
     if (sh.header.height !== want) throw new NetworkError('ERR_PROTOCOL', `range response: block ${i} has height ${sh.header.height}, not ${want}`)
     if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) return blocks.slice(0, i)
     parent = sh.hash
@@ -141,8 +143,27 @@ export async function requestBlocksByRange (connection: Connection, protocol: st
   return blocks
 }
 
-/** The blocks the peer has among `hashes` (1…64), as the peer sent them. */
+/**
+ * The blocks the peer has among `hashes` (1…64), as the peer sent them, once their headers show
+ * they are what was asked (SPEC §10: those it has among the hashes, in their order). A block whose
+ * hash was not asked, or comes out of order or twice, is ERR_PROTOCOL (the caller penalises): a
+ * peer answering with blocks of its own choosing fed a chain of junk orphans into parent fetch.
+ */
 export async function requestBlocksByHash (connection: Connection, protocol: string, hashes: Uint8Array[], opts: RequestOptions): Promise<Uint8Array[]> {
   const asked = hashes.slice(0, MAX_BLOCKS_PER_REQUEST)
-  return await requestBlocks(connection, protocol, encodeBlocksByHash({ hashes: asked }), asked.length, opts)
+  const blocks = await requestBlocks(connection, protocol, encodeBlocksByHash({ hashes: asked }), asked.length, opts)
+  let next = 0
+  for (let i = 0; i < blocks.length; i++) {
+    let hash
+    try {
+      hash = peekBlockHeader(blocks[i] as Uint8Array).hash
+    } catch (err) {
+      throw new NetworkError('ERR_PROTOCOL', `bad block ${i} in a by-hash response: ${(err as Error).message}`)
+    }
+    let at = next
+    while (at < asked.length && !bytesEqual(asked[at] as Uint8Array, hash)) at++
+    if (at === asked.length) throw new NetworkError('ERR_PROTOCOL', `by-hash response: block ${i} (${toHex(hash).slice(0, 16)}) was not asked for, or came out of order or twice`)
+    next = at + 1
+  }
+  return blocks
 }

@@ -35,6 +35,54 @@ describe('network: request/response and handshake', function () {
     expect(byHash.map((x) => toHex(decodeBlock(x).header.hash))).to.deep.equal([toHex(h5), toHex(h3)])
   })
 
+  it('a range from height 0 is answered from 1, and that answer is taken as the range asked for (no penalty)', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const a = await startHost(chainA)
+    const b = await startHost(await openChain(net))
+    await connect(b, a)
+    const range = await b.services.memecoin.blocksByRange(a.peerId, 0n, 3)
+    expect(range.map((x) => decodeBlock(x).header.header.height)).to.deep.equal([1n, 2n, 3n])
+    expect(b.services.memecoin.peerBook.score(a.peerId.toString())).to.equal(0)
+  })
+
+  it('R-5: a by-hash response holding a block not asked for, or the asked ones out of order or twice, is a protocol breach', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const [b1, b2, b3] = await chainA.blocksByRange(1n, 3) as [Uint8Array, Uint8Array, Uint8Array]
+    const a = await startHost(await openChain(net))
+    const { status, blocksByHash } = a.services.memecoin.protocols
+    const answers: Uint8Array[][] = [[b3], [b2, b1], [b1, b1], [b1, b2]]
+    const ask = [decodeBlock(b1).header.hash, decodeBlock(b2).header.hash]
+    const outcomes: string[] = []
+    // a peer per answer (two penalties ban a peer)
+    for (const answer of answers) {
+      const peer = await startRawPeer()
+      await answerStatus(peer, status)
+      await peer.handle(blocksByHash, async (stream) => {
+        const lp = lpStream(stream)
+        await lp.read()
+        for (const b of answer) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b }))
+        await stream.close()
+      })
+      await connect(peer, a)
+      await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
+      try {
+        const got = await a.services.memecoin.blocksByHash(peer.peerId, ask)
+        outcomes.push(`${got.length} blocks`)
+      } catch (err) {
+        outcomes.push((err as { code?: string }).code ?? 'error')
+      }
+      outcomes.push(a.services.memecoin.peerBook.score(peer.peerId.toString()) > 0 ? 'penalised' : 'not penalised')
+      await peer.stop()
+      await waitFor('the peer gone', () => a.services.memecoin.syncState().peers === 0)
+    }
+    // block 3 (not asked), 2 before 1, 1 twice: breaches; 1 then 2: the answer
+    expect(outcomes).to.deep.equal(['ERR_PROTOCOL', 'penalised', 'ERR_PROTOCOL', 'penalised', 'ERR_PROTOCOL', 'penalised', '2 blocks', 'not penalised'])
+  })
+
   it('a connection whose peer never completes the status handshake is closed after the grace (connection slots are not held by throwaway ids); peers of the chain stay', async () => {
     const net = makeNet()
     const grace = { foreignPeerGraceMs: 600 }

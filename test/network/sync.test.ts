@@ -87,7 +87,7 @@ describe('network: sync', function () {
     expect(warnings[0]?.peers).to.be.at.least(2)
   })
 
-  it('a peer showing a block right above our settled one, with an unknown parent, signed by a key with nothing bonded, does not make the node tell its operator to resync', async () => {
+  it('a peer showing a block right above our settled one, with an unknown parent, signed by a key with nothing bonded, does not make the node tell its operator to resync, nor fill its orphan pool', async () => {
     const net = makeNet()
     const k = net.params.k
     const x = await openChain(net, true)
@@ -113,6 +113,8 @@ describe('network: sync', function () {
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(warnings).to.deep.equal([])
     expect(x.chain.head.height).to.equal(k + 6n)
+    // nor is the orphan kept (B-5 holds for blocks in responses as on gossip)
+    expect(x.chain.orphanCount).to.equal(0)
   })
 
   it('a node started later syncs 30 blocks by range, then follows gossip', async () => {

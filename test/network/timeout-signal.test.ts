@@ -57,7 +57,7 @@ describe('network/timeout-signal: deadlines that a garbage collection does not c
     const t0 = Date.now()
     let code: string | undefined
     try {
-      await readMessage(never as unknown as Parameters<typeof readMessage>[0], { signal: stop.signal, readTimeoutMs: 200 })
+      await readMessage({ bytes: never, stream: { status: 'open' }, maxDataLength: 16, maxLengthBytes: 1 } as unknown as Parameters<typeof readMessage>[0], { signal: stop.signal, readTimeoutMs: 200 })
     } catch (err) {
       code = (err as { code?: string }).code
     } finally {

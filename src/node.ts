@@ -6,7 +6,7 @@
 import './polyfill.ts'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MemecoinError } from './core/errors.ts'
 import { publicKeyOf } from './core/secp256k1.ts'
@@ -15,6 +15,7 @@ import { ChainService } from './chain/service.ts'
 import { startSlotTicker, type SlotTicker } from './chain/ticker.ts'
 import { LevelStore } from './storage/level.ts'
 import { MemoryStore, type Store } from './storage/store.ts'
+import { FileShapeError, readFileBounded } from './wallet/read-file-bounded.ts'
 import { createHost, type HostOptions, type MemecoinHost } from './network/host.ts'
 import { parseDialAddress, parseListenAddress } from './network/tcp-addresses.ts'
 import { createApiServer, isLoopbackName, type ApiServer } from './api/index.ts'
@@ -63,15 +64,19 @@ export interface MemecoinNode {
   readonly halted: Promise<MemecoinError>
 }
 
+/** Longest peer key file read (an Ed25519 key in libp2p's protobuf is 68 bytes). */
+const MAX_PEER_KEY_BYTES = 4096
+
 async function loadPeerKey (dataDir: string | undefined): Promise<PrivateKey> {
   if (dataDir === undefined) return await generateKeyPair('Ed25519')
   const path = join(dataDir, 'peer-key')
   try {
-    return privateKeyFromProtobuf(new Uint8Array(await readFile(path)))
+    // one handle, checked and read: a FIFO or a device put there neither hangs nor floods the start
+    return privateKeyFromProtobuf(new Uint8Array(await readFileBounded(path, MAX_PEER_KEY_BYTES)))
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'ENOENT') {
-      const why = code !== undefined ? code : `not a libp2p private key (${(err as Error).message}); delete it to start with a new peer id`
+      const why = err instanceof FileShapeError ? `${err.reason} (a peer key is ${MAX_PEER_KEY_BYTES} bytes at most); delete it to start with a new peer id` : code !== undefined ? code : `not a libp2p private key (${(err as Error).message}); delete it to start with a new peer id`
       throw new MemecoinError('ERR_PEER_KEY', `cannot read the peer key ${path}: ${why}`)
     }
   }
@@ -91,7 +96,7 @@ async function loadPeerKey (dataDir: string | undefined): Promise<PrivateKey> {
       await link(tmp, path) // fails if another process wrote one meanwhile: never replaced
     } catch (err) {
       // another process won the race: its key is the node's
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return privateKeyFromProtobuf(new Uint8Array(await readFile(path)))
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return privateKeyFromProtobuf(new Uint8Array(await readFileBounded(path, MAX_PEER_KEY_BYTES)))
       // a file system without hard links (some container volumes): an atomic rename instead
       await rename(tmp, path)
     }

@@ -3,8 +3,8 @@
  * funded faucet wallet. Prints the chain id.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { accountIdOf, addressOf } from '../core/address.ts'
 import { MemecoinError } from '../core/errors.ts'
 import { defaultDevnetGenesis, genesisToJson } from '../core/genesis.ts'
@@ -64,20 +64,30 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
   const validatorStores = []
   for (const key of validatorKeys) validatorStores.push(await encryptKeystore(key, opts.password, enc))
   const faucetStore = await encryptKeystore(faucetKey, opts.password, enc)
+  // the directories this call creates (the first one each mkdir made), removed again if it fails
+  const made: string[] = []
   for (const sub of ['validators', 'wallets']) {
-    await mkdir(join(opts.dir, sub), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    const first = await mkdir(join(opts.dir, sub), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       // ENOTDIR/EEXIST: the chain directory, or a path on the way, is a file
       throw new MemecoinError('ERR_WRITE', err.code === 'ENOTDIR' || err.code === 'EEXIST'
         ? `cannot create the chain in ${opts.dir}: a file is in the way (${opts.dir}, a directory on the way to it, or ${join(opts.dir, sub)})`
         : `cannot create ${join(opts.dir, sub)} (${err.code ?? 'error'})`)
     })
+    // every directory from the first made down to the subdirectory, outermost first
+    const chain: string[] = []
+    for (let d = join(opts.dir, sub); first !== undefined && d.length >= first.length; d = dirname(d)) {
+      chain.unshift(d)
+      if (d === first) break
+    }
+    made.push(...chain)
   }
   const genesisPath = join(opts.dir, 'genesis.json')
-  // the genesis file goes first (it refuses to replace one: a chain directory is never reused);
-  // if anything after it fails, what this call wrote is removed again
-  const loaded = await writeGenesisFile(genesisPath, cfg)
-  const written = [genesisPath]
+  const written: string[] = []
   try {
+    // the genesis file goes first (it refuses to replace one: a chain directory is never reused);
+    // if anything after it fails, what this call wrote is removed again
+    const loaded = await writeGenesisFile(genesisPath, cfg)
+    written.push(genesisPath)
     if (opts.passwordFile !== undefined) {
       await writePasswordFile(opts.passwordFile, opts.password)
       written.push(opts.passwordFile)
@@ -96,6 +106,8 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
     return { chainId: loaded.chainIdHex, genesisHash: Buffer.from(loaded.hash).toString('hex'), genesisPath, validators, faucet }
   } catch (err) {
     for (const f of written.reverse()) await rm(f, { force: true }).catch(() => {})
+    // deepest first; rmdir leaves a directory someone else put something in meanwhile
+    for (const d of made.reverse()) await rmdir(d).catch(() => {})
     throw err
   } finally {
     for (const key of validatorKeys) key.fill(0)

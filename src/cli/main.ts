@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { MemecoinError } from '../core/errors.ts'
 import { initChain, randomPassword } from './init.ts'
 import { getPassword } from './password.ts'
-import { chainNameArg, DEFAULT_API, dialAddressArg, dirArg, hostPortArg, intArg, listenAddressArg, nodeNameArg, output, scryptNArg } from './util.ts'
+import { chainNameArg, DEFAULT_API, dialAddressArg, dirArg, escapeControls, hostPortArg, intArg, listenAddressArg, nodeNameArg, output, redactUnknownOptionValue, scryptNArg } from './util.ts'
 import { registerWalletCommands } from './wallet.ts'
 import { registerClientCommands } from './client.ts'
 import { registerDevnetCommand } from './devnet.ts'
@@ -17,21 +17,15 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 export { intArg, output } from './util.ts'
 
-/** `text` with its control characters (C0, DEL, C1) escaped as \\uXXXX, but for one final line break. */
-function escapeControls (text: string): string {
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text
-  // eslint-disable-next-line no-control-regex
-  return body.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + (body === text ? '' : '\n')
-}
-
 /** Builds the command tree. */
 export function buildCli (): Command {
   const program = new Command('memecoin')
     .description('memecoin: a proof-of-stake cryptocurrency whose every node is a libp2p host')
     .version(pkg.version)
     .exitOverride()
-    // commander quotes a refused value as typed: a line break in it must not start a line of its own
-    .configureOutput({ outputError: (text, write) => { write(escapeControls(text)) } })
+    // commander quotes a refused value as typed: a line break in it must not start a line of its
+    // own, and `--password=SECRET` (no such option) must not be repeated on the terminal
+    .configureOutput({ outputError: (text, write) => { write(escapeControls(redactUnknownOptionValue(text))) } })
 
   program.command('init')
     .description('create a new chain: genesis.json, encrypted validator keystores and a funded faucet wallet')
@@ -110,13 +104,14 @@ export async function main (argv: string[]): Promise<number> {
     return 0
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    // messages may quote a path or a name as given: control characters in it are escaped
     if (err instanceof MemecoinError) {
-      process.stderr.write(`error: ${err.message}\n`)
+      process.stderr.write(`error: ${escapeControls(err.message)}\n`)
       return 1
     }
     // one line, never a stack: some libraries' messages span lines (libp2p's listen failure)
     const message = String((err as Error)?.message ?? err).split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error'
-    process.stderr.write(`error: ${message}\n`)
+    process.stderr.write(`error: ${escapeControls(message)}\n`)
     return 1
   }
 }

@@ -43,7 +43,13 @@ async function readBounded (path: string, max: number): Promise<string> {
       n += bytesRead
       if (n > max) throw tooLarge(path)
     }
-    return buf.subarray(0, n).toString('utf8')
+    try {
+      // strictly: read leniently, bytes that are not UTF-8 became U+FFFD, and two different
+      // binary password files unlocked the same keystore
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, n))
+    } catch {
+      throw new MemecoinError('ERR_PASSWORD_FILE', `password file ${path} is not UTF-8 text: a password is text (for random bytes, write them as hex or base64)`)
+    }
   } finally {
     await fh.close()
   }

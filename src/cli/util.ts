@@ -92,3 +92,15 @@ export const dialAddressArg = addressArg(parseDialAddress)
 export function output (json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(json ? JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : human() + '\n')
 }
+
+/** `text` with its control characters (C0, DEL, C1) escaped as \\uXXXX, but for one final line break. */
+export function escapeControls (text: string): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text
+  // eslint-disable-next-line no-control-regex
+  return body.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + (body === text ? '' : '\n')
+}
+
+/** Commander's "unknown option '--name=VALUE'" without the value (it may be a password typed as a flag). */
+export function redactUnknownOptionValue (text: string): string {
+  return text.replace(/(unknown option '[^'=]*=)[^']*'/g, "$1…'")
+}

@@ -5,18 +5,19 @@
  * except by `export`, which exists to print the key and says so on stderr.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { addressOf } from '../core/address.ts'
 import { MemecoinError } from '../core/errors.ts'
+import { FileShapeError, readFileBounded } from '../wallet/read-file-bounded.ts'
 import { privateKeyFromEntropy, publicKeyOf } from '../core/secp256k1.ts'
 import {
   decryptKeystore, encryptKeystore, exportPrivateKeyHex, importPrivateKeyHex, KeystoreError,
   readKeystoreFile, writeKeystoreFile, type Keystore
 } from '../wallet/keystore.ts'
-import { dirArg, output, scryptNArg } from './util.ts'
+import { dirArg, escapeControls, output, scryptNArg } from './util.ts'
 import { getPassword, promptPassword, readPasswordFile } from './password.ts'
 
 /** A wallet name: the keystore file is `NAME.json` in the wallet directory. */
@@ -142,10 +143,14 @@ function walletName (v: string): string {
 /** Reads a private key's hex from a file, from piped stdin, or from a no-echo prompt. */
 async function readKeyInput (keyFile: string | undefined): Promise<string> {
   if (keyFile !== undefined) {
-    const s = await stat(keyFile).catch(() => undefined)
-    if (s === undefined || !s.isFile()) throw new MemecoinError('ERR_KEY_FILE', `key file ${keyFile} not found or not a file`)
-    if (s.size > MAX_KEY_INPUT_BYTES) throw new MemecoinError('ERR_KEY_FILE', `key file ${keyFile} is larger than ${MAX_KEY_INPUT_BYTES} bytes: not a raw private key`)
-    return await readFile(keyFile, 'utf8')
+    // a key given where its file's path goes is not repeated on the terminal (nor in a CI log)
+    if (/^\s*(0[xX])?[0-9a-fA-F]{64}\s*$/.test(keyFile)) throw new MemecoinError('ERR_KEY_FILE', '--key-file takes the path of a file holding the key, and this looks like a private key itself: never put a key on the command line (it stays in the shell history and shows in ps); pipe it in or let the prompt ask')
+    try {
+      return (await readFileBounded(keyFile, MAX_KEY_INPUT_BYTES)).toString('utf8')
+    } catch (err) {
+      if (err instanceof FileShapeError && err.reason === 'too large') throw new MemecoinError('ERR_KEY_FILE', `key file ${keyFile} is larger than ${MAX_KEY_INPUT_BYTES} bytes: not a raw private key`)
+      throw new MemecoinError('ERR_KEY_FILE', `key file ${keyFile} not found or not a readable file`)
+    }
   }
   if (process.stdin.isTTY) return await promptPassword('Private key (64 hex characters): ')
   const chunks: Buffer[] = []
@@ -239,7 +244,7 @@ export function registerWalletCommands (program: Command): void {
       const wallets = await walletsIn(dir)
       output(o.json === true, wallets, () => wallets.length === 0
         ? `no wallets in ${dir} (create one with memecoin wallet new)`
-        : wallets.map((w) => `${w.name.padEnd(20)} ${w.address ?? `(not a readable keystore: ${w.error})`}`).join('\n'))
+        : wallets.map((w) => `${escapeControls(w.name).padEnd(20)} ${w.address ?? `(not a readable keystore: ${escapeControls(w.error ?? '')})`}`).join('\n'))
     })
 
   addWalletDirOption(wallet.command('address')

@@ -10,13 +10,14 @@
  * The password and the private key never appear in an error message or in `details`.
  */
 import { randomBytes } from 'node:crypto'
-import { link, lstat, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { link, lstat, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { addressOf } from '../core/address.ts'
 import { bytesEqual, fromHex, toHex, utf8 } from '../core/bytes.ts'
 import { MemecoinError } from '../core/errors.ts'
+import { FileShapeError, readFileBounded } from './read-file-bounded.ts'
 import { isValidPrivateKey, isValidPublicKey, publicKeyOf } from '../core/secp256k1.ts'
 
 /** The only keystore format version this module reads and writes. */
@@ -66,6 +67,7 @@ export type KeystoreErrorCode =
   | 'ERR_KEYSTORE_UNSUPPORTED'
   | 'ERR_KEYSTORE_EXISTS'
   | 'ERR_KEYSTORE_NOT_FOUND'
+  | 'ERR_KEYSTORE_IO'
 
 /** A keystore failure; `details` holds only public facts (field names, paths, parameters). */
 export class KeystoreError extends MemecoinError {
@@ -256,6 +258,10 @@ export async function writeKeystoreFile (path: string, keystore: Keystore, opts:
       await linkNoClobber(tmp, path)
     }
     await syncDir(dir)
+  } catch (err) {
+    // the system's own message would name the temp file
+    if (err instanceof KeystoreError) throw err
+    throw ioError(`cannot write keystore file ${path}`, err, path)
   } finally {
     await unlink(tmp).catch(() => {})
   }
@@ -265,15 +271,17 @@ export async function writeKeystoreFile (path: string, keystore: Keystore, opts:
 export async function readKeystoreFile (path: string): Promise<Keystore> {
   let text: string
   try {
-    const st = await stat(path)
-    if (!st.isFile()) throw corrupt('', `${path} is not a regular file`, { path })
-    if (st.size > MAX_KEYSTORE_FILE_BYTES) throw corrupt('', `${path} is larger than ${MAX_KEYSTORE_FILE_BYTES} bytes`, { path })
-    // a leading byte-order mark (some editors write one) is not part of the JSON
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
+    // one handle, checked and read (a file swapped between a check and a read by path could be
+    // /dev/zero or a FIFO); a leading byte-order mark (some editors write one) is not JSON
+    text = (await readFileBounded(path, MAX_KEYSTORE_FILE_BYTES)).toString('utf8').replace(/^\uFEFF/, '')
   } catch (err) {
-    if (err instanceof KeystoreError) throw err
-    if (errno(err) === 'ENOENT') throw new KeystoreError('ERR_KEYSTORE_NOT_FOUND', `keystore file ${path} not found`, { path })
-    throw err
+    if (err instanceof FileShapeError) {
+      throw corrupt('', err.reason === 'too large' ? `${path} is larger than ${MAX_KEYSTORE_FILE_BYTES} bytes` : `${path} is not a regular file`, { path })
+    }
+    const code = errno(err)
+    if (code === 'ENOENT') throw new KeystoreError('ERR_KEYSTORE_NOT_FOUND', `keystore file ${path} not found`, { path })
+    if (code === 'EISDIR') throw corrupt('', `${path} is not a regular file`, { path })
+    throw ioError(`cannot read keystore file ${path}`, err, path)
   }
   try {
     return parseKeystore(parseJson(text))
@@ -419,6 +427,26 @@ function errno (err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
     ? (err as { code: string }).code
     : undefined
+}
+
+/** What the system said, in words, without its own message (which may name internal temp files). */
+const ERRNO_WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'a part of the path is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  ENAMETOOLONG: 'file name too long'
+}
+
+/** ERR_KEYSTORE_IO: `what` failed, with the system's reason (code and words). */
+function ioError (what: string, err: unknown, path: string): KeystoreError {
+  const code = errno(err)
+  const why = code === undefined ? 'failed' : `${ERRNO_WORDS[code] ?? 'failed'} (${code})`
+  return new KeystoreError('ERR_KEYSTORE_IO', `${what}: ${why}`, { path, ...(code !== undefined ? { errno: code } : {}) })
 }
 
 function exists_ (path: string): KeystoreError {

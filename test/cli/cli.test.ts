@@ -240,8 +240,33 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     expect(existsSync(join(tmp, 'never-5'))).to.equal(false)
   })
 
+  it('a secret typed where a path or an option goes is not repeated; control characters in names and paths are escaped', async () => {
+    const { mkdir } = await import('node:fs/promises')
+    const USAGE = 2
+    const RUNTIME = 1
+    const key = '3f'.repeat(32)
+    for (const given of [key, `0x${key}`, ` ${key.toUpperCase()} `]) {
+      const r = await runMain(['wallet', 'import', '--name', 'k', '--dir', join(tmp, 'never-6'), '--key-file', given, '--password-file', password])
+      expectCliError(r, /looks like a private key itself: never put a key on the command line/, RUNTIME)
+      expect(r.stderr.toLowerCase()).to.not.include(key)
+    }
+    const r = await runMain(['wallet', 'new', '--dir', join(tmp, 'never-6'), '--password=hunter2'])
+    expectCliError(r, /unknown option '--password=…'/, USAGE)
+    expect(r.stderr).to.not.include('hunter2')
+    // a keystore file whose name would clear the screen and print a line of its own
+    const dir = join(tmp, 'odd-names')
+    await mkdir(dir)
+    await writeFile(join(dir, 'x\u001b[2J\nmeme1fake.json'), 'not a keystore')
+    const listed = await runMain(['wallet', 'list', '--dir', dir])
+    expect(listed.code).to.equal(0)
+    expect(listed.stdout).to.not.match(/[\u0000-\u0009\u000b-\u001f]/)
+    expect(listed.stdout.trim().split('\n')).to.have.length(1)
+    expect(listed.stdout).to.include('x\\u001b[2J\\u000ameme1fake')
+    expectCliError(await runMain(['wallet', 'address', join(dir, 'x\u001b[2J\nmeme1fake.json')]), /^error: x\\u001b\[2J\\u000ameme1fake\.json|\\u001b\[2J\\u000ameme1fake/m, RUNTIME)
+  })
+
   it('a refused init writes nothing, not even its generated password: the retry works and an existing chain keeps its password', async () => {
-    const { mkdir, readFile } = await import('node:fs/promises')
+    const { mkdir, readdir, readFile } = await import('node:fs/promises')
     const RUNTIME = 1
     const dir = join(tmp, 'init-retry')
     await mkdir(dir, { recursive: true })
@@ -262,6 +287,9 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     expectCliError(await run(['init', '--dir', other, '--scrypt-n', '1024']), /password already exists/, RUNTIME)
     expect(existsSync(join(other, 'genesis.json'))).to.equal(false)
     expect(await readFile(join(other, 'password'), 'utf8')).to.equal('mine\n')
+    // nor the directories it made for the chain (a directory it found stays)
+    expect(await readdir(other)).to.deep.equal(['password'])
+    expect(await readdir(dir)).to.include.members(['validators', 'wallets'])
   })
 
   it('a node that cannot bind its API or listen address ends with one error line and exit 1 (it kept running, holding its database)', async () => {

@@ -31,6 +31,13 @@ describe('cli/password: --password-file', () => {
     expect(await code(readPasswordFile(join(dir, 'none')))).to.match(/^ERR_PASSWORD_FILE: cannot read password file/)
   })
 
+  it('refuses a file that is not UTF-8 text (decoded leniently, two different binary files gave one password)', async () => {
+    await writeFile(join(dir, 'bin-a'), Buffer.from([0x61, 0x62, 0xff, 0xfe, 0x80, 0xc3, 0x63, 0x64]))
+    expect(await code(readPasswordFile(join(dir, 'bin-a')))).to.match(/^ERR_PASSWORD_FILE: .* is not UTF-8 text/)
+    await writeFile(join(dir, 'utf8'), 'pässwörd ✓\n')
+    expect(await readPasswordFile(join(dir, 'utf8'))).to.equal('pässwörd ✓')
+  })
+
   it('reads a pipe (`--password-file /dev/stdin`, a shell\'s <(…)), bounded like a file', async () => {
     pipeWith(join(dir, 'fifo'), 'from a pipe\n')
     expect(await readPasswordFile(join(dir, 'fifo'))).to.equal('from a pipe')

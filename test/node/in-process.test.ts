@@ -13,6 +13,7 @@
  * Every node is stopped in afterEach (NodeSet.stopAll), every wait is bounded (waitFor).
  */
 import { expect } from 'chai'
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -489,6 +490,13 @@ describe('node: start-up and database failures leave nothing half-open', functio
       try { await build() } catch (e) { err = e }
       expect((err as { code?: string }).code).to.equal('ERR_PEER_KEY')
       expect((err as Error).message).to.include('delete it to start with a new peer id')
+      // a FIFO in its place (nobody writes to it): refused at once, where reading it waited forever
+      await rm(join(dataDir, 'peer-key'))
+      execFileSync('mkfifo', [join(dataDir, 'peer-key')])
+      err = undefined
+      try { await build() } catch (e) { err = e }
+      expect((err as { code?: string }).code).to.equal('ERR_PEER_KEY')
+      expect((err as Error).message).to.include('not a regular file')
       // the database was closed again: after the fix, the same process opens the directory
       await rm(join(dataDir, 'peer-key'))
       const node = await build()

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, stat, symlink, writeFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressOf } from '../../src/core/address.ts'
@@ -248,6 +249,19 @@ describe('wallet/keystore', function () {
       await expectCode(async () => await readKeystoreFile(big), 'ERR_KEYSTORE_CORRUPT')
       const err = await readKeystoreFile(big).then(() => undefined, (e: Error) => e)
       expect(err?.message).to.include(big)
+    })
+
+    it('a FIFO or a device is not read (no hang, no flood), a symlink loop is ERR_KEYSTORE_IO, all without the system\'s own words', async () => {
+      const fifo = join(dir, 'fifo.json')
+      execFileSync('mkfifo', [fifo])
+      // nobody writes to it: reading it by path would wait forever
+      await expectCode(async () => await readKeystoreFile(fifo), 'ERR_KEYSTORE_CORRUPT')
+      await expectCode(async () => await readKeystoreFile('/dev/zero'), 'ERR_KEYSTORE_CORRUPT')
+      const loop = join(dir, 'loop.json')
+      await symlink(loop, loop)
+      const err = await readKeystoreFile(loop).then(() => undefined, (e: KeystoreError) => e)
+      expect(err?.code).to.equal('ERR_KEYSTORE_IO')
+      expect(err?.message).to.equal(`cannot read keystore file ${loop}: too many levels of symbolic links (ELOOP)`)
     })
 
     it('a keystore saved with a byte-order mark (some editors add one) reads as without', async () => {

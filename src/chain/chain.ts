@@ -326,6 +326,17 @@ export class Chain {
   /** A known block (any branch) by hash. */
   getNode (hash: Uint8Array): BlockNode | undefined { return this.nodes.get(toHex(hash)) }
 
+  /**
+   * The block `hash` names if this node may hand it to a peer that asks for it by hash: known,
+   * not found invalid, and not in the unchecked side-block pool (its leader eligibility is not
+   * checked: any key can sign one, it is not relayed, and a peer that checked it would penalise
+   * the sender as the relayer of an invalid block, R-5).
+   */
+  servable (hash: Uint8Array): BlockNode | undefined {
+    const node = this.nodes.get(toHex(hash))
+    return node === undefined || node.status === 'invalid' || this.unchecked.has(node) ? undefined : node
+  }
+
   /** True iff `hash` names a known block, a pending orphan or a known-invalid block. */
   hasSeen (hash: Uint8Array): boolean {
     const hex = toHex(hash)

@@ -886,6 +886,16 @@ export class ChainService {
     return this.chain.getNode(hash)?.block?.bytes ?? this.writing?.byHash.get(toHex(hash))?.block?.bytes ?? await storedBlock(this.store, hash)
   }
 
+  /**
+   * Block bytes by hash for a peer (blocks-by-hash): as `blockByHash`, but of the blocks in memory
+   * only those this node would relay: not an unchecked side block (its leader is not checked, any
+   * key can sign one) nor one found invalid, which the asking peer would penalise us for (R-5).
+   */
+  async blockByHashForPeer (hash: Uint8Array): Promise<Uint8Array | undefined> {
+    if (this.chain.getNode(hash) !== undefined && this.chain.servable(hash) === undefined) return undefined
+    return await this.blockByHash(hash)
+  }
+
   /** Canonical block bytes at `height`: in memory or stored. */
   async blockAt (height: bigint): Promise<Uint8Array | undefined> {
     if (height < 1n || height > this.chain.head.height) return undefined

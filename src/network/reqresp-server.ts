@@ -93,7 +93,7 @@ export class ReqRespServer {
       const req = decodeBlocksByHash(bytes)
       const out: Uint8Array[] = []
       for (const h of req.hashes.slice(0, MAX_BLOCKS_PER_REQUEST)) {
-        const b = await this.init.chain.blockByHash(h)
+        const b = await this.init.chain.blockByHashForPeer(h)
         if (b !== undefined) out.push(b)
       }
       return out

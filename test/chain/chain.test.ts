@@ -749,6 +749,11 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
         expect(chain.importBlock(j[4] as Block).status).to.equal('side')
         expect(j.map((b) => chain.hasSeen(b.header.hash))).to.deep.equal([false, false, true, true, true])
         expect(proposals()).to.equal(recorded)
+        // not handed to peers that ask by hash (they would check it and penalise us, R-5); a
+        // checked side block and the canonical ones are
+        expect(j.slice(2).map((b) => chain.servable(b.header.hash))).to.deep.equal([undefined, undefined, undefined])
+        expect(chain.servable(S.header.hash)?.hex).to.equal(hexOf(S))
+        expect(chain.servable(chain.head.hash)?.hex).to.equal(chain.head.hex)
         // the checked side blocks keep their room; the longer honest branch becomes the head
         for (const b of B) chain.importBlock(b)
         expect(chain.head.hex).to.equal(hexOf(B[2] as Block))

@@ -908,17 +908,28 @@ export class ChainService {
   /** Up to `count` canonical blocks from `start` (stops at the head). */
   async blocksByRange (start: bigint, count: number): Promise<Uint8Array[]> {
     const out: Uint8Array[] = []
+    for await (const b of this.eachBlockInRange(start, count)) out.push(b)
+    return out
+  }
+
+  /**
+   * `blocksByRange` one block at a time, each read when the one before was taken: a responder
+   * writes each before reading the next, so a peer that asks for 64 blocks and never reads holds
+   * one of them in memory, not 64 fresh copies from the store.
+   */
+  async * eachBlockInRange (start: bigint, count: number): AsyncGenerator<Uint8Array> {
     let parent: Uint8Array | undefined
-    for (let h = start < 1n ? 1n : start; out.length < count && h <= this.chain.head.height; h++) {
+    let n = 0
+    for (let h = start < 1n ? 1n : start; n < count && h <= this.chain.head.height; h++) {
       const b = await this.blockAt(h)
-      if (b === undefined) break
+      if (b === undefined) return
       // one chain: a reorg between two reads would otherwise mix two branches in one response
       const sh = peekBlockHeader(b)
-      if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) break
+      if (parent !== undefined && !bytesEqual(sh.header.parentHash, parent)) return
       parent = sh.hash
-      out.push(b)
+      n++
+      yield b
     }
-    return out
   }
 
   /** Epoch of the slot in progress. */

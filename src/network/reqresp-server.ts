@@ -81,33 +81,39 @@ export class ReqRespServer {
 
   /** Handler of `/memecoin/<chainId>/blocks-by-range/1`. */
   readonly handleBlocksByRange = async (stream: Stream, connection: Connection): Promise<void> => {
-    await this.serve(stream, connection, 'blocks-by-range', async (bytes) => {
+    await this.serve(stream, connection, 'blocks-by-range', (bytes) => {
       const req = decodeBlocksByRange(bytes)
-      return await this.init.chain.blocksByRange(req.startHeight, Math.min(req.count, MAX_BLOCKS_PER_REQUEST))
+      return this.init.chain.eachBlockInRange(req.startHeight, Math.min(req.count, MAX_BLOCKS_PER_REQUEST))
     })
   }
 
   /** Handler of `/memecoin/<chainId>/blocks-by-hash/1`. */
   readonly handleBlocksByHash = async (stream: Stream, connection: Connection): Promise<void> => {
-    await this.serve(stream, connection, 'blocks-by-hash', async (bytes) => {
-      const req = decodeBlocksByHash(bytes)
-      const out: Uint8Array[] = []
-      for (const h of req.hashes.slice(0, MAX_BLOCKS_PER_REQUEST)) {
-        const b = await this.init.chain.blockByHashForPeer(h)
-        if (b !== undefined) out.push(b)
-      }
-      return out
+    await this.serve(stream, connection, 'blocks-by-hash', (bytes) => {
+      const hashes = decodeBlocksByHash(bytes).hashes.slice(0, MAX_BLOCKS_PER_REQUEST)
+      const chain = this.init.chain
+      return (async function * () {
+        for (const h of hashes) {
+          const b = await chain.blockByHashForPeer(h)
+          if (b !== undefined) yield b
+        }
+      })()
     })
   }
 
-  /** Reads one request, answers with block chunks (or one error chunk), closes. */
-  private async serve (stream: Stream, connection: Connection, what: string, blocksOf: (request: Uint8Array) => Promise<Uint8Array[]>): Promise<void> {
+  /**
+   * Reads one request, answers with block chunks (or one error chunk), closes. `blocksOf` decodes
+   * the request (throwing DecodeError for a bad one) and gives the blocks one at a time: each is
+   * read once the one before is written, so what a peer that does not read holds here is bounded
+   * by a block, not by a whole response.
+   */
+  private async serve (stream: Stream, connection: Connection, what: string, blocksOf: (request: Uint8Array) => AsyncIterable<Uint8Array>): Promise<void> {
     const { init } = this
     const peer = connection.remotePeer
     const signal = AbortSignal.timeout(init.requestTimeoutMs)
     const lp = framed(stream, MAX_REQUEST_BYTES)
     try {
-      let blocks: Uint8Array[]
+      let blocks: AsyncIterable<Uint8Array>
       try {
         const bytes = await readMessage(lp, { signal, readTimeoutMs: init.readTimeoutMs }).catch((err: unknown) => {
           // [R-2] a length prefix over the request limit is a bad request, not a stream failure; so is
@@ -119,7 +125,7 @@ export class ReqRespServer {
         // [R-3] per-peer rate limit
         if (!init.limiter.take(peer.toString())) throw new RequestRefused(RESPONSE_RATE_LIMITED, 'rate limited', 'rateLimited')
         try {
-          blocks = await blocksOf(bytes)
+          blocks = blocksOf(bytes)
         } catch (err) {
           // [R-2] requests within limits (D-1, 1–64 blocks)
           if (err instanceof DecodeError) throw new RequestRefused(RESPONSE_INVALID_REQUEST, `invalid request: ${err.message}`, 'invalidRequest')
@@ -133,8 +139,23 @@ export class ReqRespServer {
         await closeStream(stream, signal)
         return
       }
-      for (const block of blocks) {
-        await writeMessage(lp, encodeResponseChunk({ code: RESPONSE_OK, block }), signal)
+      const chunks = blocks[Symbol.asyncIterator]()
+      try {
+        for (;;) {
+          let next: IteratorResult<Uint8Array>
+          try {
+            next = await chunks.next()
+          } catch {
+            // our store failed mid-response: a code-3 chunk ends it (SPEC §10), what came before stands
+            await writeMessage(lp, encodeResponseChunk({ code: RESPONSE_SERVER_ERROR, message: 'server error' }), signal)
+            break
+          }
+          if (next.done === true) break
+          await writeMessage(lp, encodeResponseChunk({ code: RESPONSE_OK, block: next.value }), signal)
+        }
+      } finally {
+        // a write that failed leaves the generator suspended: end it
+        await chunks.return?.(undefined)?.catch(() => {})
       }
       await closeStream(stream, signal)
     } catch (err) {

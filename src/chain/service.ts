@@ -103,7 +103,10 @@ export function actionOf (err: unknown): GossipAction {
   return 'IGNORE'
 }
 
-/** Where a block or transaction came from (for logs and events). */
+/**
+ * Where a block or transaction came from: `peer`, the network (gossip, sync); `local`, this node
+ * or the application running it (announced to peers: produced blocks, submitted transactions).
+ */
 export interface Source { peer?: string, local?: boolean }
 
 /** Options of the chain service. */
@@ -614,8 +617,13 @@ export class ChainService {
    * decoded transaction is taken by its bytes (decoded again): a transaction is its bytes, and
    * the block decoder reuses the mempool's object for a block transaction with the same bytes,
    * so a hand-built object whose fields disagree with its bytes must never be held.
+   *
+   * `source` defaults to local: what an application (or the API) submits is announced to peers
+   * and announced again while pending. The network passes `{ peer }` for what it received (an
+   * application that embedded the node called this without a source, and its transactions were
+   * accepted but never left the node).
    */
-  async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = {}): Promise<TxOutcome[]> {
+  async addTransactions (txs: Array<Uint8Array | SignedTx>, source: Source = { local: true }): Promise<TxOutcome[]> {
     // Decoding is pure; a failure is reported in order below, exactly as before.
     const decoded = txs.map((t) => {
       try { return decodeTx(t instanceof Uint8Array ? t : t.bytes) } catch (err) { return { err } }

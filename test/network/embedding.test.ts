@@ -14,6 +14,7 @@ import { yamux } from '@libp2p/yamux'
 import { expect } from 'chai'
 import { createLibp2p } from 'libp2p'
 import { toHex } from '../../src/core/bytes.ts'
+import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { Dialer } from '../../src/network/dialer.ts'
 import { gossipsubOptions, memecoin, type MemecoinNetwork } from '../../src/network/index.ts'
 import { connect, makeNet, nodes, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
@@ -46,6 +47,10 @@ describe('network: embedding and discovery', function () {
     const block = await produceNext(net, chainA)
     await waitFor('gossiped block on the embedded node', () => chainE.chain.head.hex === toHex(block.header.hash))
     expect(coin.syncState().peers).to.equal(1)
+    // a transaction the application submits (no source given) reaches the other node
+    const tx = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to: net.validator.id, amount: 1n })
+    expect((await chainE.addTransactions([tx.bytes]))[0]?.ok).to.equal(true)
+    await waitFor('the application\'s transaction in the other node\'s mempool', () => chainA.mempool.has(tx.id))
   })
 
   it('refuses to build without identify, and to start on a signing gossipsub or one configured for another chain, before anything starts', async () => {

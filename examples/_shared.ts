@@ -3,15 +3,8 @@
  * a devnet genesis that starts now, JSON calls to a node's HTTP API, bounded waiting, and a hard
  * deadline so an example never hangs.
  */
-import '../src/polyfill.ts'
 import { randomBytes } from 'node:crypto'
-import { accountIdOf, addressOf } from '../src/core/address.ts'
-import { toHex } from '../src/core/bytes.ts'
-import { defaultDevnetGenesis, genesisToJson } from '../src/core/genesis.ts'
-import { privateKeyFromEntropy, publicKeyOf } from '../src/core/secp256k1.ts'
-import { loadGenesis, type LoadedGenesis } from '../src/chain/genesis.ts'
-import { createLogger, type LogFn } from '../src/log.ts'
-import type { BuiltTx } from '../src/wallet/transactions.ts'
+import { accountIdOf, addressOf, createLogger, defaultDevnetGenesis, genesisToJson, loadGenesis, privateKeyFromEntropy, publicKeyOf, toHex, type BuiltTx, type LoadedGenesis, type LogFn } from 'memecoin'
 
 /** 1 MEME in base units. */
 export const MEME = 10n ** 8n

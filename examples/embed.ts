@@ -12,7 +12,8 @@
  * Options: --blocks N (default 5), --timeout-ms MS (default 30000). Exit code 0 once it followed
  * N blocks, 1 on timeout or error. The demo validator listens on 127.0.0.1 only, mDNS off.
  */
-import '../src/polyfill.ts' // first: libp2p 3 needs Promise.withResolvers (Node 20)
+// first: importing memecoin installs Promise.withResolvers, which libp2p 3 needs on Node 20
+import { accountIdOf, ChainService, createNode, defaultDevnetGenesis, genesisToJson, gossipsubOptions, loadGenesis, loadGenesisFile, memecoin, MemoryStore, privateKeyFromEntropy, publicKeyOf, type LoadedGenesis, type MemecoinNode } from 'memecoin'
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -22,23 +23,28 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { accountIdOf } from '../src/core/address.ts'
-import { defaultDevnetGenesis, genesisToJson } from '../src/core/genesis.ts'
-import { privateKeyFromEntropy, publicKeyOf } from '../src/core/secp256k1.ts'
-import { loadGenesis, loadGenesisFile, type LoadedGenesis } from '../src/chain/genesis.ts'
-import { ChainService } from '../src/chain/service.ts'
-import { MemoryStore } from '../src/storage/store.ts'
-import { gossipsubOptions, memecoin } from '../src/network/index.ts'
-import { createNode, type MemecoinNode } from '../src/node.ts'
 
-const { values: opts } = parseArgs({
-  options: {
-    genesis: { type: 'string' },
-    peer: { type: 'string' },
-    blocks: { type: 'string', default: '5' },
-    'timeout-ms': { type: 'string', default: '30000' }
+/** The flags, or one error line and exit 2 (not parseArgs' stack trace). */
+function flags (): { genesis?: string, peer?: string, blocks: string, 'timeout-ms': string } {
+  try {
+    return parseArgs({
+      options: {
+        genesis: { type: 'string' },
+        peer: { type: 'string' },
+        blocks: { type: 'string', default: '5' },
+        'timeout-ms': { type: 'string', default: '30000' }
+      }
+    }).values
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`)
+    process.exit(2)
   }
-})
+}
+const opts = flags()
+if (!/^[1-9][0-9]{0,5}$/.test(opts.blocks) || !/^[1-9][0-9]{0,7}$/.test(opts['timeout-ms'])) {
+  process.stderr.write('error: --blocks and --timeout-ms take positive whole numbers\n')
+  process.exit(2)
+}
 const wanted = BigInt(opts.blocks)
 const timeoutMs = Number(opts['timeout-ms'])
 const say = (line: string): void => { process.stdout.write(`[embed] ${line}\n`) }

@@ -11,8 +11,7 @@
  * leaves the machine: the nodes listen on 127.0.0.1 only and node i dials nodes 0…i-1 through
  * their bootstrap multiaddrs (`/ip4/127.0.0.1/tcp/<port>/p2p/<peer id>`). The tests use that.
  */
-import { createNode, type MemecoinNode } from '../src/node.ts'
-import { buildTransfer } from '../src/wallet/transactions.ts'
+import { buildTransfer, createNode, type MemecoinNode } from 'memecoin'
 import {
   MEME, apiCall, apiGet, exampleGenesis, formatMeme, guard, hasFlag, newKey, nodeLog, run, short, submitTx, waitFor
 } from './_shared.ts'

@@ -15,15 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { accountIdOf, decodeAddress } from '../src/core/address.ts'
-import { bytesEqual, fromHex, toHex } from '../src/core/bytes.ts'
-import { verifyHeaderSignature } from '../src/core/signing.ts'
-import { decodeSmtProof, verifySmtProof } from '../src/core/smt.ts'
-import { createNode, type MemecoinNode } from '../src/node.ts'
-import { decodeSignedHeader } from '../src/wire/header.ts'
-import { decodeAccount, encodeAccount, type Account } from '../src/wire/messages.ts'
-import { decryptKeystore, encryptKeystore, readKeystoreFile, writeKeystoreFile } from '../src/wallet/keystore.ts'
-import { buildTransfer } from '../src/wallet/transactions.ts'
+import { accountIdOf, buildTransfer, bytesEqual, createNode, decodeAccount, decodeAddress, decodeSignedHeader, decodeSmtProof, decryptKeystore, encodeAccount, encryptKeystore, fromHex, readKeystoreFile, toHex, verifyHeaderSignature, verifySmtProof, writeKeystoreFile, type Account, type MemecoinNode } from 'memecoin'
 import {
   MEME, apiGet, exampleGenesis, formatMeme, guard, newKey, nodeLog, run, short, submitTx, waitForInclusion, type Key
 } from './_shared.ts'

@@ -13,7 +13,7 @@
  * after each event, `:` comment lines as heartbeats. Node 20 has no EventSource, and none is
  * needed: `fetch` and a line splitter do it.
  */
-import { createNode, type MemecoinNode } from '../src/node.ts'
+import { createNode, type MemecoinNode } from 'memecoin'
 import { apiGet, exampleGenesis, fail, flagValue, guard, intFlag, newKey, nodeLog, run, short } from './_shared.ts'
 
 /** One server-sent event. */

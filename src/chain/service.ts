@@ -320,9 +320,19 @@ export class ChainService {
     return svc
   }
 
-  /** Subscribes to an event. */
+  /**
+   * Subscribes to an event. Listener lists are replaced, never changed in place, so a listener may
+   * subscribe or unsubscribe (itself included) while an event is delivered.
+   */
   on<K extends keyof ChainEvents> (event: K, fn: Listener<K>): void {
-    (this.listeners[event] as Array<Listener<K>>).push(fn)
+    (this.listeners as Record<K, Array<Listener<K>>>)[event] = [...(this.listeners[event] as Array<Listener<K>>), fn]
+  }
+
+  /** Unsubscribes `fn` from an event (one subscription of it; nothing if it has none). */
+  off<K extends keyof ChainEvents> (event: K, fn: Listener<K>): void {
+    const list = this.listeners[event] as Array<Listener<K>>
+    const i = list.indexOf(fn)
+    if (i >= 0) (this.listeners as Record<K, Array<Listener<K>>>)[event] = [...list.slice(0, i), ...list.slice(i + 1)]
   }
 
   private emit<K extends keyof ChainEvents> (event: K, e: ChainEvents[K]): void {

@@ -60,6 +60,21 @@ describe('chain/service: persistence, restart, no double signing', function () {
   const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'memecoin-svc-')); dirs.push(d); return d }
   after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
+  it('off() unsubscribes; a listener that unsubscribes itself while an event is delivered does not make the next one miss it', async () => {
+    await withProducerAndNode('listeners', false, async ({ net, producer }) => {
+      const seen: string[] = []
+      const once = (): void => { seen.push('once'); producer.off('block', once) }
+      const always = (): void => { seen.push('always') }
+      const removed = (): void => { seen.push('removed') }
+      producer.on('block', once)
+      producer.on('block', always)
+      producer.on('block', removed)
+      producer.off('block', removed)
+      await produceTo(producer, net.clock, 2n, 0n)
+      expect(seen).to.deep.equal(['once', 'always', 'always'])
+    })
+  })
+
   it('restarts from LevelDB at its stored head with the same state, without replaying', async () => {
     const net = testDevnet(1, { label: 'restart', k: 4n })
     const dir = tmp()

@@ -13,7 +13,7 @@
  * N blocks, 1 on timeout or error. The demo validator listens on 127.0.0.1 only, mDNS off.
  */
 // first: importing memecoin installs Promise.withResolvers, which libp2p 3 needs on Node 20
-import { accountIdOf, ChainService, createNode, defaultDevnetGenesis, genesisToJson, gossipsubOptions, loadGenesis, loadGenesisFile, memecoin, MemoryStore, privateKeyFromEntropy, publicKeyOf, type LoadedGenesis, type MemecoinNode } from 'memecoin'
+import { accountIdOf, ChainService, createNode, defaultDevnetGenesis, genesisToJson, gossipsubOptions, loadGenesis, loadGenesisFile, memecoin, MemoryStore, privateKeyFromEntropy, publicKeyOf, type HeadChange, type LoadedGenesis, type MemecoinNode } from 'memecoin'
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -108,13 +108,20 @@ const app = await createLibp2p({
 })
 say(`app ${app.peerId.toString()} follows chain ${chain.chainIdHex}`)
 
-const startHeight = chain.chain.head.height
+// blocks followed = new blocks once caught up with the peer (those synced from its history are not)
+let startHeight: bigint | undefined
 let finish: (ok: boolean) => void = () => {}
 const finished = new Promise<boolean>((resolve) => { finish = resolve })
-chain.on('head', (c) => {
-  say(`head height=${c.head.height} hash=${c.head.hex.slice(0, 16)}${c.undone.length > 0 ? ` (reorg of ${c.undone.length})` : ''}`)
-  if (c.head.height - startHeight >= wanted) finish(true)
-})
+const onHead = (c: HeadChange): void => {
+  const { catchingUp, targetHeight } = app.services.memecoin.syncState()
+  say(`head height=${c.head.height} hash=${c.head.hex.slice(0, 16)}${c.undone.length > 0 ? ` (reorg of ${c.undone.length})` : ''}${startHeight === undefined ? ' (syncing)' : ''}`)
+  if (startHeight === undefined && !catchingUp && c.head.height >= targetHeight) startHeight = c.head.height
+  if (startHeight !== undefined && c.head.height - startHeight >= wanted) {
+    chain.off('head', onHead)
+    finish(true)
+  }
+}
+chain.on('head', onHead)
 const timer = setTimeout(() => { say(`timeout after ${timeoutMs} ms at height ${chain.chain.head.height}`); finish(false) }, timeoutMs)
 
 let ok = false
@@ -123,7 +130,7 @@ try {
   await app.dial(multiaddr(peer), { signal: AbortSignal.timeout(10_000) })
   say(`connected to ${peer}`)
   ok = await finished
-  say(`followed ${chain.chain.head.height - startHeight} blocks to height ${chain.chain.head.height}; memecoin peers=${app.services.memecoin.syncState().peers}`)
+  say(`followed ${chain.chain.head.height - (startHeight ?? chain.chain.head.height)} blocks to height ${chain.chain.head.height}; memecoin peers=${app.services.memecoin.syncState().peers}`)
 } catch (err) {
   process.stderr.write(`[embed] error: ${(err as Error).message}\n`)
 } finally {

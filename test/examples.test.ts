@@ -65,6 +65,9 @@ describe('examples', function () {
     expect(heights.length, tail(p)).to.be.at.least(1)
     expect(heights[heights.length - 1] as bigint >= 3n, tail(p)).to.equal(true)
     expect(p.lines.some((l) => l === `[embed] connected to ${node.addr}`), tail(p)).to.equal(true)
+    // the blocks it synced from the node's history are not counted, and the summary is its last word
+    const embedLines = p.lines.filter((l) => l.startsWith('[embed] '))
+    expect(embedLines[embedLines.length - 1], tail(p)).to.match(/^\[embed\] followed 3 blocks to height \d+; memecoin peers=1$/)
     await killProc(node.proc)
   })
 })

@@ -23,11 +23,32 @@ export interface LoggerInit {
   now?: () => Date
 }
 
-function value (v: unknown): unknown {
+/** Nesting a logged value is followed into before it is cut ("[…]"). */
+const MAX_DEPTH = 4
+
+/**
+ * `v` as it is logged: bigints as decimal, bytes as hex, errors by message; inside plain objects
+ * and arrays too, where a field named like a secret is redacted as at the top (a caller passing
+ * `{ opts }` must not log `opts.password`).
+ */
+function value (v: unknown, depth = 0): unknown {
   if (typeof v === 'bigint') return v.toString()
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
   if (v instanceof Error) return v.message
-  return v
+  if (v === null || typeof v !== 'object') return v
+  if (depth >= MAX_DEPTH) return '[…]'
+  if (Array.isArray(v)) return v.map((x) => value(x, depth + 1))
+  const proto = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype && proto !== null) return v
+  const out: Record<string, unknown> = {}
+  for (const [k, x] of Object.entries(v)) out[k] = SECRET.test(k) ? '[redacted]' : value(x, depth + 1)
+  return out
+}
+
+/** Control characters (C0, DEL, C1) as \uXXXX: a logged value must not move the terminal's cursor or start a line. */
+function escapeControls (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** A logger writing one line per event at or above `level`. */
@@ -45,8 +66,10 @@ export function createLogger (init: LoggerInit = {}): LogFn {
       write(JSON.stringify({ time, level, ...(init.name !== undefined ? { node: init.name } : {}), msg, ...clean }))
       return
     }
-    const kv = Object.entries(clean).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`).join(' ')
-    write(`${time} ${level.toUpperCase().padEnd(5)} ${init.name !== undefined ? `[${init.name}] ` : ''}${msg}${kv.length > 0 ? ' ' + kv : ''}`)
+    // a string is written as it is only when it has neither spaces nor control characters
+    // eslint-disable-next-line no-control-regex
+    const kv = Object.entries(clean).map(([k, v]) => `${escapeControls(k)}=${typeof v === 'string' && !/[\s\u0000-\u001f\u007f-\u009f]/.test(v) ? v : JSON.stringify(v)}`).join(' ')
+    write(`${time} ${level.toUpperCase().padEnd(5)} ${init.name !== undefined ? `[${init.name}] ` : ''}${escapeControls(msg)}${kv.length > 0 ? ' ' + kv : ''}`)
   }
 }
 

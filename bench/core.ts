@@ -17,6 +17,9 @@ import { MemoryStore } from '../src/storage/store.ts'
 import { buildTransfer } from '../src/wallet/transactions.ts'
 import { chainParamsOf } from '../src/wire/genesis.ts'
 
+/** Transactions as a peer's gossip brings them (not the node's own, which it would announce). */
+const GOSSIP = { peer: 'bench' }
+
 /** Sizes of one benchmark run. */
 export interface CoreBenchOptions {
   /** Distinct funded senders. */
@@ -119,7 +122,7 @@ async function ingest (f: Fixture, o: CoreBenchOptions, pool: boolean): Promise<
     if (pool) svc.verifierPool?.start()
     const t0 = performance.now()
     const calls: Array<Promise<unknown>> = []
-    for (let i = 0; i < all.length; i += o.batch) calls.push(svc.addTransactions(all.slice(i, i + o.batch)))
+    for (let i = 0; i < all.length; i += o.batch) calls.push(svc.addTransactions(all.slice(i, i + o.batch), GOSSIP))
     const outcomes = (await Promise.all(calls)).flat() as Array<{ ok: boolean }>
     const s = (performance.now() - t0) / 1000
     const bad = outcomes.filter((x) => !x.ok).length
@@ -137,7 +140,7 @@ export async function makeBlocks (f: Fixture, o: CoreBenchOptions): Promise<Uint
   try {
     const all = f.txs.flat()
     for (let i = 0; i < all.length; i += o.blockTxs) {
-      const out = await svc.addTransactions(all.slice(i, i + o.blockTxs))
+      const out = await svc.addTransactions(all.slice(i, i + o.blockTxs), GOSSIP)
       if (out.some((x) => !x.ok)) throw new Error('block fixture: a transaction was refused')
       let slot = svc.chain.head.slot
       for (let tries = 0; ; tries++) {
@@ -163,7 +166,7 @@ export async function importRate (f: Fixture, blocks: Uint8Array[], pool: boolea
   try {
     if (pool) svc.verifierPool?.start()
     if (viaMempool !== undefined) {
-      const out = await svc.addTransactions(viaMempool)
+      const out = await svc.addTransactions(viaMempool, GOSSIP)
       if (out.some((x) => !x.ok)) throw new Error('import fixture: a transaction was refused')
     }
     svc.sigCache.resetStats()

@@ -297,7 +297,7 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
           await node0.call({ op: 'add', txs }, 'added')
           await waitFor('the transactions in every mempool', async () => (await Promise.all(nodes.map(async (p) => (await p.call({ op: 'mempool' }, 'mempool')).size as number))).every((size) => size >= T), 20_000, 10)
         }
-        await producer.addTransactions(txs)
+        await producer.addTransactions(txs, { peer: 'bench' })
       }
       const slot = slotAt(BigInt(Date.now()), net.genesis.params)
       const block = await producer.produce(slot)
@@ -460,7 +460,7 @@ export async function benchSync (opts: SyncBenchOptions = {}): Promise<BenchResu
           next++
         }
         signMs += performance.now() - s0
-        await builder.addTransactions(txs)
+        await builder.addTransactions(txs, { peer: 'bench' })
       }
       slot++
       clock.t = genesisTime + slot * slotMs

@@ -61,7 +61,7 @@ try {
     if (i === WARMUP) mainAt = mainThreadMs()
     const txs = decodeBlock(bytes, f.params).txs.map((t) => t.bytes)
     for (let j = 0; j < txs.length; j += o.batch) {
-      const r = await svc.addTransactions(txs.slice(j, j + o.batch))
+      const r = await svc.addTransactions(txs.slice(j, j + o.batch), { peer: 'bench' })
       if (r.some((x) => !x.ok)) throw new Error('a transaction was refused')
     }
     // let the admissions' verdicts and the pool settle, as between a block's transactions and the block

@@ -64,26 +64,27 @@ export async function initChain (opts: InitOptions): Promise<InitResult> {
   const validatorStores = []
   for (const key of validatorKeys) validatorStores.push(await encryptKeystore(key, opts.password, enc))
   const faucetStore = await encryptKeystore(faucetKey, opts.password, enc)
-  // the directories this call creates (the first one each mkdir made), removed again if it fails
+  // the directories this call creates (the first one each mkdir made) and the files it writes,
+  // removed again if it fails
   const made: string[] = []
-  for (const sub of ['validators', 'wallets']) {
-    const first = await mkdir(join(opts.dir, sub), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      // ENOTDIR/EEXIST: the chain directory, or a path on the way, is a file
-      throw new MemecoinError('ERR_WRITE', err.code === 'ENOTDIR' || err.code === 'EEXIST'
-        ? `cannot create the chain in ${opts.dir}: a file is in the way (${opts.dir}, a directory on the way to it, or ${join(opts.dir, sub)})`
-        : `cannot create ${join(opts.dir, sub)} (${err.code ?? 'error'})`)
-    })
-    // every directory from the first made down to the subdirectory, outermost first
-    const chain: string[] = []
-    for (let d = join(opts.dir, sub); first !== undefined && d.length >= first.length; d = dirname(d)) {
-      chain.unshift(d)
-      if (d === first) break
-    }
-    made.push(...chain)
-  }
   const genesisPath = join(opts.dir, 'genesis.json')
   const written: string[] = []
   try {
+    for (const sub of ['validators', 'wallets']) {
+      const first = await mkdir(join(opts.dir, sub), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+        // ENOTDIR/EEXIST: the chain directory, or a path on the way, is a file
+        throw new MemecoinError('ERR_WRITE', err.code === 'ENOTDIR' || err.code === 'EEXIST'
+          ? `cannot create the chain in ${opts.dir}: a file is in the way (${opts.dir}, a directory on the way to it, or ${join(opts.dir, sub)})`
+          : `cannot create ${join(opts.dir, sub)} (${err.code ?? 'error'})`)
+      })
+      // every directory from the first made down to the subdirectory, outermost first
+      const chain: string[] = []
+      for (let d = join(opts.dir, sub); first !== undefined && d.length >= first.length; d = dirname(d)) {
+        chain.unshift(d)
+        if (d === first) break
+      }
+      made.push(...chain)
+    }
     // the genesis file goes first (it refuses to replace one: a chain directory is never reused);
     // if anything after it fails, what this call wrote is removed again
     const loaded = await writeGenesisFile(genesisPath, cfg)

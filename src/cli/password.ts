@@ -46,7 +46,9 @@ async function readBounded (path: string, max: number): Promise<string> {
     try {
       // strictly: read leniently, bytes that are not UTF-8 became U+FFFD, and two different
       // binary password files unlocked the same keystore
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, n))
+      // ignoreBOM: a leading U+FEFF stays part of the password, as it always was (keystores made
+      // from such a file open as before)
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf.subarray(0, n))
     } catch {
       throw new MemecoinError('ERR_PASSWORD_FILE', `password file ${path} is not UTF-8 text: a password is text (for random bytes, write them as hex or base64)`)
     }

@@ -102,5 +102,6 @@ export function escapeControls (text: string): string {
 
 /** Commander's "unknown option '--name=VALUE'" without the value (it may be a password typed as a flag). */
 export function redactUnknownOptionValue (text: string): string {
-  return text.replace(/(unknown option '[^'=]*=)[^']*'/g, "$1…'")
+  // to the last quote of the line: the value may hold quotes itself
+  return text.replace(/(unknown option '[^'=\n]*=).*'/g, "$1…'")
 }

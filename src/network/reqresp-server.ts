@@ -38,11 +38,6 @@ export interface ReqRespServerInit {
   log: Logger
 }
 
-/** The peer sent more than one request's limit (plus framing) at once: the read buffer overflowed. */
-function isOverflow (err: NetworkError): boolean {
-  return err.details?.cause === 'StreamBufferError'
-}
-
 /** A handled request that failed with a response code. */
 class RequestRefused extends Error {
   constructor (readonly code: number, message: string, readonly offence?: Offence) { super(message) }
@@ -71,7 +66,7 @@ export class ReqRespServer {
       await closeStream(stream, signal)
       init.onStatus(peer, status, connection)
     } catch (err) {
-      if (err instanceof DecodeError || (err instanceof NetworkError && (err.code === 'ERR_PROTOCOL' || isOverflow(err)))) {
+      if (err instanceof DecodeError || (err instanceof NetworkError && (err.code === 'ERR_PROTOCOL'))) {
         init.onOffence(peer, 'invalidRequest', `bad status: ${(err as Error).message}`)
       }
       init.log('status from %p failed: %s', peer, (err as Error).message)
@@ -118,7 +113,7 @@ export class ReqRespServer {
         const bytes = await readMessage(lp, { signal, readTimeoutMs: init.readTimeoutMs }).catch((err: unknown) => {
           // [R-2] a length prefix over the request limit is a bad request, not a stream failure; so is
           // a request whose bytes overflow the read buffer (limit + framing) before it is parsed
-          if (err instanceof NetworkError && (err.code === 'ERR_PROTOCOL' || isOverflow(err))) throw new RequestRefused(RESPONSE_INVALID_REQUEST, 'request too large', 'invalidRequest')
+          if (err instanceof NetworkError && (err.code === 'ERR_PROTOCOL')) throw new RequestRefused(RESPONSE_INVALID_REQUEST, 'request too large', 'invalidRequest')
           throw err
         })
         if (bytes === undefined) throw new NetworkError('ERR_STREAM', 'stream ended before the request')

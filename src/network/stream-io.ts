@@ -42,6 +42,8 @@ export interface Framed {
   readonly stream: Stream
   readonly bytes: ByteStream<Stream>
   readonly maxDataLength: number
+  /** Messages the buffer has room for before they are read. */
+  readonly maxMessages: number
   /** Bytes of the longest length prefix `maxDataLength` needs. */
   readonly maxLengthBytes: number
 }
@@ -75,7 +77,7 @@ function encodeVarint (n: number): Uint8Array {
  */
 export function framed (stream: Stream, maxDataLength: number, maxMessages = 1): Framed {
   const maxLengthBytes = varintLength(maxDataLength)
-  return { stream, bytes: byteStream(stream, { maxBufferSize: maxMessages * (maxDataLength + maxLengthBytes) + 64 }), maxDataLength, maxLengthBytes }
+  return { stream, bytes: byteStream(stream, { maxBufferSize: maxMessages * (maxDataLength + maxLengthBytes) + 64 }), maxDataLength, maxMessages, maxLengthBytes }
 }
 
 /** True once the stream was aborted or reset (by either side), not merely closed. */
@@ -85,8 +87,9 @@ function broken (stream: Stream): boolean {
 
 /**
  * Reads one message; undefined at a clean end of stream (the peer closed between two messages).
- * Throws NetworkError ERR_TIMEOUT on a deadline, ERR_PROTOCOL for a length prefix over the limit,
- * ERR_STREAM otherwise (the stream failed or was aborted, or it ended inside a message).
+ * Throws NetworkError ERR_TIMEOUT on a deadline, ERR_PROTOCOL for a length prefix over the limit
+ * or more data than `maxMessages` messages (the buffer overflowed), ERR_STREAM otherwise (the
+ * stream failed or was aborted, or it ended inside a message).
  */
 export async function readMessage (f: Framed, d: Deadlines): Promise<Uint8Array | undefined> {
   // not AbortSignal.any with AbortSignal.timeout: see timeout-signal.ts
@@ -110,6 +113,8 @@ export async function readMessage (f: Framed, d: Deadlines): Promise<Uint8Array 
     const name = (err as Error).name
     if (name === 'UnexpectedEOFError' && !started && !broken(f.stream)) return undefined
     if (signal.aborted) throw new NetworkError('ERR_TIMEOUT', 'timed out reading from the stream')
+    // more than `maxMessages` messages of the largest size can hold: no honest peer sends that
+    if (name === 'StreamBufferError') throw new NetworkError('ERR_PROTOCOL', `the peer sent more than ${f.maxMessages} message(s) of at most ${f.maxDataLength} bytes`, { cause: name })
     if (name === 'UnexpectedEOFError') throw new NetworkError('ERR_STREAM', started ? 'the stream ended inside a message' : 'the stream was aborted', { cause: name })
     throw new NetworkError('ERR_STREAM', `stream failed: ${(err as Error).message}`, { cause: name })
   } finally {

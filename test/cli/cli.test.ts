@@ -250,9 +250,11 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
       expectCliError(r, /looks like a private key itself: never put a key on the command line/, RUNTIME)
       expect(r.stderr.toLowerCase()).to.not.include(key)
     }
-    const r = await runMain(['wallet', 'new', '--dir', join(tmp, 'never-6'), '--password=hunter2'])
-    expectCliError(r, /unknown option '--password=…'/, USAGE)
-    expect(r.stderr).to.not.include('hunter2')
+    for (const secret of ['hunter2', "abc'def'ghi"]) {
+      const r = await runMain(['wallet', 'new', '--dir', join(tmp, 'never-6'), `--password=${secret}`])
+      expectCliError(r, /unknown option '--password=…'/, USAGE)
+      for (const part of secret.split("'")) expect(r.stderr).to.not.include(part)
+    }
     // a keystore file whose name would clear the screen and print a line of its own
     const dir = join(tmp, 'odd-names')
     await mkdir(dir)
@@ -290,6 +292,12 @@ describe('cli: init, two nodes, wallet, send, balance, stake, status', function 
     // nor the directories it made for the chain (a directory it found stays)
     expect(await readdir(other)).to.deep.equal(['password'])
     expect(await readdir(dir)).to.include.members(['validators', 'wallets'])
+    // a file where wallets/ goes: the validators/ made just before is removed again
+    const blocked = join(tmp, 'init-wallets-file')
+    await mkdir(blocked)
+    await writeFile(join(blocked, 'wallets'), 'x')
+    expectCliError(await run(['init', '--dir', blocked, '--scrypt-n', '1024']), /a file is in the way/, RUNTIME)
+    expect(await readdir(blocked)).to.deep.equal(['wallets'])
   })
 
   it('a node that cannot bind its API or listen address ends with one error line and exit 1 (it kept running, holding its database)', async () => {

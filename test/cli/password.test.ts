@@ -36,6 +36,9 @@ describe('cli/password: --password-file', () => {
     expect(await code(readPasswordFile(join(dir, 'bin-a')))).to.match(/^ERR_PASSWORD_FILE: .* is not UTF-8 text/)
     await writeFile(join(dir, 'utf8'), 'pässwörd ✓\n')
     expect(await readPasswordFile(join(dir, 'utf8'))).to.equal('pässwörd ✓')
+    // a byte-order mark stays part of the password, as it always was (keystores made with it open)
+    await writeFile(join(dir, 'bom'), '\uFEFFsecret\n')
+    expect(await readPasswordFile(join(dir, 'bom'))).to.equal('\uFEFFsecret')
   })
 
   it('reads a pipe (`--password-file /dev/stdin`, a shell\'s <(…)), bounded like a file', async () => {

@@ -51,7 +51,7 @@ describe('network/stream-io: framing', () => {
     expect(got.map((m) => [m.length, m[0]])).to.deep.equal(sent.map((m, i) => [max, i]))
   })
 
-  it('a response beyond the messages the reader has room for fails the stream instead of passing for a short one', async () => {
+  it('a response beyond the messages the reader has room for is a protocol breach, not a short answer', async () => {
     const [a, b] = await pair()
     const max = 4096
     const out = framed(a, max)
@@ -61,7 +61,7 @@ describe('network/stream-io: framing', () => {
     const into = framed(b, max, 1)
     const codes: Array<string | undefined> = []
     for (let i = 0; i < 3; i++) codes.push(await codeOf(readMessage(into, deadlines())))
-    expect(codes).to.include('ERR_STREAM')
+    expect(codes).to.include('ERR_PROTOCOL')
   })
 
   it('an end of stream inside a message is a failure, not the end of the response', async () => {

@@ -5,6 +5,7 @@
  */
 import { open, stat } from 'node:fs/promises'
 import { MemecoinError } from '../core/errors.ts'
+import { readToEnd } from '../wallet/read-file-bounded.ts'
 
 /** Longest password file read (a password, not a dump). */
 export const MAX_PASSWORD_FILE_BYTES = 4096
@@ -35,20 +36,14 @@ const tooLarge = (path: string): MemecoinError => new MemecoinError('ERR_PASSWOR
 async function readBounded (path: string, max: number): Promise<string> {
   const fh = await open(path, 'r')
   try {
-    const buf = Buffer.alloc(max + 1)
-    let n = 0
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null)
-      if (bytesRead === 0) break
-      n += bytesRead
-      if (n > max) throw tooLarge(path)
-    }
+    const bytes = await readToEnd(fh, max)
+    if (bytes === undefined) throw tooLarge(path)
     try {
       // strictly: read leniently, bytes that are not UTF-8 became U+FFFD, and two different
       // binary password files unlocked the same keystore
       // ignoreBOM: a leading U+FEFF stays part of the password, as it always was (keystores made
       // from such a file open as before)
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf.subarray(0, n))
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
     } catch {
       throw new MemecoinError('ERR_PASSWORD_FILE', `password file ${path} is not UTF-8 text: a password is text (for random bytes, write them as hex or base64)`)
     }

@@ -6,7 +6,7 @@
  * reads are keys (keystores, key files, the node's peer key), and the wallet may not use storage.
  */
 import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 
 /** Why a path was refused: not a regular file, or more than the bytes allowed. */
 export class FileShapeError extends Error {
@@ -29,16 +29,25 @@ export async function readFileBounded (path: string, max: number): Promise<Buffe
     const st = await fh.stat()
     if (!st.isFile()) throw new FileShapeError('not a regular file', path)
     if (st.size > max) throw new FileShapeError('too large', path)
-    const buf = Buffer.alloc(max + 1)
-    let n = 0
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null)
-      if (bytesRead === 0) break
-      n += bytesRead
-      if (n > max) throw new FileShapeError('too large', path)
-    }
-    return buf.subarray(0, n)
+    const bytes = await readToEnd(fh, max)
+    if (bytes === undefined) throw new FileShapeError('too large', path)
+    return bytes
   } finally {
     await fh.close()
+  }
+}
+
+/**
+ * What is left to read from `fh` up to its end, or undefined once it passes `max` bytes (never
+ * reading more than `max` + 1): for files, and for pipes, whose size is not known ahead.
+ */
+export async function readToEnd (fh: FileHandle, max: number): Promise<Buffer | undefined> {
+  const buf = Buffer.alloc(max + 1)
+  let n = 0
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, n, buf.length - n, null)
+    if (bytesRead === 0) return buf.subarray(0, n)
+    n += bytesRead
+    if (n > max) return undefined
   }
 }

@@ -66,7 +66,7 @@ export class ReqRespServer {
       await closeStream(stream, signal)
       init.onStatus(peer, status, connection)
     } catch (err) {
-      if (err instanceof DecodeError || (err instanceof NetworkError && (err.code === 'ERR_PROTOCOL'))) {
+      if (err instanceof DecodeError || (err instanceof NetworkError && err.code === 'ERR_PROTOCOL')) {
         init.onOffence(peer, 'invalidRequest', `bad status: ${(err as Error).message}`)
       }
       init.log('status from %p failed: %s', peer, (err as Error).message)
@@ -99,8 +99,8 @@ export class ReqRespServer {
   /**
    * Reads one request, answers with block chunks (or one error chunk), closes. `blocksOf` decodes
    * the request (throwing DecodeError for a bad one) and gives the blocks one at a time: each is
-   * read once the one before is written, so what a peer that does not read holds here is bounded
-   * by a block, not by a whole response.
+   * read once the one before is written (its write drained), so what a peer that reads its socket
+   * slowly holds here is bounded by a block or two, not by a whole response.
    */
   private async serve (stream: Stream, connection: Connection, what: string, blocksOf: (request: Uint8Array) => AsyncIterable<Uint8Array>): Promise<void> {
     const { init } = this
@@ -113,7 +113,7 @@ export class ReqRespServer {
         const bytes = await readMessage(lp, { signal, readTimeoutMs: init.readTimeoutMs }).catch((err: unknown) => {
           // [R-2] a length prefix over the request limit is a bad request, not a stream failure; so is
           // a request whose bytes overflow the read buffer (limit + framing) before it is parsed
-          if (err instanceof NetworkError && (err.code === 'ERR_PROTOCOL')) throw new RequestRefused(RESPONSE_INVALID_REQUEST, 'request too large', 'invalidRequest')
+          if (err instanceof NetworkError && err.code === 'ERR_PROTOCOL') throw new RequestRefused(RESPONSE_INVALID_REQUEST, 'request too large', 'invalidRequest')
           throw err
         })
         if (bytes === undefined) throw new NetworkError('ERR_STREAM', 'stream ended before the request')

@@ -932,8 +932,8 @@ export class ChainService {
 
   /**
    * `blocksByRange` one block at a time, each read when the one before was taken: a responder
-   * writes each before reading the next, so a peer that asks for 64 blocks and never reads holds
-   * one of them in memory, not 64 fresh copies from the store.
+   * writes each (until it drains) before reading the next, so a peer that asks for 64 blocks and
+   * reads its socket slowly holds a block or two in memory, not 64 fresh copies from the store.
    */
   async * eachBlockInRange (start: bigint, count: number): AsyncGenerator<Uint8Array> {
     let parent: Uint8Array | undefined

@@ -45,8 +45,11 @@ function value (v: unknown, depth = 0): unknown {
   return out
 }
 
-/** Control characters (C0, DEL, C1) as \uXXXX: a logged value must not move the terminal's cursor or start a line. */
-function escapeControls (text: string): string {
+/**
+ * Control characters (C0, DEL, C1) as \uXXXX: a logged value (or a CLI message quoting a name)
+ * must not move the terminal's cursor or start a line.
+ */
+export function escapeControls (text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }

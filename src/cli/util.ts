@@ -1,6 +1,7 @@
 /** Small helpers shared by the command files. */
 import { InvalidArgumentError } from 'commander'
 import { MemecoinError } from '../core/errors.ts'
+import { escapeControls as escapeAll } from '../log.ts'
 import { chainNameProblem } from '../core/genesis.ts'
 import { parseDialAddress, parseListenAddress } from '../network/tcp-addresses.ts'
 import { MIN_SCRYPT_N, MAX_ENCRYPT_SCRYPT_N } from '../wallet/keystore.ts'
@@ -93,11 +94,10 @@ export function output (json: boolean, value: unknown, human: () => string): voi
   process.stdout.write(json ? JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : human() + '\n')
 }
 
-/** `text` with its control characters (C0, DEL, C1) escaped as \\uXXXX, but for one final line break. */
+/** `text` with its control characters escaped (as in log lines, src/log.ts), but for one final line break. */
 export function escapeControls (text: string): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text
-  // eslint-disable-next-line no-control-regex
-  return body.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + (body === text ? '' : '\n')
+  return escapeAll(body) + (body === text ? '' : '\n')
 }
 
 /** Commander's "unknown option '--name=VALUE'" without the value (it may be a password typed as a flag). */

@@ -4,6 +4,7 @@
  */
 import { lstat, open, rename, unlink } from 'node:fs/promises'
 import { toHex } from '../core/bytes.ts'
+import { errnoWords } from '../core/errors.ts'
 import { GenesisError, genesisToJson, parseGenesisJson, type GenesisConfig } from '../core/genesis.ts'
 import type { ChainParams } from '../core/params.ts'
 import { GENESIS_LIMITS, chainParamsOf } from '../wire/genesis.ts'
@@ -81,7 +82,7 @@ function oneLine (s: string, max = 200): string {
 
 function fileError (path: string, what: string, err: unknown): GenesisError {
   const code = (err as { code?: unknown })?.code
-  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : oneLine(String((err as Error)?.message ?? err))
+  const reason = (typeof code === 'string' ? errnoWords(code) : undefined) ?? oneLine(String((err as Error)?.message ?? err))
   return new GenesisError('ERR_GENESIS_FILE', `cannot ${what} genesis file ${path}: ${reason}`, { path, reason: typeof code === 'string' ? code : reason })
 }
 

@@ -46,3 +46,22 @@ export class ValidationError extends MemecoinError {
     this.rule = rule
   }
 }
+
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'a part of the path is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  ENAMETOOLONG: 'file name too long'
+}
+
+/** A file system error code (ENOENT, EACCES, …) in words, for messages that must not carry the system's own text; undefined for others. */
+export function errnoWords (code: string): string | undefined {
+  return Object.hasOwn(ERRNO_WORDS, code) ? ERRNO_WORDS[code] : undefined
+}

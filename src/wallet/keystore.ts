@@ -16,7 +16,7 @@ import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { addressOf } from '../core/address.ts'
 import { bytesEqual, fromHex, toHex, utf8 } from '../core/bytes.ts'
-import { MemecoinError } from '../core/errors.ts'
+import { errnoWords, MemecoinError } from '../core/errors.ts'
 import { FileShapeError, readFileBounded } from './read-file-bounded.ts'
 import { isValidPrivateKey, isValidPublicKey, publicKeyOf } from '../core/secp256k1.ts'
 
@@ -429,23 +429,11 @@ function errno (err: unknown): string | undefined {
     : undefined
 }
 
-/** What the system said, in words, without its own message (which may name internal temp files). */
-const ERRNO_WORDS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ELOOP: 'too many levels of symbolic links',
-  ENOTDIR: 'a part of the path is not a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EIO: 'input/output error',
-  ENAMETOOLONG: 'file name too long'
-}
-
 /** ERR_KEYSTORE_IO: `what` failed, with the system's reason (code and words). */
 function ioError (what: string, err: unknown, path: string): KeystoreError {
   const code = errno(err)
-  const why = code === undefined ? 'failed' : `${ERRNO_WORDS[code] ?? 'failed'} (${code})`
+  // the system's reason in words, never its own message (it may name internal temp files)
+  const why = code === undefined ? 'failed' : `${errnoWords(code) ?? 'failed'} (${code})`
   return new KeystoreError('ERR_KEYSTORE_IO', `${what}: ${why}`, { path, ...(code !== undefined ? { errno: code } : {}) })
 }
 

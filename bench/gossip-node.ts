@@ -13,7 +13,8 @@
  *      { op: 'mempool' } → { op: 'mempool', size }
  *      { op: 'import', bytes } → { op: 'imported' }   importBlock as local: the node publishes it
  *      { op: 'publish', bytes } → { op: 'published' } raw: publish on the topic
- *      { op: 'stats' } → { op: 'stats', cpuMs (the process's, all threads), importSum, importCount, checkMs, heapUsedMiB,
+ *      { op: 'stats' } → { op: 'stats', cpuMs (the process's, all threads), mainMs / otherMs (Linux: its
+ *        event-loop thread's / every other thread's, 10 ms ticks; 0 elsewhere), importSum, importCount, checkMs, heapUsedMiB,
  *        peakRssMiB (the process's peak resident set so far), majorGcs, majorGcMaxMs }
  *      { op: 'stop' } → exits once stopped
  * Out, unasked: { op: 'block', hash (hex), t, local }  a block imported (memecoin)
@@ -34,6 +35,7 @@ import { sha256 } from '../src/core/hash.ts'
 import { loadGenesis } from '../src/chain/genesis.ts'
 import { gossipsubOptions } from '../src/network/gossip-options.ts'
 import { createNode, type MemecoinNode } from '../src/node.ts'
+import { threadCpuMs } from './threads.ts'
 
 const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
 const now = (): number => performance.timeOrigin + performance.now()
@@ -117,7 +119,12 @@ async function handle (msg: { op: string, [k: string]: unknown }): Promise<void>
     case 'stats': {
       const t = node?.chain.importTimes() ?? { sum: 0, count: 0 }
       const cpu = process.cpuUsage()
-      send({ op: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, importSum: t.sum, importCount: t.count, checkMs: checkMs.splice(0), heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, peakRssMiB: process.resourceUsage().maxRSS / 1024, majorGcs: gc.count, majorGcMaxMs: gc.maxMs })
+      // the event loop's thread (its id is the process id) and the others (V8's helpers, libuv's pool: LevelDB, verifier workers)
+      const threads = threadCpuMs()
+      const mainMs = threads.get(process.pid) ?? 0
+      let otherMs = 0
+      for (const [tid, ms] of threads) if (tid !== process.pid) otherMs += ms
+      send({ op: 'stats', mainMs, otherMs, cpuMs: (cpu.user + cpu.system) / 1000, importSum: t.sum, importCount: t.count, checkMs: checkMs.splice(0), heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, peakRssMiB: process.resourceUsage().maxRSS / 1024, majorGcs: gc.count, majorGcMaxMs: gc.maxMs })
       return
     }
     case 'stop':

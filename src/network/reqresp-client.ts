@@ -103,7 +103,14 @@ async function blocksExchange (connection: Connection, protocol: string, request
         throw new NetworkError('ERR_PROTOCOL', `bad response chunk: ${(err as Error).message}`)
       }
       if (chunk.code !== RESPONSE_OK) {
-        throw new NetworkError('ERR_RESPONSE_CODE', `peer answered code ${chunk.code}: ${chunk.message}`, { code: chunk.code, blocks: blocks.length })
+        // an error chunk ends the response (SPEC §10); the blocks before it are an answer (a
+        // responder whose store failed mid-range sent them): kept, and checked as any response
+        if (blocks.length > 0) {
+          // nothing may follow it: the stream is done with, whatever the peer still sends
+          resetStream(stream, new Error('response ended by an error chunk'))
+          return blocks
+        }
+        throw new NetworkError('ERR_RESPONSE_CODE', `peer answered code ${chunk.code}: ${chunk.message}`, { code: chunk.code })
       }
       if (blocks.length === maxBlocks) throw new NetworkError('ERR_PROTOCOL', `more than the ${maxBlocks} blocks asked for`)
       blocks.push(chunk.block)

@@ -283,6 +283,41 @@ describe('network: request/response and handshake', function () {
     expect(served).to.have.length(2)
   })
 
+  it('an error chunk ends a response: the blocks before it are kept, with no penalty; an error chunk alone is an error', async () => {
+    const net = makeNet()
+    const chainA = await openChain(net, true)
+    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const [b1, b2] = await chainA.blocksByRange(1n, 2) as [Uint8Array, Uint8Array]
+    const a = await startHost(await openChain(net))
+    const outcomes: string[] = []
+    for (const answer of [[b1, b2], []]) {
+      const peer = await startRawPeer()
+      const { status, blocksByRange } = a.services.memecoin.protocols
+      await answerStatus(peer, status)
+      // a responder whose store failed after some blocks: code 3, then a block that must not count
+      await peer.handle(blocksByRange, async (stream) => {
+        const lp = lpStream(stream)
+        await lp.read()
+        for (const b of answer) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b }))
+        await lp.write(encodeResponseChunk({ code: 3, message: 'server error' }))
+        await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b1 })).catch(() => {})
+        await stream.close().catch(() => {})
+      })
+      await connect(peer, a)
+      await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
+      try {
+        const got = await a.services.memecoin.blocksByRange(peer.peerId, 1n, 3)
+        outcomes.push(got.map((x) => decodeBlock(x).header.header.height).join(','))
+      } catch (err) {
+        outcomes.push((err as { code?: string }).code ?? 'error')
+      }
+      outcomes.push(a.services.memecoin.peerBook.score(peer.peerId.toString()) > 0 ? 'penalised' : 'not penalised')
+      await peer.stop()
+      await waitFor('the peer gone', () => a.services.memecoin.syncState().peers === 0)
+    }
+    expect(outcomes).to.deep.equal(['1,2', 'not penalised', 'ERR_RESPONSE_CODE', 'not penalised'])
+  })
+
   it('R-5: a response chunk larger than the chain\'s block limit is refused before it is buffered', async () => {
     const net = makeNet()
     const chainA = await openChain(net)

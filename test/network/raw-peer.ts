@@ -65,3 +65,20 @@ export async function answerStatus (peer: RawPeer, protocol: string, claim: Part
     await stream.close()
   })
 }
+
+/**
+ * Makes `peer` answer every request on `protocol` with `chunks` (encoded ResponseChunks, in
+ * order), then close: a responder playing a script. A write the asker cuts short is no failure.
+ */
+export async function answerWith (peer: RawPeer, protocol: string, chunks: Uint8Array[]): Promise<void> {
+  await peer.handle(protocol, async (stream) => {
+    const lp = lpStream(stream)
+    await lp.read()
+    try {
+      for (const c of chunks) await lp.write(c)
+      await stream.close()
+    } catch {
+      // the asker reset the stream (it had what it wanted, or refused the rest)
+    }
+  })
+}

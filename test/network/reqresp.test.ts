@@ -10,11 +10,11 @@ import { lpStream } from '@libp2p/utils'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { toHex } from '../../src/core/bytes.ts'
 import { sha256 } from '../../src/core/hash.ts'
-import { encodeBlocksByRange, encodeResponseChunk, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED } from '../../src/wire/messages.ts'
+import { encodeBlocksByRange, encodeResponseChunk, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED, RESPONSE_SERVER_ERROR } from '../../src/wire/messages.ts'
 import { decodeBlock } from '../../src/wire/block.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
-import { answerStatus, rawRequest, startRawPeer } from './raw-peer.ts'
+import { answerStatus, answerWith, rawRequest, startRawPeer } from './raw-peer.ts'
 
 describe('network: request/response and handshake', function () {
   this.timeout(30_000)
@@ -61,12 +61,7 @@ describe('network: request/response and handshake', function () {
     for (const answer of answers) {
       const peer = await startRawPeer()
       await answerStatus(peer, status)
-      await peer.handle(blocksByHash, async (stream) => {
-        const lp = lpStream(stream)
-        await lp.read()
-        for (const b of answer) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b }))
-        await stream.close()
-      })
+      await answerWith(peer, blocksByHash, answer.map((b) => encodeResponseChunk({ code: RESPONSE_OK, block: b })))
       await connect(peer, a)
       await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
       try {
@@ -267,12 +262,7 @@ describe('network: request/response and handshake', function () {
     const { status, blocksByRange } = a.services.memecoin.protocols
     await answerStatus(peer, status)
     // block 1 of one branch, block 2 of the other: heights right, parent link broken
-    await peer.handle(blocksByRange, async (stream) => {
-      const lp = lpStream(stream)
-      await lp.read()
-      for (const b of [x1, y2]) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b.bytes }))
-      await stream.close()
-    })
+    await answerWith(peer, blocksByRange, [x1, y2].map((b) => encodeResponseChunk({ code: RESPONSE_OK, block: b.bytes })))
     await connect(peer, a)
     await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
     const got = await a.services.memecoin.blocksByRange(peer.peerId, 1n, 2)
@@ -295,14 +285,11 @@ describe('network: request/response and handshake', function () {
       const { status, blocksByRange } = a.services.memecoin.protocols
       await answerStatus(peer, status)
       // a responder whose store failed after some blocks: code 3, then a block that must not count
-      await peer.handle(blocksByRange, async (stream) => {
-        const lp = lpStream(stream)
-        await lp.read()
-        for (const b of answer) await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b }))
-        await lp.write(encodeResponseChunk({ code: 3, message: 'server error' }))
-        await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: b1 })).catch(() => {})
-        await stream.close().catch(() => {})
-      })
+      await answerWith(peer, blocksByRange, [
+        ...answer.map((b) => encodeResponseChunk({ code: RESPONSE_OK, block: b })),
+        encodeResponseChunk({ code: RESPONSE_SERVER_ERROR, message: 'server error' }),
+        encodeResponseChunk({ code: RESPONSE_OK, block: b1 })
+      ])
       await connect(peer, a)
       await waitFor('the handshake', () => a.services.memecoin.syncState().peers === 1)
       try {

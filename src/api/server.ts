@@ -353,7 +353,8 @@ function fail (ctx: ApiContext, res: ServerResponse, err: unknown): void {
 /** Keeps the event stream in step with the chain (the transaction index follows it itself). */
 function indexChain (ctx: ApiContext): void {
   const chain = ctx.chain.chain
-  // ChainService has no `off`: these listeners live as long as the service.
+  // Registered once for this server object's life (it may listen again after a stop); the hub
+  // has no clients while it is stopped.
   ctx.chain.on('head', (c) => {
     const oldHead = c.undone[0]
     if (oldHead !== undefined) {

@@ -131,7 +131,8 @@ export class Gossip {
   constructor (private readonly init: GossipInit) {
     this.waste = new RateLimiter(init.wastedTxBudget ?? WASTED_TX_BUDGET)
     this.batcher = new TxBatcher(init.batchDelayMs, (batch) => { this.publish(init.topics.tx, batch, 'tx') })
-    // ChainService has no `off`: listeners stay, and do nothing while stopped.
+    // Registered once for this object's life (the service makes one, and may start it again after
+    // a stop): they do nothing while stopped.
     init.chain.on('block', (e) => {
       if (this.running && e.source.local === true && e.relay) this.publish(init.topics.block, e.block.bytes, 'block')
     })

@@ -1,6 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // Entry point of the `memecoin` command. The sources are TypeScript run through tsx's loader, so
-// `npx memecoin` works straight after `npm ci` with no build step.
+// `npx memecoin` works straight after `npm ci` with no build step. The first line's flags are
+// src/cli/node-flags.ts's NODE_FLAGS (a test keeps them equal); `env -S` splits them (GNU coreutils
+// 8.30+, BSD and macOS env).
 import { register } from 'tsx/esm/api'
 
 register()

@@ -33,6 +33,7 @@ import { decryptKeystore, encryptKeystore, readKeystoreFile, writeKeystoreFile }
 import { buildTransfer } from '../wallet/transactions.ts'
 import { initChain, randomPassword } from './init.ts'
 import { converged, formatMeme, LiveView, shortHash, type NodeStatus, type NodeView } from './live-view.ts'
+import { NODE_FLAGS } from './node-flags.ts'
 
 /** Options of `devnet`, as parsed. */
 export interface DevnetOptions {
@@ -265,7 +266,7 @@ export async function runDevnet (o: DevnetOptions): Promise<number> {
       const log = join(dir, `${name}.log`)
       const fd = openSync(log, 'a', 0o600)
       const args = [
-        '--import', WATCHDOG, BIN, 'start',
+        ...NODE_FLAGS, '--import', WATCHDOG, BIN, 'start',
         '--dir', join(dir, name),
         '--genesis', chain.genesisPath,
         ...(validator ? ['--validator-key', chain.validators[i]?.keystore as string, '--password-file', passwordFile] : []),

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { killProc, spawnProc, waitForLine, type Proc } from './proc.ts'
+import { NODE_FLAGS } from '../../src/cli/node-flags.ts'
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -59,6 +60,7 @@ export interface NodeProc {
 /** Starts `memecoin start` for `spec`, dialing `bootstrap`; resolves once its API listens. */
 export async function startNodeProc (spec: NodeSpec, bootstrap: string[], timeoutMs = 15_000): Promise<NodeProc> {
   const args = [
+    ...NODE_FLAGS,
     ...(spec.faults !== undefined ? ['--import', FAULT_PRELOAD] : []),
     BIN, 'start',
     '--dir', spec.dir,

@@ -34,6 +34,7 @@ import { decodeMessage } from '../src/wire/codec.ts'
 import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../src/wire/limits.ts'
 import { Block as BlockMessage } from '../src/wire/memecoin.ts'
 import { encodeTx, encodeTxBody, signTx } from '../src/wire/tx.ts'
+import { NODE_FLAGS } from '../src/cli/node-flags.ts'
 import type { BenchResult } from './result.ts'
 import { peakRssOf } from './threads.ts'
 
@@ -294,7 +295,7 @@ export async function runDevnetLoad (opts: DevnetLoadProcOptions = {}): Promise<
       const log = join(dir, `${name}.log`)
       const args = [
         ...(opts.cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(opts.cpuProfDir, name)] : []),
-        '--import', WATCHDOG, BIN, 'start',
+        ...NODE_FLAGS, '--import', WATCHDOG, BIN, 'start',
         '--dir', p.nodeDir,
         '--genesis', genesisPath,
         '--validator-key', p.keystore,

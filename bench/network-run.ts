@@ -8,6 +8,7 @@
  * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`; the gossip benchmark's
  * node processes write theirs in DIR/gossip/, the sync benchmark its main thread's in DIR/sync/).
  */
+import './node-flags.ts'
 import { join } from 'node:path'
 import { benchDevnetLoad, benchGossip, benchSync, type BenchResult } from './network.ts'
 

@@ -30,6 +30,7 @@ import { defaultVerifier, nativeBinding, privateKeyFromEntropy, publicKeyOf } fr
 import { signingDigest, TX_DOMAIN } from '../src/core/signing.ts'
 import { loadGenesis, type LoadedGenesis } from '../src/chain/genesis.ts'
 import { ChainService } from '../src/chain/service.ts'
+import { NODE_FLAGS } from '../src/cli/node-flags.ts'
 import { createNode } from '../src/node.ts'
 import { LevelStore } from '../src/storage/level.ts'
 import { MemoryStore } from '../src/storage/store.ts'
@@ -184,7 +185,8 @@ class NodeProc {
   private readonly waiters: Array<{ op: string, resolve: (m: Record<string, unknown>) => void, reject: (e: Error) => void }> = []
   /** With `cpuProfDir`, the process writes a V8 CPU profile there when it exits (for bench/devnet-profile.ts). */
   constructor (readonly index: number, onEvent: (i: number, m: Record<string, unknown>) => void, cpuProfDir?: string) {
-    const execArgv = ['--import', 'tsx', ...(cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])]
+    // the node flags (src/cli/node-flags.ts) for the memecoin and the raw gossipsub processes alike
+    const execArgv = [...NODE_FLAGS, '--import', 'tsx', ...(cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])]
     this.proc = fork(new URL('./gossip-node.ts', import.meta.url), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     this.proc.on('message', (m: Record<string, unknown>) => {
       if (m.op === 'block' || m.op === 'message') { onEvent(index, m); return }

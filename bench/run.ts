@@ -11,6 +11,7 @@
  * others ran first in the same command. A benchmark that throws (or whose process fails) is
  * reported as failed and the others still run; the exit code is 1 if any failed.
  */
+import './node-flags.ts'
 import '../src/polyfill.ts'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'

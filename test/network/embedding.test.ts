@@ -17,7 +17,7 @@ import { toHex } from '../../src/core/bytes.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { Dialer } from '../../src/network/dialer.ts'
 import { gossipsubOptions, memecoin, type MemecoinNetwork } from '../../src/network/index.ts'
-import { connect, makeNet, nodes, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { connect, makeNet, nodes, openChain, produceNext, producingChain, startHost, stopAll, waitFor } from './net-fixture.ts'
 
 const base = { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] }
 
@@ -27,8 +27,7 @@ describe('network: embedding and discovery', function () {
 
   it('runs inside an application\'s own libp2p node and syncs and gossips with a memecoin host', async () => {
     const net = makeNet()
-    const chainA = await openChain(net, true)
-    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const chainA = await producingChain(net, 3)
     const a = await startHost(chainA)
     const chainE = await openChain(net)
     const app = await createLibp2p({

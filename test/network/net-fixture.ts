@@ -77,6 +77,13 @@ export async function produceNext (net: TestNet, svc: ChainService, maxSlots = 2
   throw new Error(`no block led in ${maxSlots} slots from ${from}`)
 }
 
+/** A producing chain service of `net` (fresh MemoryStore) with `blocks` blocks made on it. */
+export async function producingChain (net: TestNet, blocks: number | bigint): Promise<ChainService> {
+  const svc = await openChain(net, true)
+  for (let i = 0n; i < BigInt(blocks); i++) await produceNext(net, svc)
+  return svc
+}
+
 /** Nodes started by a test, stopped by `stopAll`. */
 export const nodes: Libp2p[] = []
 

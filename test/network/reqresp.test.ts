@@ -13,7 +13,7 @@ import { sha256 } from '../../src/core/hash.ts'
 import { encodeBlocksByRange, encodeResponseChunk, RESPONSE_INVALID_REQUEST, RESPONSE_OK, RESPONSE_RATE_LIMITED, RESPONSE_SERVER_ERROR } from '../../src/wire/messages.ts'
 import { decodeBlock } from '../../src/wire/block.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
-import { connect, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { connect, makeNet, openChain, produceNext, producingChain, startHost, stopAll, waitFor } from './net-fixture.ts'
 import { answerStatus, answerWith, rawRequest, startRawPeer } from './raw-peer.ts'
 
 describe('network: request/response and handshake', function () {
@@ -22,8 +22,7 @@ describe('network: request/response and handshake', function () {
 
   it('serves blocks by range and by hash to a peer', async () => {
     const net = makeNet()
-    const chainA = await openChain(net, true)
-    for (let i = 0; i < 5; i++) await produceNext(net, chainA)
+    const chainA = await producingChain(net, 5)
     const a = await startHost(chainA)
     const b = await startHost(await openChain(net))
     await connect(b, a)
@@ -37,8 +36,7 @@ describe('network: request/response and handshake', function () {
 
   it('a range from height 0 is answered from 1, and that answer is taken as the range asked for (no penalty)', async () => {
     const net = makeNet()
-    const chainA = await openChain(net, true)
-    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const chainA = await producingChain(net, 3)
     const a = await startHost(chainA)
     const b = await startHost(await openChain(net))
     await connect(b, a)
@@ -49,8 +47,7 @@ describe('network: request/response and handshake', function () {
 
   it('R-5: a by-hash response holding a block not asked for, or the asked ones out of order or twice, is a protocol breach', async () => {
     const net = makeNet()
-    const chainA = await openChain(net, true)
-    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const chainA = await producingChain(net, 3)
     const [b1, b2, b3] = await chainA.blocksByRange(1n, 3) as [Uint8Array, Uint8Array, Uint8Array]
     const a = await startHost(await openChain(net))
     const { status, blocksByHash } = a.services.memecoin.protocols
@@ -219,8 +216,7 @@ describe('network: request/response and handshake', function () {
 
   it('R-5: a range response that is not the range asked for (a known block repeated) is a protocol breach; claiming a head is not catching up', async () => {
     const net = makeNet()
-    const chainA = await openChain(net, true)
-    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const chainA = await producingChain(net, 3)
     const a = await startHost(chainA)
     const block1 = (await chainA.blocksByRange(1n, 1))[0] as Uint8Array
     const liar = await startRawPeer()
@@ -275,8 +271,7 @@ describe('network: request/response and handshake', function () {
 
   it('an error chunk ends a response: the blocks before it are kept, with no penalty; an error chunk alone is an error', async () => {
     const net = makeNet()
-    const chainA = await openChain(net, true)
-    for (let i = 0; i < 3; i++) await produceNext(net, chainA)
+    const chainA = await producingChain(net, 3)
     const [b1, b2] = await chainA.blocksByRange(1n, 2) as [Uint8Array, Uint8Array]
     const a = await startHost(await openChain(net))
     const outcomes: string[] = []

@@ -7,7 +7,7 @@ import { expect } from 'chai'
 import { toHex } from '../../src/core/bytes.ts'
 import type { Block } from '../../src/core/types.ts'
 import { lpStream } from '@libp2p/utils'
-import { connect, keyOf, makeNet, openChain, produceNext, startHost, stopAll, waitFor } from './net-fixture.ts'
+import { connect, keyOf, makeNet, openChain, produceNext, producingChain, startHost, stopAll, waitFor } from './net-fixture.ts'
 import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { answerStatus, startRawPeer } from './raw-peer.ts'
 import { PARENT_PEERS_PER_HASH } from '../../src/network/sync.ts'
@@ -26,8 +26,7 @@ import { merkleRoot } from '../../src/core/merkle.ts'
 async function divergedChains (label: string): Promise<{ net: ReturnType<typeof makeNet>, k: bigint, x: Awaited<ReturnType<typeof openChain>>, y: Awaited<ReturnType<typeof openChain>> }> {
   const net = makeNet()
   const k = net.params.k
-  const x = await openChain(net, true)
-  for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
+  const x = await producingChain(net, k + 6n)
   const y = await openChain(net, true)
   const to = keyOf(label).id
   await y.addTransactions([buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: 0n, fee: net.params.minFee, to, amount: 1n }).bytes])
@@ -90,8 +89,7 @@ describe('network: sync', function () {
   it('a peer showing a block right above our settled one, with an unknown parent, signed by a key with nothing bonded, does not make the node tell its operator to resync, nor fill its orphan pool', async () => {
     const net = makeNet()
     const k = net.params.k
-    const x = await openChain(net, true)
-    for (let i = 0n; i < k + 6n; i++) await produceNext(net, x)
+    const x = await producingChain(net, k + 6n)
     const warnings: string[] = []
     const hx = await startHost(x, { network: { log: (level, msg) => { if (level === 'warn') warnings.push(msg) }, sync: { tickMs: 100 } } })
     const { status, blocksByRange } = hx.services.memecoin.protocols

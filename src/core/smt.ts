@@ -29,7 +29,7 @@
  */
 import { bytesEqual, toHex } from './bytes.ts'
 import { DecodeError } from './errors.ts'
-import { bytesOfDigest as bytesOf, sha256, sha256Binary, sha256InnerNode as innerHash, type BinaryDigest } from './hash.ts'
+import { bytesOfDigest as bytesOf, sha256, sha256Binary, sha256InnerNode as innerHash, writeDigest, type BinaryDigest } from './hash.ts'
 
 /** Length of a key (an account id) in bytes. */
 export const SMT_KEY_BYTES = 20
@@ -55,7 +55,7 @@ leafScratch[0] = 0
 /** SHA-256(0x00 ‖ key ‖ valueHash): a leaf. */
 function leafHash (key: Uint8Array, valueHash: Hash): Hash {
   leafScratch.set(key, 1)
-  leafScratch.write(valueHash, 1 + SMT_KEY_BYTES, SMT_HASH_BYTES, 'binary')
+  writeDigest(leafScratch, 1 + SMT_KEY_BYTES, valueHash)
   return sha256Binary(leafScratch)
 }
 

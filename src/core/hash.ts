@@ -82,7 +82,7 @@ export function sha256InnerNode (left: BinaryDigest, right: BinaryDigest): Binar
 
 /** A BinaryDigest as bytes, in an array of its own (Buffer.from would share Node's 8 KiB pool). */
 export function bytesOfDigest (h: BinaryDigest): Uint8Array {
-  const out = new Uint8Array(32)
-  writeDigest(out, 0, h)
+  const out = new Uint8Array(h.length)
+  for (let i = 0; i < h.length; i++) out[i] = h.charCodeAt(i)
   return out
 }

@@ -17,7 +17,7 @@ import type { Store } from '../storage/store.ts'
 import { BoundedSet } from './bounded.ts'
 import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportResult } from './chain.ts'
 import { Mempool, REFUSED_BEFORE_SIGNATURE } from './mempool.ts'
-import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalHash } from './persist.ts'
+import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalBlock } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolChangeOf, mempoolView } from './views.ts'
 import { checkGossipEvidence } from './evidence.ts'
@@ -919,8 +919,7 @@ export class ChainService {
     if (height < 1n || height > this.chain.head.height) return undefined
     const mem = this.chain.blockAt(height) ?? this.writing?.byHeight.get(height)
     if (mem !== undefined) return mem.block?.bytes
-    const hash = await storedCanonicalHash(this.store, height)
-    return hash === undefined ? undefined : await storedBlock(this.store, hash)
+    return await storedCanonicalBlock(this.store, height)
   }
 
   /** Up to `count` canonical blocks from `start` (stops at the head). */

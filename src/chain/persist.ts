@@ -31,7 +31,7 @@
  * deleted. Keyed by height below everything else, older blocks lie under the range of what is
  * being pushed down and stay where they are (Lodestar keys its block archive by slot for the
  * same reason). A 2,000-block sync (`bench/network-run.ts --only sync`): compaction read and
- * wrote ≈ 1.1 GB on the syncing node keyed by hash, ≈ 0.47 GB keyed by height.
+ * wrote ≈ 1.0 GB on the syncing node keyed by hash, ≈ 0.47 GB keyed by height.
  */
 import { bytesToBigInt, concatBytes, fromHex, toHex, u64be, utf8 } from '../core/bytes.ts'
 import type { EpochState, StakeSnapshot } from '../core/consensus.ts'

@@ -1,12 +1,9 @@
 import { expect } from 'chai'
-import { accountIdOf } from '../../src/core/address.ts'
 import { bytesToBigInt, concatBytes, toHex } from '../../src/core/bytes.ts'
 import type { Block } from '../../src/core/types.ts'
-import { ChainService } from '../../src/chain/service.ts'
 import { storedBlock, storedCanonicalBlock } from '../../src/chain/persist.ts'
-import { MemoryStore, type BatchOp } from '../../src/storage/store.ts'
-import { buildTransfer } from '../../src/wallet/transactions.ts'
-import { slotStepper, testDevnet } from '../helpers/devnet.ts'
+import type { BatchOp, MemoryStore } from '../../src/storage/store.ts'
+import { chainWithTransfers, openValidator, twoProducersAndFollower } from '../helpers/stored-chain.ts'
 
 const BLOCK_AT = 0x00
 const BLOCK_BY_HASH = 0x02
@@ -17,32 +14,11 @@ async function keysUnder (store: MemoryStore, prefix: number): Promise<Uint8Arra
   return out
 }
 
-/** A one-validator chain of `n` blocks with a transfer in each, k = 4, on a MemoryStore. */
-async function chainOf (n: bigint, label: string): Promise<{ net: ReturnType<typeof testDevnet>, store: MemoryStore, svc: ChainService }> {
-  const net = testDevnet(1, { label, k: 4n })
-  const store = new MemoryStore()
-  const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
-  const to = accountIdOf(net.validators[0]!.publicKey)
-  let nonce = 0n
-  let slot = 0n
-  for (let i = 0; i < 5000 && svc.chain.head.height < n; i++) {
-    if (svc.mempool.size === 0) {
-      const t = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: nonce++, fee: 1000n, to, amount: 7n })
-      expect((await svc.addTransactions([t.bytes]))[0]?.ok).to.equal(true)
-    }
-    slot++
-    net.clock.toSlot(slot)
-    await svc.produce(slot)
-  }
-  expect(svc.chain.head.height).to.equal(n)
-  return { net, store, svc }
-}
-
 describe('chain/persist: block keys', function () {
   this.timeout(60_000)
 
   it('stores each block under 0x00 ‖ u64be(height) ‖ hash, so the keys sort by height; nothing under the old 0x02 ‖ hash', async () => {
-    const { store, svc } = await chainOf(12n, 'blocks-by-height')
+    const { store, svc } = await chainWithTransfers(12n, 'blocks-by-height')
     try {
       const keys = await keysUnder(store, BLOCK_AT)
       expect(keys).to.have.length(12)
@@ -68,14 +44,8 @@ describe('chain/persist: block keys', function () {
   })
 
   it('blocks of a branch the chain left are stored under their heights too, and found by their hashes', async () => {
-    const net = testDevnet(1, { label: 'blocks-side', k: 4n })
-    const open = async (store: MemoryStore): Promise<ChainService> => await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
-    const a = await open(new MemoryStore())
-    const b = await open(new MemoryStore())
-    const store = new MemoryStore()
-    const svc = await open(store)
+    const { a, b, svc, store, next, close } = await twoProducersAndFollower('blocks-side')
     try {
-      const { next } = slotStepper(net.clock, 1000)
       while (a.chain.head.height < 5n) await b.importBlock(await next(a))
       const main6 = await next(a)
       const side6 = await next(b) // heights 6 and 7 on another branch, without main6
@@ -90,14 +60,12 @@ describe('chain/persist: block keys', function () {
       expect(at6).to.deep.equal([toHex(main6.header.hash), toHex(side6.header.hash)].sort())
       for (const blk of [main6, side6]) expect(toHex(await storedBlock(store, blk.header.hash) as Uint8Array)).to.equal(toHex(blk.bytes))
     } finally {
-      await svc.close()
-      await a.close()
-      await b.close()
+      await close()
     }
   })
 
   it('a database written before (blocks under 0x02 ‖ hash) still opens, serves its blocks, and stores new blocks by height', async () => {
-    const { net, store, svc } = await chainOf(12n, 'blocks-old-keys')
+    const { net, store, svc } = await chainWithTransfers(12n, 'blocks-old-keys')
     const hashes = new Map<bigint, Uint8Array>()
     for (let h = 1n; h <= 12n; h++) hashes.set(h, svc.chain.blockAt(h)?.hash as Uint8Array)
     const lastSlot = svc.chain.head.slot
@@ -111,7 +79,7 @@ describe('chain/persist: block keys', function () {
     await store.batch(ops)
     expect(await keysUnder(store, BLOCK_AT)).to.have.length(0)
     expect(await keysUnder(store, BLOCK_BY_HASH)).to.have.length(12)
-    const re = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    const re = await openValidator(net, store)
     try {
       expect(re.chain.head.height).to.equal(12n)
       // block 2 is below what a restart keeps in memory (k + 1 = 5 blocks): read from the store
@@ -137,7 +105,7 @@ describe('chain/persist: block keys', function () {
       await re.close()
     }
     // and the mixed database opens again
-    const again = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
+    const again = await openValidator(net, store)
     try {
       expect(again.chain.head.height).to.equal(13n)
       expect(await again.blocksByRange(1n, 13)).to.have.length(13)

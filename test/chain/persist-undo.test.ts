@@ -7,8 +7,8 @@ import { ChainService } from '../../src/chain/service.ts'
 import { decodeUndo, encodeUndo } from '../../src/chain/undo.ts'
 import { MemoryStore } from '../../src/storage/store.ts'
 import { encodeAccount } from '../../src/wire/messages.ts'
-import { buildTransfer } from '../../src/wallet/transactions.ts'
-import { slotStepper, testDevnet } from '../helpers/devnet.ts'
+import { testDevnet } from '../helpers/devnet.ts'
+import { chainWithTransfers, openValidator, twoProducersAndFollower, type TestNet } from '../helpers/stored-chain.ts'
 
 const UNDO = 0x08
 const NODE = 0x03
@@ -30,24 +30,8 @@ async function undoKeys (store: MemoryStore): Promise<string[]> {
 }
 
 /** A one-validator chain of 30 blocks with transfers, k = 4, on a MemoryStore. */
-async function chainOf30 (): Promise<{ net: ReturnType<typeof testDevnet>, store: MemoryStore, svc: ChainService }> {
-  const net = testDevnet(1, { label: 'undo-keys', k: 4n })
-  const store = new MemoryStore()
-  const svc = await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
-  const to = accountIdOf(net.validators[0]!.publicKey)
-  let nonce = 0n
-  let slot = 0n
-  for (let i = 0; i < 5000 && svc.chain.head.height < 30n; i++) {
-    if (svc.mempool.size === 0) {
-      const t = buildTransfer({ chainId: net.params.chainId, privateKey: net.faucet.privateKey, nonce: nonce++, fee: 1000n, to, amount: 7n })
-      expect((await svc.addTransactions([t.bytes]))[0]?.ok).to.equal(true)
-    }
-    slot++
-    net.clock.toSlot(slot)
-    await svc.produce(slot)
-  }
-  expect(svc.chain.head.height).to.equal(30n)
-  return { net, store, svc }
+async function chainOf30 (): Promise<{ net: TestNet, store: MemoryStore, svc: ChainService }> {
+  return await chainWithTransfers(30n, 'undo-keys')
 }
 
 describe('chain/persist: undo records', function () {
@@ -183,14 +167,8 @@ describe('chain/persist: undo records', function () {
   })
 
   it('keeps the record of a block that one persisted change undoes and applies again (a later restart can still reorg past it)', async () => {
-    const net = testDevnet(1, { label: 'undo-merged', k: 4n })
-    const open = async (store: MemoryStore): Promise<ChainService> => await ChainService.open({ params: net.params, allocations: net.config.accounts, store, now: net.clock.now, validator: net.validators[0] })
-    const a = await open(new MemoryStore())
-    const b = await open(new MemoryStore())
-    const store = new MemoryStore()
-    const svc = await open(store)
+    const { net, a, b, svc, store, next, close } = await twoProducersAndFollower('undo-merged')
     try {
-      const { next } = slotStepper(net.clock, 1000)
       while (a.chain.head.height < 9n) await b.importBlock(await next(a))
       const B = await next(a) // height 10 on A's chain
       const side: Block[] = []
@@ -210,7 +188,7 @@ describe('chain/persist: undo records', function () {
       await (svc as unknown as { persistChanges: () => Promise<void> }).persistChanges()
       expect(await store.get(concatBytes(Uint8Array.of(UNDO), B.header.hash))).to.not.equal(undefined)
       await svc.close()
-      const re = await open(store)
+      const re = await openValidator(net, store)
       try {
         expect(re.chain.blockAt(10n)?.undo).to.not.equal(undefined)
         // the side branch is now longer (height 13): switching to it undoes E, D and B
@@ -220,9 +198,7 @@ describe('chain/persist: undo records', function () {
         await re.close()
       }
     } finally {
-      await svc.close()
-      await a.close()
-      await b.close()
+      await close()
     }
   })
 

@@ -275,7 +275,18 @@ export async function loadChain (store: Store, params: ChainParams): Promise<Res
 async function readMeta (store: Store, hash: Uint8Array): Promise<NodeJson> {
   const raw = await store.get(key(NODE, hash))
   if (raw === undefined) throw corrupt(`missing metadata of block ${toHex(hash).slice(0, 12)}`)
-  return JSON.parse(new TextDecoder().decode(raw)) as NodeJson
+  return parseMeta(raw, hash)
+}
+
+/** A block's stored metadata; ERR_STORE_CORRUPT if it is not JSON with a height. */
+function parseMeta (raw: Uint8Array, hash: Uint8Array): NodeJson {
+  try {
+    const meta = JSON.parse(new TextDecoder().decode(raw)) as NodeJson
+    BigInt(meta.height)
+    return meta
+  } catch (err) {
+    throw corrupt(`metadata of block ${toHex(hash).slice(0, 12)}: ${(err as Error).message}`)
+  }
 }
 
 function undoFromJson (u: NonNullable<NodeJson['undo']>): UndoRecord {
@@ -292,14 +303,7 @@ function corrupt (what: string): MemecoinError {
 /** Stored block bytes by hash (any block ever applied): its height is in its metadata. */
 export async function storedBlock (store: Store, hash: Uint8Array): Promise<Uint8Array | undefined> {
   const raw = await store.get(key(NODE, hash))
-  if (raw === undefined) return undefined
-  let height: bigint
-  try {
-    height = BigInt((JSON.parse(new TextDecoder().decode(raw)) as NodeJson).height)
-  } catch (err) {
-    throw corrupt(`metadata of block ${toHex(hash).slice(0, 12)}: ${(err as Error).message}`)
-  }
-  return await storedBlockAt(store, height, hash)
+  return raw === undefined ? undefined : await storedBlockAt(store, BigInt(parseMeta(raw, hash).height), hash)
 }
 
 /** Stored bytes of the block `hash` at `height`, under either key (0x00, or 0x02 of databases written before). */

@@ -7,6 +7,7 @@ import { chainWithTransfers, openValidator, twoProducersAndFollower } from '../h
 
 const BLOCK_AT = 0x00
 const BLOCK_BY_HASH = 0x02
+const NODE = 0x03
 
 async function keysUnder (store: MemoryStore, prefix: number): Promise<Uint8Array[]> {
   const out: Uint8Array[] = []
@@ -38,6 +39,26 @@ describe('chain/persist: block keys', function () {
       expect(toHex(await storedCanonicalBlock(store, 7n) as Uint8Array)).to.equal(toHex(b7?.block?.bytes as Uint8Array))
       expect(await storedBlock(store, new Uint8Array(32).fill(9))).to.equal(undefined)
       expect(await storedCanonicalBlock(store, 13n)).to.equal(undefined)
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it('a block whose stored metadata is damaged is ERR_STORE_CORRUPT when read by hash, not a crash or a wrong block', async () => {
+    const { store, svc } = await chainWithTransfers(6n, 'blocks-bad-meta')
+    try {
+      const hash = svc.chain.blockAt(2n)?.hash as Uint8Array
+      const metaKey = concatBytes(Uint8Array.of(NODE), hash)
+      const good = await store.get(metaKey) as Uint8Array
+      for (const [name, value] of [['not JSON', new TextEncoder().encode('{"height":')], ['no height', new TextEncoder().encode('{"slot":"2"}')], ['height not a number', new TextEncoder().encode('{"height":"two"}')]] as const) {
+        await store.batch([{ type: 'put', key: metaKey, value }])
+        let error: unknown
+        try { await storedBlock(store, hash) } catch (err) { error = err }
+        expect(error, name).to.have.property('code', 'ERR_STORE_CORRUPT')
+        expect(String((error as Error).message), name).to.match(/metadata of block/)
+      }
+      await store.batch([{ type: 'put', key: metaKey, value: good }])
+      expect(toHex(await storedBlock(store, hash) as Uint8Array)).to.equal(toHex(svc.chain.blockAt(2n)?.block?.bytes as Uint8Array))
     } finally {
       await svc.close()
     }

@@ -307,7 +307,7 @@ export async function storedBlock (store: Store, hash: Uint8Array): Promise<Uint
 }
 
 /** Stored bytes of the block `hash` at `height`, under either key (0x00, or 0x02 of databases written before). */
-async function storedBlockAt (store: Store, height: bigint, hash: Uint8Array): Promise<Uint8Array | undefined> {
+export async function storedBlockAt (store: Store, height: bigint, hash: Uint8Array): Promise<Uint8Array | undefined> {
   return await store.get(blockKey(height, hash)) ?? await store.get(key(BLOCK, hash))
 }
 

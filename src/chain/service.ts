@@ -17,7 +17,7 @@ import type { Store } from '../storage/store.ts'
 import { BoundedSet } from './bounded.ts'
 import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportResult } from './chain.ts'
 import { Mempool, REFUSED_BEFORE_SIGNATURE } from './mempool.ts'
-import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedCanonicalBlock } from './persist.ts'
+import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedBlockAt, storedCanonicalBlock } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolChangeOf, mempoolView } from './views.ts'
 import { checkGossipEvidence } from './evidence.ts'
@@ -899,9 +899,14 @@ export class ChainService {
   /** Equivocations this validator found but could not yet put in its mempool (none once reported). */
   get unreportedEquivocations (): number { return this.unreported.size }
 
-  /** Block bytes by hash: in memory (any branch) or stored. */
-  async blockByHash (hash: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.chain.getNode(hash)?.block?.bytes ?? this.writing?.byHash.get(toHex(hash))?.block?.bytes ?? await storedBlock(this.store, hash)
+  /**
+   * Block bytes by hash: in memory (any branch) or stored. A caller that knows the block's
+   * height passes it: the store then finds the block without reading its metadata first.
+   */
+  async blockByHash (hash: Uint8Array, height?: bigint): Promise<Uint8Array | undefined> {
+    const held = this.chain.getNode(hash)?.block?.bytes ?? this.writing?.byHash.get(toHex(hash))?.block?.bytes
+    if (held !== undefined) return held
+    return height === undefined ? await storedBlock(this.store, hash) : await storedBlockAt(this.store, height, hash)
   }
 
   /**

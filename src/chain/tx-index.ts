@@ -102,7 +102,9 @@ export function chainSource (svc: ChainService, store?: Store): TxIndexChain {
       if (height < 1n || height > head.height) return undefined
       if (store === undefined) return svc.chain.blockAt(height)?.block ?? decoded(await svc.blockAt(height))
       const hash = await storedCanonicalHash(store, height)
-      return hash === undefined ? undefined : await byHash(hash)
+      if (hash === undefined) return undefined
+      // the height is known: the store need not read the block's metadata for it
+      return svc.chain.getNode(hash)?.block ?? decoded(await svc.blockByHash(hash, height))
     },
     blockByHash: byHash,
     onHead: (fn) => { svc.on('head', fn) }

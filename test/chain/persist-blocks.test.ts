@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { bytesToBigInt, concatBytes, toHex } from '../../src/core/bytes.ts'
 import type { Block } from '../../src/core/types.ts'
-import { storedBlock, storedCanonicalBlock } from '../../src/chain/persist.ts'
+import { storedBlock, storedBlockAt, storedCanonicalBlock } from '../../src/chain/persist.ts'
 import type { BatchOp, MemoryStore } from '../../src/storage/store.ts'
 import { chainWithTransfers, openValidator, twoProducersAndFollower } from '../helpers/stored-chain.ts'
 
@@ -38,6 +38,8 @@ describe('chain/persist: block keys', function () {
       expect(toHex(await storedBlock(store, b7?.hash as Uint8Array) as Uint8Array)).to.equal(toHex(b7?.block?.bytes as Uint8Array))
       expect(toHex(await storedCanonicalBlock(store, 7n) as Uint8Array)).to.equal(toHex(b7?.block?.bytes as Uint8Array))
       expect(await storedBlock(store, new Uint8Array(32).fill(9))).to.equal(undefined)
+      expect(toHex(await storedBlockAt(store, 7n, b7?.hash as Uint8Array) as Uint8Array)).to.equal(toHex(b7?.block?.bytes as Uint8Array))
+      expect(await storedBlockAt(store, 8n, b7?.hash as Uint8Array)).to.equal(undefined)
       expect(await storedCanonicalBlock(store, 13n)).to.equal(undefined)
     } finally {
       await svc.close()
@@ -109,6 +111,8 @@ describe('chain/persist: block keys', function () {
       const byHash = await re.blockByHash(hashes.get(2n) as Uint8Array)
       expect(byHeight).to.not.equal(undefined)
       expect(toHex(byHash as Uint8Array)).to.equal(toHex(byHeight as Uint8Array))
+      // with its height known (the transaction index's catch-up), the same block, from the old key
+      expect(toHex(await re.blockByHash(hashes.get(2n) as Uint8Array, 2n) as Uint8Array)).to.equal(toHex(byHeight as Uint8Array))
       const range = await re.blocksByRange(1n, 12)
       expect(range).to.have.length(12)
       expect(toHex(range[1] as Uint8Array)).to.equal(toHex(byHeight as Uint8Array))

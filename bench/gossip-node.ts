@@ -15,7 +15,10 @@
  *      { op: 'publish', bytes } → { op: 'published' } raw: publish on the topic
  *      { op: 'stats' } → { op: 'stats', cpuMs (the process's, all threads), mainMs / otherMs (Linux: its
  *        event-loop thread's / every other thread's, 10 ms ticks; 0 elsewhere), importSum, importCount, checkMs, heapUsedMiB,
- *        peakRssMiB (the process's peak resident set so far), majorGcs, majorGcMaxMs }
+ *        peakRssMiB (the process's peak resident set so far), majorGcs, majorGcMaxMs, collections (every
+ *        garbage collection since the last stats: [wall-clock start ms, duration ms, kind], kind as
+ *        perf_hooks' NODE_PERFORMANCE_GC_*), connections, blockMesh (mesh peers on the block topic,
+ *        or on the raw topic) }
  *      { op: 'stop' } → exits once stopped
  * Out, unasked: { op: 'block', hash (hex), t, local }  a block imported (memecoin)
  *               { op: 'message', h (hex SHA-256 of the bytes), t } a block-topic message delivered
@@ -43,22 +46,30 @@ const send = (m: object): void => { process.send?.(m) }
 
 let node: MemecoinNode | undefined
 let raw: Libp2p | undefined
+/** The topic whose mesh `stats` reports: the block topic (memecoin) or the raw topic. */
+let meshTopic = ''
 const checkMs: number[] = []
 const gc = { count: 0, maxMs: 0 }
+/** Collections since the last stats: [wall-clock start ms, duration ms, kind]. */
+const collections: Array<[number, number, number]> = []
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    if ((e as unknown as { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0
+    collections.push([performance.timeOrigin + e.startTime, e.duration, kind])
+    if (kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue
     gc.count++
     gc.maxMs = Math.max(gc.maxMs, e.duration)
   }
 }).observe({ entryTypes: ['gc'] })
 
 const pubsubOf = (l: Libp2p): GossipSub => (l.services as unknown as { pubsub: GossipSub }).pubsub
-/** Every subscribed topic has a mesh peer (gossipsub's mesh map; subscribers where it is not exposed). */
-const meshOk = (ps: GossipSub): boolean => ps.getTopics().every((t) => {
+/** Mesh peers on `topic` (gossipsub's mesh map; subscribers where it is not exposed). */
+const meshSize = (ps: GossipSub, topic: string): number => {
   const mesh = (ps as unknown as { mesh?: Map<string, Set<string>> }).mesh
-  return (mesh instanceof Map ? mesh.get(t)?.size ?? 0 : ps.getSubscribers(t).length) > 0
-})
+  return mesh instanceof Map ? mesh.get(topic)?.size ?? 0 : ps.getSubscribers(topic).length
+}
+/** Every subscribed topic has a mesh peer. */
+const meshOk = (ps: GossipSub): boolean => ps.getTopics().every((t) => meshSize(ps, t) > 0)
 
 async function init (msg: { mode: 'memecoin' | 'raw', genesis: unknown, bootstrap: string[], topic?: string }): Promise<string> {
   const genesis = loadGenesis(msg.genesis)
@@ -68,6 +79,7 @@ async function init (msg: { mode: 'memecoin' | 'raw', genesis: unknown, bootstra
     await n.start()
     const ps = pubsubOf(n.libp2p)
     const blockTopic = ps.getTopics().find((t) => t.includes('block')) as string
+    meshTopic = blockTopic
     n.chain.on('block', (e) => { send({ op: 'block', hash: toHex(e.block.header.hash), t: now(), local: e.source.local === true }) })
     ps.addEventListener('message', (evt) => {
       if (evt.detail.topic !== blockTopic) return
@@ -82,6 +94,7 @@ async function init (msg: { mode: 'memecoin' | 'raw', genesis: unknown, bootstra
     return n.libp2p.getMultiaddrs()[0]?.toString() as string
   }
   const topic = msg.topic as string
+  meshTopic = topic
   const l = await createLibp2p({
     addresses: { listen: [LOOPBACK] },
     transports: [tcp()],
@@ -118,13 +131,14 @@ async function handle (msg: { op: string, [k: string]: unknown }): Promise<void>
     }
     case 'stats': {
       const t = node?.chain.importTimes() ?? { sum: 0, count: 0 }
+      const host = node?.libp2p ?? raw
       const cpu = process.cpuUsage()
       // the event loop's thread (its id is the process id) and the others (V8's helpers, libuv's pool: LevelDB, verifier workers)
       const threads = threadCpuMs()
       const mainMs = threads.get(process.pid) ?? 0
       let otherMs = 0
       for (const [tid, ms] of threads) if (tid !== process.pid) otherMs += ms
-      send({ op: 'stats', mainMs, otherMs, cpuMs: (cpu.user + cpu.system) / 1000, importSum: t.sum, importCount: t.count, checkMs: checkMs.splice(0), heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, peakRssMiB: process.resourceUsage().maxRSS / 1024, majorGcs: gc.count, majorGcMaxMs: gc.maxMs })
+      send({ op: 'stats', mainMs, otherMs, cpuMs: (cpu.user + cpu.system) / 1000, importSum: t.sum, importCount: t.count, checkMs: checkMs.splice(0), heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, peakRssMiB: process.resourceUsage().maxRSS / 1024, majorGcs: gc.count, majorGcMaxMs: gc.maxMs, collections: collections.splice(0), connections: host?.getConnections().length ?? 0, blockMesh: host === undefined ? 0 : meshSize(pubsubOf(host), meshTopic) })
       return
     }
     case 'stop':

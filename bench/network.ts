@@ -21,6 +21,7 @@ import { Session } from 'node:inspector/promises'
 import { createRequire } from 'node:module'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { constants as perfConstants } from 'node:perf_hooks'
 import { accountIdOf } from '../src/core/address.ts'
 import { toHex, utf8 } from '../src/core/bytes.ts'
 import { slotAt } from '../src/core/consensus.ts'
@@ -277,14 +278,33 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     const arrived = new Map<string, number[]>()
     /** By SHA-256 of the block bytes (the gossip message id). */
     const relayed = new Map<string, number[]>()
+    // the same by node, for the anatomy of the slowest blocks: [node, wall-clock ms]
+    const importedBy = new Map<string, Array<[number, number]>>()
+    const relayedBy = new Map<string, Array<[number, number]>>()
+    /** Each receiving node's garbage collections so far: [wall-clock start ms, duration ms, kind]. */
+    const collected: Array<Array<[number, number, number]>> = Array.from({ length: N }, () => [])
+    /** Each measured warm block's last import: publish and import (wall-clock ms), which node, when it relayed. */
+    const warmLast: Array<{ t0: number, t: number, node: number, relayMs: number }> = []
     // imported (the figure), and accepted by the topic validator, i.e. relayed (what raw gossipsub measures)
     const nodes = await startNodeProcs(N, 'memecoin', genesisJson, (i, m) => {
       if (m.op === 'block') {
-        if (i === 0) { if (m.local === true) published.set(m.hash as string, m.t as number) } else stampIn(arrived, m.hash as string, m.t as number)
-      } else if (i > 0) stampIn(relayed, m.h as string, m.t as number)
+        if (i === 0) {
+          if (m.local === true) published.set(m.hash as string, m.t as number)
+        } else {
+          stampIn(arrived, m.hash as string, m.t as number)
+          importedBy.set(m.hash as string, [...importedBy.get(m.hash as string) ?? [], [i, m.t as number]])
+        }
+      } else if (i > 0) {
+        stampIn(relayed, m.h as string, m.t as number)
+        relayedBy.set(m.h as string, [...relayedBy.get(m.h as string) ?? [], [i, m.t as number]])
+      }
     }, started, { cpuProfDir: opts.cpuProfDir })
     const node0 = nodes[0] as NodeProc
-    const stats = async (): Promise<Array<Record<string, unknown>>> => await Promise.all(nodes.slice(1).map(async (p) => await p.call({ op: 'stats' }, 'stats')))
+    const stats = async (): Promise<Array<Record<string, unknown>>> => await Promise.all(nodes.slice(1).map(async (p, k) => {
+      const s = await p.call({ op: 'stats' }, 'stats')
+      collected[k + 1]?.push(...s.collections as Array<[number, number, number]>)
+      return s
+    }))
     const totals = (all: Array<Record<string, unknown>>): { sum: number, count: number } => {
       let sum = 0
       let count = 0
@@ -327,9 +347,15 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       await waitFor(`block ${count} on every node`, () => (arrived.get(h)?.length ?? 0) >= N - 1, 10_000, 2)
       const t0 = published.get(h) as number
       const a = arrived.get(h) as number[]
-      const r = relayed.get(toHex(sha256(block.bytes))) ?? []
+      const msgId = toHex(sha256(block.bytes))
+      const r = relayed.get(msgId) ?? []
       const all = await stats()
       blocks.push(block.bytes)
+      if (measured && scenario === 'warm') {
+        const [last, t] = (importedBy.get(h) ?? []).reduce((x, y) => y[1] > x[1] ? y : x)
+        const relayT = relayedBy.get(msgId)?.find(([k]) => k === last)?.[1] ?? NaN
+        warmLast.push({ t0, t, node: last, relayMs: relayT - t0 })
+      }
       if (measured) {
         lat[scenario].push(Math.max(...a) - t0)
         hop1[scenario].push(Math.min(...a) - t0)
@@ -390,6 +416,8 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       coldFirstNodeP50Ms: round(pct(hop1.cold, 50)),
       relayCheckP50Ms: round(pct(checkMs, 50)),
       relayCheckP99Ms: round(pct(checkMs, 99)),
+      warmLastRelayToImportP50Ms: round(pct(warmLast.map((w) => w.t - w.t0 - w.relayMs), 50)),
+      warmLastRelayToImportP99Ms: round(pct(warmLast.map((w) => w.t - w.t0 - w.relayMs), 99)),
       warmImportMeanMs: round(importMs.warm.sum / Math.max(1, importMs.warm.count)),
       coldImportMeanMs: round(importMs.cold.sum / Math.max(1, importMs.cold.count)),
       warmCpuMsPerNode: round(blockCpuMs.warm / B / (N - 1)),
@@ -419,6 +447,18 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
     notes.push(`topology: node i dials i−1 and ⌊i/2⌋; raw gossipsub publishes the same ${blocks.length} blocks (warm and cold bytes) with an ACCEPT-all validator; target (warm) p99 ≤ 2× raw p99 (p99 of n samples leaves out its n − ⌈0.99 n⌉ largest: ${B - Math.ceil(0.99 * B)} of ${B}, ${measuredBlocks - Math.ceil(0.99 * measuredBlocks)} of ${measuredBlocks})`)
     notes.push(`warm-up: the first ${W} blocks of each scenario (memecoin) and the first ${2 * W} publishes (raw) are not measured: the nodes' code is not yet optimised by V8 then (the first warm blocks of a run took 130–220 ms where the rest took 35–105)`)
     notes.push(`by thread (Linux, 10 ms ticks summed over the blocks): a receiving node's event loop ${figures.warmMainThreadMsPerNode} ms per warm block (gossipsub, the relay checks, the import's state transition and state root), its other threads ${figures.warmOtherThreadsMsPerNode} ms (V8's collector helpers, LevelDB in libuv's pool)`)
+    const byMs = [...warmLast].sort((a, b) => (b.t - b.t0) - (a.t - a.t0))
+    const anatomy = (w: typeof warmLast[number]): string => {
+      // the node's collections from publish to its import (the stats after the run included)
+      const during = (collected[w.node] ?? []).filter(([start, ms]) => start + ms >= w.t0 && start <= w.t)
+      const gcMs = during.reduce((acc, [, ms]) => acc + ms, 0)
+      const full = during.filter(([, , kind]) => kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR).length
+      return `${round(w.t - w.t0, 1)} ms (node ${w.node}: relayed at ${round(w.relayMs, 1)}, imported at ${round(w.t - w.t0, 1)}; its process collected ${during.length} times, ${round(gcMs, 1)} ms, ${full} full, from publish to that import)`
+    }
+    const gcCounts = collected.slice(1).map((c) => c.length)
+    if (byMs.length > 0) notes.push(`the last import of a warm block, publish → relay → import on the node that imported last (warmLastRelayToImport: its import phase after it relayed, the receiving nodes then importing at the same time): slowest ${byMs.slice(0, 3).map(anatomy).join('; ')}; median ${anatomy(byMs[Math.floor(byMs.length / 2)] as typeof warmLast[number])}; collections per receiving node over the whole run ${Math.min(...gcCounts)}–${Math.max(...gcCounts)}`)
+    const topology = (all: Array<Record<string, unknown>>): string => all.map((s) => `${String(s.connections)}/${String(s.blockMesh)}`).join(' ')
+    notes.push(`connections / mesh peers on the block topic of receiving nodes 1–${N - 1} at the end: memecoin ${topology(end)}, raw gossipsub ${topology(rawEnd)}`)
     return { name: 'gossip', figures, baseline, ratios, notes }
   } finally {
     await stopAll(started)

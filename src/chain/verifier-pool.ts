@@ -80,22 +80,34 @@ export class PendingVerdicts {
   /** True once every record is answered (never blocks). */
   get done (): boolean { return Atomics.load(this.ctrl, 1) >= this.txs.length }
 
+  /** True while some record is not yet claimed by a worker or a waiting thread. */
+  get unclaimed (): boolean { return Atomics.load(this.ctrl, 0) < this.txs.length }
+
+  /** @internal Claims and verifies up to CLAIM_RECORDS records on this thread; false if none was left. */
+  helpOnce (): boolean {
+    const n = this.txs.length
+    const { ctrl, bits } = this
+    if (Atomics.load(ctrl, 0) >= n) return false
+    const from = Atomics.add(ctrl, 0, CLAIM_RECORDS)
+    if (from >= n) return false
+    const to = Math.min(n, from + CLAIM_RECORDS)
+    for (let i = from; i < to; i++) if (verifyTxSignature(this.txs[i] as SignedTx)) Atomics.or(bits, i >> 5, 1 << (i & 31))
+    Atomics.add(ctrl, 1, to - from)
+    return true
+  }
+
   /**
    * Element i: true iff transaction i's signature is valid (as verifyTxSignature). Verifies the
-   * unclaimed records on this thread, then blocks until the workers finish theirs (at most
+   * unclaimed records on this thread, then waits until the workers finish theirs (at most
    * `timeoutMs`); undefined if a worker failed (gone, pool stopped) or timed out: the caller
-   * then verifies itself.
+   * then verifies itself. While it waits, this thread verifies records of the pool's later
+   * batches that no worker has claimed yet (a sync's next blocks), a chunk at a time, and blocks
+   * only when there are none.
    */
   wait (timeoutMs: number = PENDING_WAIT_MS): boolean[] | undefined {
     const n = this.txs.length
     const { ctrl, bits } = this
-    for (;;) {
-      const from = Atomics.add(ctrl, 0, CLAIM_RECORDS)
-      if (from >= n) break
-      const to = Math.min(n, from + CLAIM_RECORDS)
-      for (let i = from; i < to; i++) if (verifyTxSignature(this.txs[i] as SignedTx)) Atomics.or(bits, i >> 5, 1 << (i & 31))
-      Atomics.add(ctrl, 1, to - from)
-    }
+    while (this.helpOnce()) { /* this batch's unclaimed records, on this thread */ }
     const deadline = performance.now() + timeoutMs
     for (;;) {
       const done = Atomics.load(ctrl, 1)
@@ -104,6 +116,8 @@ export class PendingVerdicts {
       if (!this.jobIds.some((id) => this.pool.isPending(id)) && Atomics.load(ctrl, 1) < n) return undefined
       const left = deadline - performance.now()
       if (left <= 0) return undefined
+      // a worker holds this batch's last records: verify a later batch's meanwhile, if any
+      if (this.pool.helpAnother(this)) continue
       Atomics.wait(ctrl, 1, done, Math.min(left, 50))
     }
     const out = new Array<boolean>(n)
@@ -132,6 +146,12 @@ export class VerifierPool {
   private readonly jobs = new Map<number, Job>()
   private nextId = 1
   private stopped = false
+  /**
+   * Shared batches (verifyTxsPending) that had unclaimed records when last looked at, oldest
+   * first: a thread waiting in PendingVerdicts.wait helps with these. Fully claimed ones are
+   * dropped at each look and at each new batch, so this holds at most the batches in flight.
+   */
+  private shared: PendingVerdicts[] = []
   private readonly counters: VerifierPoolStats = { batches: 0, chunks: 0, signatures: 0, backend: 'unknown' }
   /** Word 0 becomes 1 at `stop`: workers drop what they hold and answer nothing more. */
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4))
@@ -257,7 +277,28 @@ export class VerifierPool {
     const helpers = Math.max(1, Math.min(this.slots.length - 1, Math.floor(n / MIN_CHUNK_RECORDS)))
     const ids: number[] = []
     for (let k = 0; k < helpers; k++) ids.push(this.postShared(sab, n))
-    return new PendingVerdicts(this, txs, sab, ids)
+    const pending = new PendingVerdicts(this, txs, sab, ids)
+    this.shared = this.shared.filter((p) => p.unclaimed)
+    this.shared.push(pending)
+    return pending
+  }
+
+  /**
+   * @internal Verifies, on the calling thread, one chunk of the oldest shared batch other than
+   * `self` that still has unclaimed records (see PendingVerdicts.wait); false if there is none.
+   */
+  helpAnother (self: PendingVerdicts): boolean {
+    let k = 0
+    while (k < this.shared.length) {
+      const p = this.shared[k] as PendingVerdicts
+      if (!p.unclaimed) {
+        this.shared.splice(k, 1)
+        continue
+      }
+      if (p !== self && p.helpOnce()) return true
+      k++
+    }
+    return false
   }
 
   /** True while chunk `id` is sent and not yet answered or failed. */
@@ -350,6 +391,7 @@ export class VerifierPool {
     if (this.stopped) return
     this.stopped = true
     Atomics.store(this.stopFlag, 0, 1)
+    this.shared = []
     const slots = this.slots
     this.slots = []
     for (const [id, job] of this.jobs) {

@@ -186,6 +186,32 @@ describe('chain/verifier-pool: signature verification in worker threads', functi
     }
   })
 
+  it('a thread waiting on one batch verifies records of a later batch that no worker has claimed, with the same verdicts', async () => {
+    const { txs } = await blockWithBadSignature(400, 333)
+    const first = txs.slice(0, 40)
+    const pool = new VerifierPool({ size: 1 })
+    try {
+      const expected = await pool.verifyTxs(txs)
+      expect(expected.filter((x) => !x)).to.have.length(1)
+      const a = pool.verifyTxsPending(first)
+      const b = pool.verifyTxsPending(txs)
+      // `a` first (its last records, if the worker holds them, are waited for while helping `b`)
+      expect(a.wait()).to.deep.equal(expected.slice(0, 40))
+      expect(a.unclaimed).to.equal(false)
+      // 400 records are ≈ 15 ms of one worker's time: some are still unclaimed
+      expect(b.unclaimed).to.equal(true)
+      expect(pool.helpAnother(a)).to.equal(true)
+      // never its own batch: with only `b` left to help, waiting on `b` finds nothing else
+      expect(pool.helpAnother(b)).to.equal(false)
+      expect(b.wait()).to.deep.equal(expected)
+      expect(b.unclaimed).to.equal(false)
+      // everything is claimed now: there is nothing to help with, and the pool forgets both
+      expect(pool.helpAnother(a)).to.equal(false)
+    } finally {
+      await pool.stop()
+    }
+  })
+
   it('a block applied while the pool verifies it is undone exactly when a signature is bad, and a good one is kept', async () => {
     const { net, block } = await blockWithBadSignature(40, 17)
     const now = (): bigint => net.params.genesisTime + 10_000n * net.params.slotMs

@@ -94,7 +94,8 @@ export function chainSource (svc: ChainService, store?: Store): TxIndexChain {
   let head = { hash: svc.chain.head.hash, height: svc.chain.head.height }
   svc.on('head', (c) => { head = { hash: c.head.hash, height: c.head.height } })
   const decoded = (bytes: Uint8Array | undefined): Block | undefined => bytes === undefined ? undefined : decodeBlock(bytes, svc.params)
-  const byHash = async (hash: Uint8Array): Promise<Block | undefined> => svc.chain.getNode(hash)?.block ?? decoded(await svc.blockByHash(hash))
+  /** With the height when the caller knows it: the store then need not read the block's metadata for it. */
+  const byHash = async (hash: Uint8Array, height?: bigint): Promise<Block | undefined> => svc.chain.getNode(hash)?.block ?? decoded(await svc.blockByHash(hash, height))
   return {
     genesisHash: svc.params.genesisHash,
     head: () => head,
@@ -102,11 +103,9 @@ export function chainSource (svc: ChainService, store?: Store): TxIndexChain {
       if (height < 1n || height > head.height) return undefined
       if (store === undefined) return svc.chain.blockAt(height)?.block ?? decoded(await svc.blockAt(height))
       const hash = await storedCanonicalHash(store, height)
-      if (hash === undefined) return undefined
-      // the height is known: the store need not read the block's metadata for it
-      return svc.chain.getNode(hash)?.block ?? decoded(await svc.blockByHash(hash, height))
+      return hash === undefined ? undefined : await byHash(hash, height)
     },
-    blockByHash: byHash,
+    blockByHash: async (hash) => await byHash(hash),
     onHead: (fn) => { svc.on('head', fn) }
   }
 }

@@ -70,21 +70,45 @@ function loadNative () {
 
 const native = loadNative()
 let verifyRecord
+let verifyTxRecord
 if (native !== undefined) {
   // this thread's uncompressed forms of the keys it verified with (see uncompressed-keys.mjs)
   const uncompressed = new UncompressedKeys((key, out) => { native.publicKeyConvert(key, false, out) })
-  verifyRecord = (buf, o) => {
-    if (!canonical(buf, o)) return false
-    const k = o + SIG + DIGEST
-    if (buf[k] !== 2 && buf[k] !== 3) return false
+  // One verify's signature and digest, copied into fixed arrays: no subarray, concatenation or
+  // digest Buffer per record (1.32 → 0.74 µs of work besides libsecp256k1's per transaction
+  // record, measured on the benchmark machine)
+  const sigScratch = new Uint8Array(SIG)
+  const digestScratch = new Uint8Array(DIGEST)
+  /** The signature at buf[so, so + 64) and the key at buf[ko, ko + 33) over digestScratch. */
+  const verifyWith = (buf, so, ko) => {
+    if (!canonical(buf, so)) return false
+    if (buf[ko] !== 2 && buf[ko] !== 3) return false
     // no form: the key is not on the curve, a `false` as in verifyDigest
-    const full = uncompressed.of(buf, k)
+    const full = uncompressed.of(buf, ko)
     if (full === undefined) return false
+    for (let i = 0; i < SIG; i++) sigScratch[i] = buf[so + i]
     try {
-      return native.ecdsaVerify(buf.subarray(o, o + SIG), buf.subarray(o + SIG, k), full)
+      return native.ecdsaVerify(sigScratch, digestScratch, full)
     } catch {
       return false
     }
+  }
+  verifyRecord = (buf, o) => {
+    for (let i = 0; i < DIGEST; i++) digestScratch[i] = buf[o + SIG + i]
+    return verifyWith(buf, o, o + SIG + DIGEST)
+  }
+  // the message a transaction's digest is taken over: tag ‖ body, assembled in place
+  let message = Buffer.alloc(4096)
+  verifyTxRecord = (bytes, o, tag) => {
+    const p = o + SIG + KEY
+    const len = bodyLength(bytes, p)
+    if (tag.length + len > message.length) message = Buffer.alloc(2 * (tag.length + len))
+    message.set(tag, 0)
+    message.set(bytes.subarray(p + 4, p + 4 + len), tag.length)
+    // as a latin1 string, copied: no Buffer (with its own backing store) per digest
+    const d = hash('sha256', message.subarray(0, tag.length + len), 'latin1')
+    for (let i = 0; i < DIGEST; i++) digestScratch[i] = d.charCodeAt(i)
+    return verifyWith(bytes, o, o + SIG)
   }
 } else {
   const secp = await import('@noble/secp256k1')
@@ -100,6 +124,20 @@ if (native !== undefined) {
       return false
     }
   }
+  const rec = new Uint8Array(RECORD_BYTES)
+  verifyTxRecord = (bytes, o, tag) => {
+    const p = o + SIG + KEY
+    const body = bytes.subarray(p + 4, p + 4 + bodyLength(bytes, p))
+    rec.set(bytes.subarray(o, o + SIG), 0)
+    rec.set(hash('sha256', Buffer.concat([tag, body]), 'buffer'), SIG)
+    rec.set(bytes.subarray(o + SIG, o + SIG + KEY), SIG + DIGEST)
+    return verifyRecord(rec, 0)
+  }
+}
+
+/** The u32 LE body length of the transaction record whose length field is at `p`. */
+function bodyLength (bytes, p) {
+  return (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000
 }
 
 const tags = new Map()
@@ -111,18 +149,6 @@ function tagOf (domain) {
     tags.set(domain, t)
   }
   return t
-}
-
-/** Verifies the transaction record at `o` of `bytes` (signature ‖ key ‖ u32 LE length ‖ body). */
-const rec = new Uint8Array(RECORD_BYTES)
-function verifyTxRecord (bytes, o, tag) {
-  const p = o + SIG + KEY
-  const len = (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000
-  const body = bytes.subarray(p + 4, p + 4 + len)
-  rec.set(bytes.subarray(o, o + SIG), 0)
-  rec.set(hash('sha256', Buffer.concat([tag, body]), 'buffer'), SIG)
-  rec.set(bytes.subarray(o + SIG, o + SIG + KEY), SIG + DIGEST)
-  return verifyRecord(rec, 0)
 }
 
 /** Records claimed at a time from a shared batch (CLAIM_RECORDS in verifier-pool.ts). */
@@ -177,7 +203,7 @@ parentPort.on('message', (msg) => {
       if (stopping()) return
       if (verifyTxRecord(bytes, o, tag)) bits[i >> 3] |= 1 << (i & 7)
       const p = o + SIG + KEY
-      o = p + 4 + ((bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000)
+      o = p + 4 + bodyLength(bytes, p)
     }
   }
   parentPort.postMessage({ id, bits: bits.buffer, backend }, [bits.buffer])

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=64 --no-allocation-site-pretenuring
 // Entry point of the `memecoin` command. The sources are TypeScript run through tsx's loader, so
 // `npx memecoin` works straight after `npm ci` with no build step. The first line's flags are
 // src/cli/node-flags.ts's NODE_FLAGS (a test keeps them equal); `env -S` splits them (GNU coreutils

@@ -269,18 +269,16 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
   const lat: Record<Scenario, number[]> = { warm: [], cold: [] }
   const relay: Record<Scenario, number[]> = { warm: [], cold: [] }
   const hop1: Record<Scenario, number[]> = { warm: [], cold: [] }
-  const stampIn = (m: Map<string, number[]>, k: string, t: number): void => { const a = m.get(k) ?? []; a.push(t); m.set(k, a) }
+  const stampIn = <T>(m: Map<string, T[]>, k: string, v: T): void => { const a = m.get(k) ?? []; a.push(v); m.set(k, a) }
   try {
     // the producer: the validator's chain on the real clock (not a network node)
     const producer = await ChainService.open({ params: net.genesis.params, allocations: net.genesis.config.accounts, store: new MemoryStore(), now: () => BigInt(Date.now()), validator: net.validators[0] as Sender })
     started.push({ stop: async () => { await producer.close() } })
     const published = new Map<string, number>()
-    const arrived = new Map<string, number[]>()
+    // [node, wall-clock ms] per block: by node for the anatomy of the slowest blocks
+    const arrived = new Map<string, Array<[number, number]>>()
     /** By SHA-256 of the block bytes (the gossip message id). */
-    const relayed = new Map<string, number[]>()
-    // the same by node, for the anatomy of the slowest blocks: [node, wall-clock ms]
-    const importedBy = new Map<string, Array<[number, number]>>()
-    const relayedBy = new Map<string, Array<[number, number]>>()
+    const relayed = new Map<string, Array<[number, number]>>()
     /** Each receiving node's garbage collections so far: [wall-clock start ms, duration ms, kind]. */
     const collected: Array<Array<[number, number, number]>> = Array.from({ length: N }, () => [])
     /** Each measured warm block's last import: publish and import (wall-clock ms), which node, when it relayed. */
@@ -291,12 +289,10 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
         if (i === 0) {
           if (m.local === true) published.set(m.hash as string, m.t as number)
         } else {
-          stampIn(arrived, m.hash as string, m.t as number)
-          importedBy.set(m.hash as string, [...importedBy.get(m.hash as string) ?? [], [i, m.t as number]])
+          stampIn(arrived, m.hash as string, [i, m.t as number])
         }
       } else if (i > 0) {
-        stampIn(relayed, m.h as string, m.t as number)
-        relayedBy.set(m.h as string, [...relayedBy.get(m.h as string) ?? [], [i, m.t as number]])
+        stampIn(relayed, m.h as string, [i, m.t as number])
       }
     }, started, { cpuProfDir: opts.cpuProfDir })
     const node0 = nodes[0] as NodeProc
@@ -346,14 +342,14 @@ export async function benchGossip (opts: GossipBenchOptions = {}): Promise<Bench
       await node0.call({ op: 'import', bytes: block.bytes }, 'imported')
       await waitFor(`block ${count} on every node`, () => (arrived.get(h)?.length ?? 0) >= N - 1, 10_000, 2)
       const t0 = published.get(h) as number
-      const a = arrived.get(h) as number[]
+      const a = (arrived.get(h) ?? []).map(([, t]) => t)
       const msgId = toHex(sha256(block.bytes))
-      const r = relayed.get(msgId) ?? []
+      const r = (relayed.get(msgId) ?? []).map(([, t]) => t)
       const all = await stats()
       blocks.push(block.bytes)
       if (measured && scenario === 'warm') {
-        const [last, t] = (importedBy.get(h) ?? []).reduce((x, y) => y[1] > x[1] ? y : x)
-        const relayT = relayedBy.get(msgId)?.find(([k]) => k === last)?.[1] ?? NaN
+        const [last, t] = (arrived.get(h) ?? []).reduce((x, y) => y[1] > x[1] ? y : x)
+        const relayT = relayed.get(msgId)?.find(([k]) => k === last)?.[1] ?? NaN
         warmLast.push({ t0, t, node: last, relayMs: relayT - t0 })
       }
       if (measured) {

@@ -1,9 +1,10 @@
 /**
  * How the chain lives in the Store. One atomic batch per head change writes the new blocks, their
- * metadata (consensus state, undo record), the canonical index, every changed account, the
- * slashed-set changes and the head pointer, so a crash at any instant leaves a store that opens at
- * a consistent head. Restart loads the accounts and the last k + 1 canonical blocks; nothing is
- * replayed.
+ * metadata (consensus state, undo record), the canonical index, the changed accounts (a state
+ * journal record, or a checkpoint: src/chain/state-journal.ts), the slashed-set changes and the
+ * head pointer, so a crash at any instant leaves a store that opens at a consistent head. Restart
+ * loads the accounts, replays the journal's records (at most JOURNAL_MAX_DIFFS, account values
+ * only) and loads the last k + 1 canonical blocks; no block is replayed.
  *
  * Keys (one byte of prefix, then fixed-width fields):
  *   0x00 u64be(height) ‖ block hash → Block bytes (every block ever applied, any branch)
@@ -12,7 +13,8 @@
  *                                    never written
  *   0x03 block hash                → node metadata (JSON)
  *   0x04 u64be(height)             → canonical block hash
- *   0x05 account id                → Account bytes
+ *   0x05 account id                → Account bytes, as of the last checkpoint of the state
+ *                                    journal (state-journal.ts)
  *   0x06 proposer ‖ u64be(slot)    → (empty): slashed
  *   0x07 snapshot hash             → stake snapshot (JSON)
  *   0x08 block hash                → undo record (binary, `encodeUndo`), for the last k + 2
@@ -21,6 +23,9 @@
  *                                    at start any record of a block it did not load.
  *                                    (Databases written before kept every block's undo record,
  *                                    as JSON in its metadata: still read, never rewritten.)
+ *   0x09 u64be(sequence)           → state journal record (`encodeStateDiff`): the accounts
+ *                                    one head change since the checkpoint changed, replayed in
+ *                                    order over 0x05 at start
  *   0x10 kind ‖ …                  transaction index (src/chain/tx-index.ts; its own batches)
  *
  * Blocks are keyed by height under the lowest prefix because of how LevelDB compacts: it rewrites
@@ -43,6 +48,7 @@ import { decodeBlock } from '../wire/block.ts'
 import { decodeAccount, encodeAccount } from '../wire/messages.ts'
 import type { BatchOp, Store } from '../storage/store.ts'
 import type { BlockNode, Chain, HeadChange, RestoredChain } from './chain.ts'
+import { decodeStateDiff, type JournalState, type StateJournal } from './state-journal.ts'
 import { decodeUndo, encodeUndo } from './undo.ts'
 
 const META = 0x01
@@ -54,6 +60,7 @@ const SLASHED = 0x06
 const SNAPSHOT = 0x07
 const UNDO = 0x08
 const BLOCK_AT = 0x00
+const STATE_DIFF = 0x09
 /** Prefix of the transaction index's keys (src/chain/tx-index.ts): never written by this file. */
 export const TX_INDEX_PREFIX = 0x10
 
@@ -106,7 +113,7 @@ function snapshotId (json: SnapshotJson): string {
 export interface WrittenSnapshots { has: (id: string) => boolean, add: (id: string) => void }
 
 /** Writes for a head change: one atomic batch (the caller awaits it before publishing). */
-export function headChangeOps (chain: Chain, change: HeadChange, written: WrittenSnapshots): BatchOp[] {
+export function headChangeOps (chain: Chain, change: HeadChange, written: WrittenSnapshots, journal: StateJournal): BatchOp[] {
   const ops: BatchOp[] = []
   const snap = (s: StakeSnapshot): string => {
     const json = snapshotJson(s)
@@ -151,10 +158,17 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
     const old = stale >= 1n ? chain.blockAt(stale) : undefined
     if (old !== undefined) ops.push({ type: 'del', key: key(UNDO, old.hash) })
   }
-  for (const id of change.touchedAccounts) {
-    // the bytes the state root committed to (no second encoding)
-    const a = chain.ledger.encoded(id)
-    ops.push(a === undefined ? { type: 'del', key: key(ACCOUNT, id) } : { type: 'put', key: key(ACCOUNT, id), value: a })
+  // the bytes the state root committed to (no second encoding)
+  const valueOf = (id: Uint8Array): Uint8Array | undefined => chain.ledger.encoded(id)
+  const plan = journal.plan(change.touchedAccounts, valueOf)
+  if (plan.kind === 'record') {
+    ops.push({ type: 'put', key: key(STATE_DIFF, u64be(plan.seq)), value: plan.bytes })
+  } else {
+    for (const id of plan.accounts) {
+      const a = valueOf(id)
+      ops.push(a === undefined ? { type: 'del', key: key(ACCOUNT, id) } : { type: 'put', key: key(ACCOUNT, id), value: a })
+    }
+    for (let seq = plan.drop.first; seq < plan.drop.next; seq++) ops.push({ type: 'del', key: key(STATE_DIFF, u64be(seq)) })
   }
   for (const s of change.touchedSlashed) {
     const k = key(SLASHED, s.proposer, u64be(s.slot))
@@ -168,10 +182,15 @@ function epochJson (e: EpochState, snap: (s: StakeSnapshot) => string): EpochJso
   return { epoch: e.epoch.toString(), nonce: toHex(e.nonce), rho: toHex(e.rho), distribution: snap(e.distribution), previousEnd: snap(e.previousEnd) }
 }
 
-/** Ops that record genesis in a fresh store: the genesis hash, its accounts, the head pointer. */
-export function genesisOps (params: ChainParams, ledger: Ledger): BatchOp[] {
+/**
+ * Ops that record genesis in a store that has no chain (fresh, or whose head is still genesis):
+ * the genesis hash, its accounts, the head pointer, and the removal of any state journal record
+ * (they would replay over the genesis accounts at the next start).
+ */
+export async function genesisOps (store: Store, params: ChainParams, ledger: Ledger): Promise<BatchOp[]> {
   const ops: BatchOp[] = [{ type: 'put', key: GENESIS_KEY, value: params.genesisHash }, { type: 'put', key: HEAD_KEY, value: params.genesisHash }]
   for (const [id, a] of ledger.entries()) ops.push({ type: 'put', key: key(ACCOUNT, id), value: encodeAccount(a) })
+  for await (const [k] of store.entries(range(STATE_DIFF))) ops.push({ type: 'del', key: k })
   return ops
 }
 
@@ -179,7 +198,7 @@ export function genesisOps (params: ChainParams, ledger: Ledger): BatchOp[] {
  * Loads a stored chain, or undefined for an empty store. Throws ERR_STORE_GENESIS when the store
  * belongs to another chain and ERR_STORE_CORRUPT when it is inconsistent.
  */
-export async function loadChain (store: Store, params: ChainParams): Promise<RestoredChain | undefined> {
+export async function loadChain (store: Store, params: ChainParams): Promise<(RestoredChain & { journal: JournalState }) | undefined> {
   const genesis = await store.get(GENESIS_KEY)
   if (genesis === undefined) return undefined
   if (toHex(genesis) !== toHex(params.genesisHash)) {
@@ -261,15 +280,51 @@ export async function loadChain (store: Store, params: ChainParams): Promise<Res
   const stale: BatchOp[] = []
   for await (const [k] of store.entries(range(UNDO))) if (!loaded.has(toHex(k.subarray(1)))) stale.push({ type: 'del', key: k })
   await store.batch(stale)
-  const accounts: Array<[Uint8Array, AccountState]> = []
+  const { changed, journal } = await loadJournal(store)
+  let accounts: Array<[Uint8Array, AccountState]> = []
   for await (const [k, v] of store.entries(range(ACCOUNT))) accounts.push([k.subarray(1), decodeAccount(v)])
+  if (changed.size > 0) {
+    // the journal's values replace the checkpoint's; accounts it created come after
+    accounts = accounts.filter(([id]) => !changed.has(toHex(id)))
+    for (const [id, a] of changed.values()) if (a !== undefined) accounts.push([id, a])
+  }
   const slashed: Array<{ proposer: Uint8Array, slot: bigint }> = []
   for await (const [k] of store.entries(range(SLASHED))) slashed.push({ proposer: k.subarray(1, 34), slot: bytesToBigInt(k.subarray(34)) })
   const ledger = Ledger.restore(accounts, slashed, encodeAccount)
   if (toHex(ledger.root()) !== toHex(nodes[nodes.length - 1]?.block?.header.header.stateRoot ?? new Uint8Array())) {
     throw corrupt('stored accounts do not match the head state root')
   }
-  return { ledger, nodes }
+  return { ledger, nodes, journal }
+}
+
+/**
+ * The state journal's records in order: each account's last value in them (undefined: deleted),
+ * by hex id, and the journal's position. ERR_STORE_CORRUPT for a damaged record or a gap in the
+ * sequence (a record the batches never skip).
+ */
+async function loadJournal (store: Store): Promise<{ changed: Map<string, [Uint8Array, AccountState | undefined]>, journal: JournalState }> {
+  const changed = new Map<string, [Uint8Array, AccountState | undefined]>()
+  let first: bigint | undefined
+  let next = 0n
+  for await (const [k, v] of store.entries(range(STATE_DIFF))) {
+    if (k.length !== 9) throw corrupt(`state journal key of ${k.length} bytes`)
+    const seq = bytesToBigInt(k.subarray(1))
+    if (first !== undefined && seq !== next) throw corrupt(`state journal record ${seq} follows ${next - 1n}`)
+    first ??= seq
+    next = seq + 1n
+    for (const e of decodeStateDiff(v)) {
+      let a: AccountState | undefined
+      try {
+        a = e.value === undefined ? undefined : decodeAccount(e.value)
+      } catch (err) {
+        throw corrupt(`state journal record ${seq}: account ${toHex(e.id)}: ${(err as Error).message}`)
+      }
+      // copied: the id is a view into the record's bytes
+      const id = e.id.slice()
+      changed.set(toHex(id), [id, a])
+    }
+  }
+  return { changed, journal: { first: first ?? next, next, dirty: [...changed.values()].map(([id]) => id) } }
 }
 
 async function readMeta (store: Store, hash: Uint8Array): Promise<NodeJson> {

@@ -17,6 +17,7 @@ import type { Store } from '../storage/store.ts'
 import { BoundedSet } from './bounded.ts'
 import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportResult } from './chain.ts'
 import { Mempool, REFUSED_BEFORE_SIGNATURE } from './mempool.ts'
+import { StateJournal, type JournalLimits } from './state-journal.ts'
 import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedBlockAt, storedCanonicalBlock } from './persist.ts'
 import { produceBlock, type ValidatorKey } from './producer.ts'
 import { mempoolChangeOf, mempoolView } from './views.ts'
@@ -127,6 +128,8 @@ export interface ChainServiceInit {
   sigCacheEntries?: number
   /** Mempool limits (defaults MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES, MEMPOOL_MAX_PER_SENDER). */
   mempool?: { maxTxs?: number, maxBytes?: number, maxPerSender?: number }
+  /** When the store's state journal writes a checkpoint (defaults JOURNAL_MAX_DIFFS, JOURNAL_MAX_DIRTY; src/chain/state-journal.ts). */
+  journal?: JournalLimits
   /** Receives one-line events (level, message, fields); never secrets. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
 }
@@ -257,6 +260,8 @@ export class ChainService {
   private mainStreak = 0
   /** Stake snapshots already in the store (bounded: one new id per distinct stake distribution). */
   private readonly writtenSnapshots = new BoundedSet<string>(MAX_WRITTEN_SNAPSHOTS)
+  /** The store's state journal: where the next head change writes its accounts. */
+  private readonly journal: StateJournal
   private readonly listeners: { [K in keyof ChainEvents]: Array<Listener<K>> } = { head: [], block: [], txs: [], evidence: [], fatal: [] }
   /** Equivocations (proposer:slot) reported, or given up for good; bounded. */
   private readonly reported = new BoundedSet<string>(REPORTED_EQUIVOCATIONS)
@@ -269,8 +274,9 @@ export class ChainService {
   readonly counters = { blocksImported: 0, reorgs: 0, maxReorgDepth: 0, txsAccepted: 0 }
   private readonly importHistogram = { counts: IMPORT_SECONDS_BUCKETS.map(() => 0).concat([0]), sum: 0, count: 0 }
 
-  private constructor (init: ChainServiceInit, chain: Chain, lastSigned: bigint | undefined, sigCache: SigCache) {
+  private constructor (init: ChainServiceInit, chain: Chain, lastSigned: bigint | undefined, sigCache: SigCache, journal: StateJournal) {
     this.sigCache = sigCache
+    this.journal = journal
     this.verifierPool = init.verifierPool === undefined || init.verifierPool === false
       ? undefined
       : new VerifierPool(init.verifierPool === true ? {} : init.verifierPool)
@@ -304,9 +310,9 @@ export class ChainService {
       ...(restored !== undefined ? { restore: restored } : {})
     })
     // a fresh store (or one whose head is still genesis) gets genesis written in full
-    if (restored === undefined) await init.store.batch(genesisOps(init.params, chain.ledger))
+    if (restored === undefined) await init.store.batch(await genesisOps(init.store, init.params, chain.ledger))
     const lastSigned = init.validator === undefined ? undefined : await loadLastSigned(init.store, init.validator.publicKey)
-    const svc = new ChainService(init, chain, lastSigned, sigCache)
+    const svc = new ChainService(init, chain, lastSigned, sigCache, new StateJournal(init.journal, restored?.journal))
     svc.log('info', 'chain opened', { height: chain.head.height.toString(), head: chain.head.hex.slice(0, 16), restored: restored !== undefined })
     if (init.validator !== undefined) {
       // a key of another chain, or one that never staked (or unstaked everything), leads no slot
@@ -565,7 +571,7 @@ export class ChainService {
     }
     this.writing = writing
     try {
-      await this.store.batch(headChangeOps(this.chain, merged, this.writtenSnapshots))
+      await this.store.batch(headChangeOps(this.chain, merged, this.writtenSnapshots, this.journal))
     } catch (err) {
       // The in-memory chain is now ahead of the disk: stop accepting work rather than diverge.
       throw this.storeFailed(err)

@@ -312,15 +312,13 @@ async function loadJournal (store: Store): Promise<{ changed: Map<string, [Uint8
     if (first !== undefined && seq !== next) throw corrupt(`state journal record ${seq} follows ${next - 1n}`)
     first ??= seq
     next = seq + 1n
-    for (const e of decodeStateDiff(v)) {
+    for (const { id, bytes } of decodeStateDiff(v)) {
       let a: AccountState | undefined
       try {
-        a = e.value === undefined ? undefined : decodeAccount(e.value)
+        a = bytes === undefined ? undefined : decodeAccount(bytes)
       } catch (err) {
-        throw corrupt(`state journal record ${seq}: account ${toHex(e.id)}: ${(err as Error).message}`)
+        throw corrupt(`state journal record ${seq}: account ${toHex(id)}: ${(err as Error).message}`)
       }
-      // copied: the id is a view into the record's bytes
-      const id = e.id.slice()
       changed.set(toHex(id), [id, a])
     }
   }

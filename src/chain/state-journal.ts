@@ -22,9 +22,9 @@
  * (applied blocks, or undone ones in a reorg): replaying the records in order gives the state
  * at the head of the last one, so the journal needs no knowledge of branches.
  */
-import { ACCOUNT_ID_BYTES } from '../core/address.ts'
 import { toHex } from '../core/bytes.ts'
 import { MemecoinError } from '../core/errors.ts'
+import { accountEntriesSize, readAccountEntries, writeAccountEntries, type AccountEntry } from './account-entries.ts'
 
 /** Head changes journaled between two checkpoints: a restart replays at most this many records. */
 export const JOURNAL_MAX_DIFFS = 64
@@ -34,66 +34,31 @@ export const JOURNAL_MAX_DIFFS = 64
  */
 export const JOURNAL_MAX_DIRTY = 50_000
 
-/** One account in a journal record: its new bytes, or undefined if it no longer exists. */
-export interface StateDiffEntry { id: Uint8Array, value: Uint8Array | undefined }
-
 /** Version byte of a journal record. */
 const DIFF_V1 = 1
-/** The length field of an account that no longer exists. */
-const DELETED = 0xffffffff
 
 /**
- * A journal record as bytes: u8 version (1) ‖ u32 n ‖ n × (account id (20) ‖ u32 length, or
- * 0xffffffff if the account no longer exists ‖ its Account bytes). Integers big-endian.
+ * A journal record as bytes: u8 version (1) ‖ u32 n ‖ n accounts, each as in an undo record
+ * (src/chain/account-entries.ts: id ‖ u32 length, or 0xffffffff if the account no longer exists ‖
+ * its Account bytes). Integers big-endian.
  */
-export function encodeStateDiff (entries: readonly StateDiffEntry[]): Uint8Array {
-  let size = 1 + 4
-  for (const e of entries) size += ACCOUNT_ID_BYTES + 4 + (e.value?.length ?? 0)
-  const out = new Uint8Array(size)
+export function encodeStateDiff (entries: readonly AccountEntry[]): Uint8Array {
+  const out = new Uint8Array(1 + 4 + accountEntriesSize(entries))
   const view = new DataView(out.buffer)
   out[0] = DIFF_V1
   view.setUint32(1, entries.length)
-  let at = 5
-  for (const e of entries) {
-    if (e.id.length !== ACCOUNT_ID_BYTES) throw new MemecoinError('ERR_INTERNAL', 'state diff: account id is not 20 bytes')
-    out.set(e.id, at)
-    at += ACCOUNT_ID_BYTES
-    view.setUint32(at, e.value === undefined ? DELETED : e.value.length)
-    at += 4
-    if (e.value !== undefined) {
-      out.set(e.value, at)
-      at += e.value.length
-    }
-  }
+  writeAccountEntries(out, view, 5, entries, 'state journal record')
   return out
 }
 
-/** The entries of a journal record (views into `bytes`); ERR_STORE_CORRUPT if it is not one. */
-export function decodeStateDiff (bytes: Uint8Array): StateDiffEntry[] {
+/** The entries of a journal record (Account bytes as views into `bytes`); ERR_STORE_CORRUPT if it is not one. */
+export function decodeStateDiff (bytes: Uint8Array): AccountEntry[] {
   const bad = (why: string): never => { throw new MemecoinError('ERR_STORE_CORRUPT', `database is inconsistent: state journal record: ${why}`) }
   if (bytes.length < 5 || bytes[0] !== DIFF_V1) bad('unknown version or too short')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const n = view.getUint32(1)
-  // each entry takes at least id + length: a count the bytes cannot hold is damage, not a loop bound
-  if (n > (bytes.length - 5) / (ACCOUNT_ID_BYTES + 4)) bad(`${n} entries in ${bytes.length} bytes`)
-  const out: StateDiffEntry[] = []
-  let at = 5
-  for (let i = 0; i < n; i++) {
-    if (at + ACCOUNT_ID_BYTES + 4 > bytes.length) bad('truncated')
-    const id = bytes.subarray(at, at + ACCOUNT_ID_BYTES)
-    at += ACCOUNT_ID_BYTES
-    const len = view.getUint32(at)
-    at += 4
-    if (len === DELETED) {
-      out.push({ id, value: undefined })
-      continue
-    }
-    if (at + len > bytes.length) bad('truncated')
-    out.push({ id, value: bytes.subarray(at, at + len) })
-    at += len
-  }
+  const { entries, at } = readAccountEntries(bytes, view, 5, view.getUint32(1), bad)
   if (at !== bytes.length) bad(`${bytes.length - at} bytes after the last entry`)
-  return out
+  return entries
 }
 
 /** What a store's journal holds when it opens (from loadChain). */
@@ -157,7 +122,7 @@ export class StateJournal {
       this.#first = this.#next
       return plan
     }
-    const bytes = encodeStateDiff(touched.map((id) => ({ id, value: valueOf(id) })))
+    const bytes = encodeStateDiff(touched.map((id) => ({ id, bytes: valueOf(id) })))
     return { kind: 'record', seq: this.#next++, bytes }
   }
 }

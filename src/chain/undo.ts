@@ -6,17 +6,15 @@
  * heap snapshot halfway through a sync, 87 MB and 0.78 M objects reachable instead of 103 MB
  * and 1.03 M. Only a reorg reads it back (decodeUndo), once per block it undoes.
  */
-import { ACCOUNT_ID_BYTES } from '../core/address.ts'
 import { toHex } from '../core/bytes.ts'
 import { MemecoinError } from '../core/errors.ts'
 import type { AccountState, UndoRecord } from '../core/ledger.ts'
 import { PUBLIC_KEY_BYTES } from '../core/secp256k1.ts'
 import { decodeAccount, encodeAccount } from '../wire/messages.ts'
+import { accountEntriesSize, readAccountEntries, writeAccountEntries } from './account-entries.ts'
 
 /** Version byte of a binary undo record. */
 const UNDO_V1 = 1
-/** The length field of an account that did not exist before the block. */
-const ABSENT = 0xffffffff
 const PROPOSER_BYTES = PUBLIC_KEY_BYTES
 
 /**
@@ -26,27 +24,12 @@ const PROPOSER_BYTES = PUBLIC_KEY_BYTES
  * JSON with hex strings it replaces took ≈ 2% of a syncing node's importing thread.
  */
 export function encodeUndo (u: UndoRecord): Uint8Array {
-  const prevs = u.accounts.map((a) => (a.prev === undefined ? undefined : a.prevBytes ?? encodeAccount(a.prev)))
-  let size = 1 + 4 + 4 + u.slashed.length * (PROPOSER_BYTES + 8 + 1)
-  for (const p of prevs) size += ACCOUNT_ID_BYTES + 4 + (p?.length ?? 0)
-  const out = new Uint8Array(size)
+  const entries = u.accounts.map((a) => ({ id: a.id, bytes: a.prev === undefined ? undefined : a.prevBytes ?? encodeAccount(a.prev) }))
+  const out = new Uint8Array(1 + 4 + accountEntriesSize(entries) + 4 + u.slashed.length * (PROPOSER_BYTES + 8 + 1))
   const view = new DataView(out.buffer)
   out[0] = UNDO_V1
-  view.setUint32(1, u.accounts.length)
-  let at = 5
-  for (let i = 0; i < u.accounts.length; i++) {
-    const id = (u.accounts[i] as UndoRecord['accounts'][number]).id
-    if (id.length !== ACCOUNT_ID_BYTES) throw new MemecoinError('ERR_INTERNAL', 'undo record: account id is not 20 bytes')
-    out.set(id, at)
-    at += ACCOUNT_ID_BYTES
-    const p = prevs[i]
-    view.setUint32(at, p === undefined ? ABSENT : p.length)
-    at += 4
-    if (p !== undefined) {
-      out.set(p, at)
-      at += p.length
-    }
-  }
+  view.setUint32(1, entries.length)
+  let at = writeAccountEntries(out, view, 5, entries, 'undo record')
   view.setUint32(at, u.slashed.length)
   at += 4
   for (const x of u.slashed) {
@@ -67,26 +50,16 @@ export function decodeUndo (bytes: Uint8Array): UndoRecord {
   const need = (n: number): void => { if (at + n > bytes.length) bad('truncated') }
   need(5)
   if (bytes[0] !== UNDO_V1) bad(`unknown version ${String(bytes[0])}`)
-  const n = view.getUint32(1)
-  at = 5
+  const read = readAccountEntries(bytes, view, 5, view.getUint32(1), bad)
+  at = read.at
   const accounts: Array<{ id: Uint8Array, prev: AccountState | undefined }> = []
-  for (let i = 0; i < n; i++) {
-    need(ACCOUNT_ID_BYTES + 4)
-    const id = bytes.slice(at, at + ACCOUNT_ID_BYTES)
-    const len = view.getUint32(at + ACCOUNT_ID_BYTES)
-    at += ACCOUNT_ID_BYTES + 4
-    if (len === ABSENT) {
-      accounts.push({ id, prev: undefined })
-      continue
-    }
-    need(len)
-    let prev: AccountState
+  for (const { id, bytes: b } of read.entries) {
+    let prev: AccountState | undefined
     try {
-      prev = decodeAccount(bytes.subarray(at, at + len))
+      prev = b === undefined ? undefined : decodeAccount(b)
     } catch (err) {
       return bad(`account ${toHex(id).slice(0, 12)}: ${(err as Error).message}`)
     }
-    at += len
     accounts.push({ id, prev })
   }
   need(4)

@@ -59,15 +59,15 @@ describe('chain/persist: the state journal', function () {
   this.timeout(60_000)
 
   it('encodes and decodes a record exactly, deleted accounts included', () => {
-    const entries = [{ id: id(), value: Uint8Array.of(1, 2, 3) }, { id: id(), value: undefined }, { id: id(), value: new Uint8Array(0) }]
+    const entries = [{ id: id(), bytes: Uint8Array.of(1, 2, 3) }, { id: id(), bytes: undefined }, { id: id(), bytes: new Uint8Array(0) }]
     const back = decodeStateDiff(encodeStateDiff(entries))
-    expect(back.map((e) => [toHex(e.id), e.value === undefined ? null : toHex(e.value)]))
-      .to.deep.equal(entries.map((e) => [toHex(e.id), e.value === undefined ? null : toHex(e.value)]))
+    expect(back.map((e) => [toHex(e.id), e.bytes === undefined ? null : toHex(e.bytes)]))
+      .to.deep.equal(entries.map((e) => [toHex(e.id), e.bytes === undefined ? null : toHex(e.bytes)]))
     expect(decodeStateDiff(encodeStateDiff([]))).to.deep.equal([])
   })
 
   it('refuses bytes that are not a record with ERR_STORE_CORRUPT', () => {
-    const good = encodeStateDiff([{ id: id(), value: Uint8Array.of(9, 9) }])
+    const good = encodeStateDiff([{ id: id(), bytes: Uint8Array.of(9, 9) }])
     const bad = [
       new Uint8Array(0),
       Uint8Array.of(2, 0, 0, 0, 0), // unknown version
@@ -79,7 +79,7 @@ describe('chain/persist: the state journal', function () {
     for (const b of bad) {
       expect(() => decodeStateDiff(b), toHex(b)).to.throw(MemecoinError).with.property('code', 'ERR_STORE_CORRUPT')
     }
-    expect(() => encodeStateDiff([{ id: new Uint8Array(19), value: undefined }])).to.throw(MemecoinError)
+    expect(() => encodeStateDiff([{ id: new Uint8Array(19), bytes: undefined }])).to.throw(MemecoinError)
   })
 
   it('plans records until the journal is full, then a checkpoint of each changed account once', () => {
@@ -90,7 +90,7 @@ describe('chain/persist: the state journal', function () {
     const p1 = j.plan([b, c], value)
     expect(p0).to.include({ kind: 'record', seq: 0n })
     expect(p1).to.include({ kind: 'record', seq: 1n })
-    expect(decodeStateDiff((p1 as { bytes: Uint8Array }).bytes).map((e) => [toHex(e.id), e.value === undefined])).to.deep.equal([[toHex(b), false], [toHex(c), true]])
+    expect(decodeStateDiff((p1 as { bytes: Uint8Array }).bytes).map((e) => [toHex(e.id), e.bytes === undefined])).to.deep.equal([[toHex(b), false], [toHex(c), true]])
     expect([j.records, j.dirty]).to.deep.equal([2, 3])
     const p2 = j.plan([a], value)
     expect(p2.kind).to.equal('checkpoint')

@@ -196,7 +196,7 @@ describe('chain/persist: the state journal', function () {
     }
   })
 
-  it('refuses to open on a damaged record or a gap in the journal (ERR_STORE_CORRUPT), and a store written before (no journal) opens as it was', async () => {
+  it('refuses to open on a damaged record, a gap in the journal or a malformed key (ERR_STORE_CORRUPT), and a store written before (no journal) opens as it was', async () => {
     const net = testDevnet(1, { label: 'journal-damage', k: 4n })
     const step = slotStepper(net.clock, 1000)
     const store = new MemoryStore()
@@ -219,6 +219,11 @@ describe('chain/persist: the state journal', function () {
     await store.batch([{ type: 'del', key: records[2] as Uint8Array }])
     expect(await openErr()).to.be.instanceOf(MemecoinError).with.property('code', 'ERR_STORE_CORRUPT')
     await store.batch([{ type: 'put', key: records[2] as Uint8Array, value: original }])
+    // a key under the journal's prefix that is not 0x09 ‖ u64be(sequence)
+    const oddKey = Uint8Array.of(STATE_DIFF, 0, 0, 0)
+    await store.batch([{ type: 'put', key: oddKey, value: original }])
+    expect(await openErr()).to.be.instanceOf(MemecoinError).with.property('code', 'ERR_STORE_CORRUPT')
+    await store.batch([{ type: 'del', key: oddKey }])
 
     // the layout before the journal: every account under 0x05, no record
     const ops = []

@@ -96,6 +96,8 @@ export interface HeadChange {
   orphaned: SignedTx[]
   /** Accounts whose state changed (undone and applied blocks), for persistence. */
   touchedAccounts: Uint8Array[]
+  /** `toHex` of each of `touchedAccounts`, in the same order (persistence keys them by it). */
+  touchedKeys: string[]
   /** Slashed-set entries that changed, for persistence. */
   touchedSlashed: Array<{ proposer: Uint8Array, slot: bigint }>
 }
@@ -630,8 +632,9 @@ export class Chain {
     const touchedSlashed = new Map<string, { proposer: Uint8Array, slot: bigint }>()
     const collect = ({ accounts, slashed }: UndoRecord): void => {
       for (let i = 0; i < accounts.length; i++) {
-        const id = (accounts[i] as UndoRecord['accounts'][number]).id
-        touched.set(toHex(id), id)
+        const a = accounts[i] as UndoRecord['accounts'][number]
+        // the hex the ledger's journal keyed the account by (a decoded undo record has none)
+        touched.set(a.key ?? toHex(a.id), a.id)
       }
       for (const x of slashed) touchedSlashed.set(`${toHex(x.proposer)}:${x.slot}`, { proposer: x.proposer, slot: x.slot })
     }
@@ -663,6 +666,7 @@ export class Chain {
       included: applied.flatMap((b) => b.block?.txs ?? []),
       orphaned: undone.flatMap((b) => b.block?.txs ?? []),
       touchedAccounts: [...touched.values()],
+      touchedKeys: [...touched.keys()],
       touchedSlashed: [...touchedSlashed.values()]
     }
     for (const fn of this.listeners) fn(change)

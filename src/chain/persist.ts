@@ -160,7 +160,7 @@ export function headChangeOps (chain: Chain, change: HeadChange, written: Writte
   }
   // the bytes the state root committed to (no second encoding)
   const valueOf = (id: Uint8Array): Uint8Array | undefined => chain.ledger.encoded(id)
-  const plan = journal.plan(change.touchedAccounts, valueOf)
+  const plan = journal.plan(change.touchedAccounts, change.touchedKeys, valueOf)
   if (plan.kind === 'record') {
     ops.push({ type: 'put', key: key(STATE_DIFF, u64be(plan.seq)), value: plan.bytes })
   } else {

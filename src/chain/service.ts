@@ -207,7 +207,7 @@ export function mergeHeadChanges (changes: HeadChange[]): HeadChange {
       else undone.push(u)
     }
     applied.push(...c.applied)
-    for (const id of c.touchedAccounts) accounts.set(toHex(id), id)
+    for (let i = 0; i < c.touchedAccounts.length; i++) accounts.set(c.touchedKeys[i] as string, c.touchedAccounts[i] as Uint8Array)
     for (const x of c.touchedSlashed) slashed.set(`${toHex(x.proposer)}:${x.slot}`, x)
   }
   return {
@@ -217,6 +217,7 @@ export function mergeHeadChanges (changes: HeadChange[]): HeadChange {
     included: applied.flatMap((b) => txsOf.get(b) ?? []),
     orphaned: undone.flatMap((b) => txsOf.get(b) ?? []),
     touchedAccounts: [...accounts.values()],
+    touchedKeys: [...accounts.keys()],
     touchedSlashed: [...slashed.values()]
   }
 }

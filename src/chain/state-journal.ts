@@ -108,13 +108,15 @@ export class StateJournal {
   get dirty (): number { return this.#dirty.size }
 
   /**
-   * How a head change that touched `touched` persists them: `valueOf` gives an account's current
-   * bytes (undefined: it no longer exists). A record, or a checkpoint once the journal is full.
+   * How a head change that touched `touched` persists them: `keys[i]` is `toHex(touched[i])` (the
+   * head change has them: not converted again), `valueOf` gives an account's current bytes
+   * (undefined: it no longer exists). A record, or a checkpoint once the journal is full.
    */
-  plan (touched: readonly Uint8Array[], valueOf: (id: Uint8Array) => Uint8Array | undefined): JournalPlan {
-    for (const id of touched) {
-      const k = toHex(id)
-      if (!this.#dirty.has(k)) this.#dirty.set(k, id)
+  plan (touched: readonly Uint8Array[], keys: readonly string[], valueOf: (id: Uint8Array) => Uint8Array | undefined): JournalPlan {
+    if (keys.length !== touched.length) throw new RangeError('journal plan: one key per touched account')
+    for (let i = 0; i < touched.length; i++) {
+      const k = keys[i] as string
+      if (!this.#dirty.has(k)) this.#dirty.set(k, touched[i] as Uint8Array)
     }
     if (this.records + 1 >= this.maxDiffs || this.#dirty.size > this.maxDirty) {
       const plan: JournalPlan = { kind: 'checkpoint', accounts: [...this.#dirty.values()], drop: { first: this.#first, next: this.#next } }

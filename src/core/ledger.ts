@@ -34,10 +34,11 @@ export interface SlashedSlot { readonly proposer: Uint8Array, readonly slot: big
 
 /**
  * What a block changed, to undo it: each touched account's previous value (undefined: absent)
- * and, when the journal knew it, that value's canonical encoding (`prevBytes`, for persistence).
+ * and, when the journal knew them, that value's canonical encoding (`prevBytes`, for
+ * persistence) and the id as hex (`key`, `toHex(id)`: the chain lists touched accounts by it).
  */
 export interface UndoRecord {
-  readonly accounts: ReadonlyArray<{ readonly id: Uint8Array, readonly prev: Readonly<AccountState> | undefined, readonly prevBytes?: Uint8Array | undefined }>
+  readonly accounts: ReadonlyArray<{ readonly id: Uint8Array, readonly key?: string, readonly prev: Readonly<AccountState> | undefined, readonly prevBytes?: Uint8Array | undefined }>
   /** Slashed-set changes: `added` true if the block recorded the pair, false if it removed it. */
   readonly slashed: ReadonlyArray<SlashedSlot & { readonly added: boolean }>
 }
@@ -251,7 +252,7 @@ export class Ledger {
 /** A write session on a ledger: every write is remembered so it can be rolled back or undone. */
 export class Journal {
   readonly #s: Store
-  readonly #prev = new Map<string, { id: Uint8Array, prev: Readonly<AccountState> | undefined, prevBytes: Uint8Array | undefined }>()
+  readonly #prev = new Map<string, { id: Uint8Array, key: string, prev: Readonly<AccountState> | undefined, prevBytes: Uint8Array | undefined }>()
   readonly #slashed: Array<SlashedSlot & { added: boolean }> = []
   #open = true
 
@@ -272,7 +273,7 @@ export class Journal {
     this.#check()
     // the tree is not flushed while the journal is open, so it still holds the value before the
     // journal's first write of `id`: its encoding, kept for persisting the undo record
-    if (!this.#prev.has(key)) this.#prev.set(key, { id: id.slice(), prev: this.#s.accounts.get(key), prevBytes: this.#s.smt.peek(id) })
+    if (!this.#prev.has(key)) this.#prev.set(key, { id: id.slice(), key, prev: this.#s.accounts.get(key), prevBytes: this.#s.smt.peek(id) })
     this.#s.write(id, state, key)
   }
 

@@ -70,7 +70,7 @@ class StubChain implements TxIndexChain {
     const tip = this.canonical.at(-1)
     const head = tip === undefined ? ({ hash: this.genesisHash, height: 0n } as unknown as BlockNode) : nodeOf(tip)
     if (!silent) {
-      const c = { head, undone: undone.map(nodeOf), applied: applied.map(nodeOf), included: [], orphaned: [], touchedAccounts: [], touchedSlashed: [] } as unknown as HeadChange
+      const c = { head, undone: undone.map(nodeOf), applied: applied.map(nodeOf), included: [], orphaned: [], touchedAccounts: [], touchedKeys: [], touchedSlashed: [] } as unknown as HeadChange
       for (const fn of this.listeners) fn(c)
     }
     return applied

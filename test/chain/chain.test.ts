@@ -83,6 +83,9 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
         expect(c.undone).to.deep.equal([])
         expect(c.orphaned).to.deep.equal([])
         expect(ids(c.included)).to.deep.equal(ids(b.txs))
+        // the touched accounts and their hex keys, pairwise (persistence keys the journal by them)
+        expect(c.touchedKeys).to.deep.equal(c.touchedAccounts.map(toHex))
+        if (i === 5) expect(c.touchedKeys).to.include.members([fx.faucet.id, fx.outsider.id].map(toHex))
         proposers.add(toHex(b.header.header.proposer))
       }
       expect(proposers.size, 'blocks from several validators').to.be.greaterThan(1)
@@ -401,6 +404,10 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
       expect(hexes((reorgs[0] as HeadChange).undone)).to.deep.equal([main[5], main[4], main[3]].map((b) => hexOf(b as Block)))
       expect(chain.stats.maxReorgDepth).to.equal(3)
       expect(toHex(chain.ledger.root())).to.equal(toHex(priv.ledger.root()))
+      // undone blocks' accounts come from decoded undo records (no keys kept): converted, same pairing
+      const reorg = reorgs[0] as HeadChange
+      expect(reorg.touchedKeys).to.deep.equal(reorg.touchedAccounts.map(toHex))
+      expect(new Set(reorg.touchedKeys).size).to.equal(reorg.touchedKeys.length)
     })
   })
 

@@ -6,6 +6,7 @@
 import { expect } from 'chai'
 import type { BlockNode, HeadChange } from '../../src/chain/chain.ts'
 import { mergeHeadChanges } from '../../src/chain/service.ts'
+import { toHex } from '../../src/core/bytes.ts'
 import type { SignedTx } from '../../src/core/types.ts'
 
 const tx = (n: number): SignedTx => ({ id: Uint8Array.of(n) }) as unknown as SignedTx
@@ -19,7 +20,7 @@ function node (hex: string, count: number): BlockNode {
 }
 
 function change (head: BlockNode, undone: BlockNode[], orphaned: SignedTx[], applied: BlockNode[], included: SignedTx[]): HeadChange {
-  return { head, undone, applied, included, orphaned, touchedAccounts: [], touchedSlashed: [] }
+  return { head, undone, applied, included, orphaned, touchedAccounts: [], touchedKeys: [], touchedSlashed: [] }
 }
 
 describe('chain/service: mergeHeadChanges', () => {
@@ -50,6 +51,14 @@ describe('chain/service: mergeHeadChanges', () => {
     expect(m.applied.map((n) => n.hex)).to.deep.equal(['D', 'F'])
     expect(m.orphaned).to.deep.equal([])
     expect(m.included).to.deep.equal([t5])
+  })
+
+  it('lists each touched account once, with its key beside it', () => {
+    const id = (n: number): Uint8Array => new Uint8Array(20).fill(n)
+    const touching = (ids: Uint8Array[]): HeadChange => ({ ...change(A, [], [], [], []), touchedAccounts: ids, touchedKeys: ids.map(toHex) })
+    const m = mergeHeadChanges([touching([id(1), id(2)]), touching([id(2), id(3)])])
+    expect(m.touchedKeys).to.deep.equal([1, 2, 3].map((n) => toHex(id(n))))
+    expect(m.touchedAccounts.map(toHex)).to.deep.equal(m.touchedKeys)
   })
 
   it('a single change is returned as it is', () => {

@@ -86,24 +86,26 @@ describe('chain/persist: the state journal', function () {
     const j = new StateJournal({ maxDiffs: 3 })
     const [a, b, c] = [id(), id(), id()]
     const value = (x: Uint8Array): Uint8Array | undefined => (x === c ? undefined : x.subarray(0, 4))
-    const p0 = j.plan([a, b], value)
-    const p1 = j.plan([b, c], value)
+    const p0 = j.plan([a, b], [a, b].map(toHex), value)
+    const p1 = j.plan([b, c], [b, c].map(toHex), value)
     expect(p0).to.include({ kind: 'record', seq: 0n })
     expect(p1).to.include({ kind: 'record', seq: 1n })
     expect(decodeStateDiff((p1 as { bytes: Uint8Array }).bytes).map((e) => [toHex(e.id), e.bytes === undefined])).to.deep.equal([[toHex(b), false], [toHex(c), true]])
     expect([j.records, j.dirty]).to.deep.equal([2, 3])
-    const p2 = j.plan([a], value)
+    const p2 = j.plan([a], [a].map(toHex), value)
     expect(p2.kind).to.equal('checkpoint')
     if (p2.kind !== 'checkpoint') return
     expect(p2.accounts.map(toHex).sort()).to.deep.equal([a, b, c].map(toHex).sort())
     expect(p2.drop).to.deep.equal({ first: 0n, next: 2n })
     expect([j.records, j.dirty]).to.deep.equal([0, 0])
     // the sequence goes on after a checkpoint
-    expect(j.plan([a], value)).to.include({ kind: 'record', seq: 2n })
+    expect(j.plan([a], [a].map(toHex), value)).to.include({ kind: 'record', seq: 2n })
     // too many accounts changed since the checkpoint: a checkpoint before the journal is full
     const small = new StateJournal({ maxDiffs: 100, maxDirty: 2 })
-    expect(small.plan([a, b], value).kind).to.equal('record')
-    expect(small.plan([c], value).kind).to.equal('checkpoint')
+    expect(small.plan([a, b], [a, b].map(toHex), value).kind).to.equal('record')
+    expect(small.plan([c], [c].map(toHex), value).kind).to.equal('checkpoint')
+    // a key per account, or nothing is planned
+    expect(() => small.plan([a, b], [toHex(a)], value)).to.throw(RangeError)
     expect(() => new StateJournal({ maxDiffs: 0 })).to.throw(RangeError)
     expect(() => new StateJournal({ maxDirty: 1.5 })).to.throw(RangeError)
   })

@@ -9,7 +9,7 @@
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import { actionOf, type ChainService } from '../chain/service.ts'
-import { toHex } from '../core/bytes.ts'
+import { bytesEqual, toHex } from '../core/bytes.ts'
 import { ValidationError } from '../core/errors.ts'
 import type { Block } from '../core/types.ts'
 import type { Status } from '../wire/messages.ts'
@@ -22,15 +22,43 @@ import { timeoutSignal } from './timeout-signal.ts'
 import { peekBlockHeader } from '../wire/block.ts'
 
 /**
- * Blocks of a range response handed to the chain service ahead of the one being judged: their
- * signatures verify in the worker pool while the earlier blocks apply (bounded: at most this many
- * decoded blocks wait in the import queue per sync).
+ * Range blocks handed to the chain service ahead of the one being judged, across the responses
+ * of a pass: their signatures verify in the worker pool while the earlier blocks apply (bounded:
+ * at most this many decoded blocks wait in the import queue per sync).
  */
 export const SYNC_IMPORT_AHEAD = 8
 /** Peers a missing parent is asked of, at most (the orphan's sender, then the best other). */
 export const PARENT_PEERS_PER_HASH = 2
 /** Missing parents remembered with the peers asked for them. */
 export const MAX_UNAVAILABLE_PARENTS = 4096
+
+/** A range block handed to the chain service, not judged yet. */
+interface Pending {
+  bytes: Uint8Array
+  /** The pass's first block: right above our settled one (see `judge`). */
+  aboveSettled: boolean
+  /** Settles to the import's error, or undefined. */
+  outcome: Promise<unknown>
+}
+
+/** A block's hash from its bytes, undefined if its header does not decode (its import says why). */
+function hashOf (bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    return peekBlockHeader(bytes).hash
+  } catch {
+    return undefined
+  }
+}
+
+/** True iff `first` is a block whose parent is the block hashed `parent`. */
+function continues (parent: Uint8Array | undefined, first: Uint8Array | undefined): boolean {
+  if (parent === undefined || first === undefined) return false
+  try {
+    return bytesEqual(peekBlockHeader(first).header.parentHash, parent)
+  } catch {
+    return false
+  }
+}
 
 /** Bounds of sync (defaults in constants.ts, and SYNC_IMPORT_AHEAD). */
 export interface SyncOptions {
@@ -265,6 +293,20 @@ export class Sync {
     let start = settled + 1n
     let next = fetch(start)
     let short = false
+    const source = { peer: peer.id.toString() }
+    // Blocks handed to the chain service and not judged yet, oldest first. The window runs on
+    // across responses: the next response's first blocks are queued while the last ones of this
+    // response still import, so the verifier pool does not run dry at every response's end.
+    const pending: Pending[] = []
+    /** Judges the oldest pending block; false: the pass stops here. */
+    const judgeOldest = async (): Promise<boolean> => {
+      const p = pending.shift() as Pending
+      const err = await p.outcome
+      return err === undefined || this.judge(peer.id, err, p.bytes, p.aboveSettled ? settled : undefined)
+    }
+    const done = (s: boolean): { progressed: boolean, short: boolean } => ({ progressed: chain.chain.head !== startHead, short: s })
+    /** Hash of the last block handed over (what the next response's first block should descend from). */
+    let lastHash: Uint8Array | undefined
     log('range sync from %p: %d → %d', peer.id, start, peer.headHeight)
     try {
       for (let req = 0; req < this.opts.maxRequests; req++) {
@@ -273,18 +315,37 @@ export class Sync {
           blocks = await next
         } catch (err) {
           log('range request to %p failed: %s', peer.id, (err as Error).message)
+          // what was queued is judged first (an invalid block among it still penalises)
+          while (pending.length > 0) if (!await judgeOldest()) break
           // a peer that lets requests fail (time out) is not asked first next time either
-          return { progressed: chain.chain.head !== startHead, short: true }
+          return done(true)
         }
         // against the head it claimed when the pass began (its gossip may raise it meanwhile)
         if (blocks.length < this.opts.batch && start + BigInt(blocks.length) <= claimed) short = true
         const more = blocks.length === this.opts.batch && start + BigInt(this.opts.batch) <= peer.headHeight && req + 1 < this.opts.maxRequests && !pass.aborted
         if (more) next = fetch(start + BigInt(this.opts.batch))
-        if (!await this.importAll(peer.id, blocks, start === settled + 1n ? settled : undefined)) return { progressed: chain.chain.head !== startHead, short }
+        // the window runs on only where this response continues the last one (the client checks
+        // that within a response): after a break (the responder reorganised, or the last blocks
+        // were forged) what is queued is judged first, and descendants of an invalid block are
+        // not parked as orphans
+        if (pending.length > 0 && !continues(lastHash, blocks[0])) {
+          while (pending.length > 0) if (!await judgeOldest()) return done(short)
+        }
+        for (let i = 0; i < blocks.length; i++) {
+          // at most importAhead + 1 blocks handed over and not judged
+          while (pending.length > this.opts.importAhead) if (!await judgeOldest()) return done(short)
+          if (this.controller.signal.aborted) return done(short)
+          // settles to the error (or undefined): never an unhandled rejection
+          // a block that moves our head: we are behind (see SyncState.catchingUp)
+          const outcome = chain.importBlock(blocks[i] as Uint8Array, source).then((r) => { if (r.status !== 'side') this.catchingUp = true }, (err: unknown) => err ?? new Error('import failed'))
+          pending.push({ bytes: blocks[i] as Uint8Array, aboveSettled: start === settled + 1n && i === 0, outcome })
+        }
+        lastHash = blocks.length > 0 ? hashOf(blocks[blocks.length - 1] as Uint8Array) : undefined
         if (!more) break
         start += BigInt(this.opts.batch)
       }
-      return { progressed: chain.chain.head !== startHead, short }
+      while (pending.length > 0) if (!await judgeOldest()) return done(short)
+      return done(short)
     } finally {
       local.abort()
       budget.clear()
@@ -292,53 +353,36 @@ export class Sync {
   }
 
   /**
-   * Imports blocks in order; false if the peer sent an invalid block or its chain cannot be
-   * followed. Pipelined: up to `importAhead` later blocks are already queued (the service keeps
-   * call order), so their signatures verify while earlier blocks apply; outcomes are judged in
-   * order. After a failure the few blocks already queued still run their import: descendants of
-   * an invalid block fail as such, nothing else is judged or penalised.
+   * Judges a range block's failed import (`err`); true if the pass goes on past it. Blocks are
+   * judged in order; the few queued after a failure still run their import (descendants of an
+   * invalid block fail as such) and nothing else is judged or penalised. `settled`: our settled
+   * height, given for the block right above it (the first of the pass).
    */
-  private async importAll (peer: PeerId, blocks: Uint8Array[], settled?: bigint): Promise<boolean> {
-    const source = { peer: peer.toString() }
-    const outcomes: Array<Promise<unknown>> = []
-    let issued = 0
-    for (let i = 0; i < blocks.length; i++) {
-      while (issued < blocks.length && issued <= i + this.opts.importAhead && !this.controller.signal.aborted) {
-        const bytes = blocks[issued++] as Uint8Array
-        // settles to the error (or undefined): never an unhandled rejection
-        // a block that moves our head: we are behind (see SyncState.catchingUp)
-        outcomes.push(this.init.chain.importBlock(bytes, source).then((r) => { if (r.status !== 'side') this.catchingUp = true }, (err: unknown) => err ?? new Error('import failed')))
-      }
-      if (i >= issued) return false // aborted
-      const err = await outcomes[i]
-      if (err !== undefined) {
-        const action = actionOf(err)
-        if (action === 'REJECT') {
-          // [R-5] an invalid block in a response penalises the sender (not once stopped: the
-          // queued imports may settle after stop(), when the network is gone)
-          if (!this.controller.signal.aborted) this.init.onInvalidBlock(peer, (err as Error).message)
-          return false
-        }
-        const rule = err instanceof ValidationError ? err.rule : undefined
-        // B-3 known and B-13 at/below settled are expected while overlapping our chain; but a
-        // "known" first block that is not in our chain and whose parent we lack is an orphan an
-        // earlier peer's pass parked: this peer's chain left ours below the settled point too
-        // (a LAN test: only the first of three peers counted, and the warning never came)
-        if (rule === 'B-3' && i === 0 && settled !== undefined && !this.controller.signal.aborted) {
-          const sh = peekBlockHeader(blocks[0] as Uint8Array)
-          const known = this.init.chain.chain
-          if (known.getNode(sh.hash) === undefined && known.getNode(sh.header.parentHash) === undefined) this.init.onDiverged?.(peer, settled, sh.header.proposer)
-        }
-        if (rule === 'B-3' || rule === 'B-13') continue
-        // B-5 (the peer's chain leaves ours below our settled point), B-4 (future), our own failures
-        this.init.log('range sync from %p stopped: %s', peer, (err as Error).message)
-        // the block right above our settled one has a parent we do not know: the peer's chain
-        // forked off at or below our settled height
-        if (rule === 'B-5' && i === 0 && settled !== undefined && !this.controller.signal.aborted) this.init.onDiverged?.(peer, settled, peekBlockHeader(blocks[0] as Uint8Array).header.proposer)
-        return false
-      }
+  private judge (peer: PeerId, err: unknown, bytes: Uint8Array, settled?: bigint): boolean {
+    const action = actionOf(err)
+    if (action === 'REJECT') {
+      // [R-5] an invalid block in a response penalises the sender (not once stopped: the
+      // queued imports may settle after stop(), when the network is gone)
+      if (!this.controller.signal.aborted) this.init.onInvalidBlock(peer, (err as Error).message)
+      return false
     }
-    return true
+    const rule = err instanceof ValidationError ? err.rule : undefined
+    // B-3 known and B-13 at/below settled are expected while overlapping our chain; but a
+    // "known" first block that is not in our chain and whose parent we lack is an orphan an
+    // earlier peer's pass parked: this peer's chain left ours below the settled point too
+    // (a LAN test: only the first of three peers counted, and the warning never came)
+    if (rule === 'B-3' && settled !== undefined && !this.controller.signal.aborted) {
+      const sh = peekBlockHeader(bytes)
+      const known = this.init.chain.chain
+      if (known.getNode(sh.hash) === undefined && known.getNode(sh.header.parentHash) === undefined) this.init.onDiverged?.(peer, settled, sh.header.proposer)
+    }
+    if (rule === 'B-3' || rule === 'B-13') return true
+    // B-5 (the peer's chain leaves ours below our settled point), B-4 (future), our own failures
+    this.init.log('range sync from %p stopped: %s', peer, (err as Error).message)
+    // the block right above our settled one has a parent we do not know: the peer's chain
+    // forked off at or below our settled height
+    if (rule === 'B-5' && settled !== undefined && !this.controller.signal.aborted) this.init.onDiverged?.(peer, settled, peekBlockHeader(bytes).header.proposer)
+    return false
   }
 
   /** Walks back from orphans by hash, at most `parentRounds` requests of `parentBatch` hashes. */

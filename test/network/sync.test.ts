@@ -12,7 +12,8 @@ import { buildTransfer } from '../../src/wallet/transactions.ts'
 import { answerStatus, startRawPeer } from './raw-peer.ts'
 import { PARENT_PEERS_PER_HASH } from '../../src/network/sync.ts'
 import { decodeBlocksByRange, encodeResponseChunk, RESPONSE_OK } from '../../src/wire/messages.ts'
-import { encodeBlock } from '../../src/wire/block.ts'
+import { encodeBlock, peekBlockHeader } from '../../src/wire/block.ts'
+import { PENALTY } from '../../src/network/constants.ts'
 import { encodeHeader, encodeSignedHeader } from '../../src/wire/header.ts'
 import { HEADER_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import { sha256 } from '../../src/core/hash.ts'
@@ -184,6 +185,41 @@ describe('network: sync', function () {
     await waitFor('B at A\'s height', () => chainB.chain.head.height === 120n, 30_000)
     // the first pass went to the highest claim; its short answer sent B to A for the rest
     expect(asked).to.be.at.most(3)
+  })
+
+  it('an invalid block in a range response, the last of one response or inside the next, stops the pass there and penalises the sender; the blocks before it stay', async () => {
+    // requests of 8 with 8 blocks queued ahead: block 8 is judged only after the second
+    // response's first blocks went to the import queue (the window runs across responses)
+    const net = makeNet()
+    const producer = await producingChain(net, 20)
+    for (const bad of [8n, 13n]) {
+      const chainB = await openChain(net)
+      const b = await startHost(chainB, { network: { sync: { batch: 8, tickMs: 100 } } })
+      const { status, blocksByRange } = b.services.memecoin.protocols
+      const server = await startRawPeer(chainB.chainIdHex)
+      await answerStatus(server, status, { headHeight: 20n })
+      // the producer's block at `bad`, re-signed by its own proposer with a wrong state root (B-12)
+      const real = peekBlockHeader(await producer.blockAt(bad) as Uint8Array)
+      const hb = encodeHeader({ ...real.header, stateRoot: sha256(utf8(`wrong root ${bad}`)) })
+      const forged = encodeBlock(encodeSignedHeader(hb, signBytes(HEADER_DOMAIN, hb, net.validator.privateKey)), [])
+      await server.handle(blocksByRange, async (stream) => {
+        const lp = lpStream(stream)
+        const req = decodeBlocksByRange((await lp.read()).subarray())
+        for (let h = req.startHeight; h < req.startHeight + BigInt(req.count) && h <= 20n; h++) {
+          await lp.write(encodeResponseChunk({ code: RESPONSE_OK, block: h === bad ? forged : await producer.blockAt(h) as Uint8Array }))
+        }
+        await stream.close()
+      })
+      await connect(server, b)
+      await waitFor(`the sender of block ${bad} penalised`, () => b.services.memecoin.peerScore(server.peerId).penalty >= PENALTY.invalidResponse)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(chainB.chain.head.height, `bad block ${bad}`).to.equal(bad - 1n)
+      expect(chainB.chain.head.hex).to.equal(toHex(peekBlockHeader(await producer.blockAt(bad - 1n) as Uint8Array).hash))
+      // the second response did not continue the first (block 8 was forged): the forged block was
+      // judged before any of it was queued, so none of its blocks waits as an orphan
+      expect(chainB.chain.orphanCount).to.equal(0)
+      await stopAll()
+    }
   })
 
   it('a gossiped block with unknown ancestors is completed by blocks-by-hash', async () => {

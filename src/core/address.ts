@@ -28,19 +28,32 @@ const senderIds = new Map<number, { key: Uint8Array, id: Uint8Array }>()
  * index each need it, a loaded devnet node spent ≈ 3% of its CPU re-hashing the same keys, and
  * senders repeat (a wallet sends many transactions; a sync replays every block of a few thousand
  * accounts): the ids of the last keys seen are kept, up to SENDER_IDS_KEPT, found by their key
- * (compared whole: a key whose 30 bits another shares is only hashed again). The array is shared:
- * callers must not write to it.
+ * (compared whole: a key whose 30 bits another shares is only hashed again). The id is then kept
+ * on the transaction object too (`tx.senderId`): each transaction is asked several times. The
+ * array is shared: callers must not write to it.
  */
 export function senderIdOf (tx: SignedTx): Uint8Array {
+  if (tx.memoOf === tx) {
+    const memo = tx.senderId
+    if (memo !== undefined) return memo
+  } else {
+    // a fresh object, or a copy holding another's memos
+    tx.memoOf = tx
+    tx.sigKey = undefined
+  }
   const key = tx.body.sender
   const k = tail30(key)
   const kept = senderIds.get(k)
-  if (kept !== undefined && bytesEqual(kept.key, key)) return kept.id
+  if (kept !== undefined && bytesEqual(kept.key, key)) {
+    tx.senderId = kept.id
+    return kept.id
+  }
   const id = accountIdOf(key)
   if (senderIds.size >= SENDER_IDS_KEPT) senderIds.clear()
   // a copy (Uint8Array's slice: a Buffer's is a view): the key is a view of a transaction's, or
   // a whole block's, bytes
   senderIds.set(k, { key: Uint8Array.prototype.slice.call(key), id })
+  tx.senderId = id
   return id
 }
 

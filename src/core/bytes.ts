@@ -2,6 +2,7 @@
 
 const HEX_SCRATCH_BYTES = 64
 const hexScratch = Buffer.alloc(HEX_SCRATCH_BYTES)
+const fillZero = Uint8Array.prototype.fill
 
 /** Lower-case hex of `b`. */
 export function toHex (b: Uint8Array): string {
@@ -11,7 +12,8 @@ export function toHex (b: Uint8Array): string {
   // Zeroed after use: a private key exported as hex leaves no copy behind.
   hexScratch.set(b)
   const hex = hexScratch.toString('hex', 0, b.length)
-  hexScratch.fill(0, 0, b.length)
+  // the typed array's own fill (a V8 builtin), not Buffer's (a call into Node's C++ each time)
+  fillZero.call(hexScratch, 0, 0, b.length)
   return hex
 }
 

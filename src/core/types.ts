@@ -36,6 +36,20 @@ export interface SignedTx {
   signature: Uint8Array
   /** For evidence transactions: the two decoded signed headers. */
   evidence?: { a: SignedHeader, b: SignedHeader }
+  /**
+   * Memos of values derived from this object's fields, set on first use by the function named
+   * (the decoders create them undefined, so decoded transactions share one shape). A transaction
+   * is looked at by the mempool, the state transition, the verified-signature cache and the
+   * transaction index in turn; a loaded devnet node spent ≈ 8% of its event loop finding these
+   * again by key. Never encoded, never part of what a transaction is. They hold only while
+   * `memoOf` is this very object: a copy (`{ ...tx, signature }`) carries another object's memos
+   * and so derives its own. Transaction objects are not changed in place.
+   */
+  memoOf?: SignedTx | undefined
+  /** The sender's account id (`senderIdOf`, src/core/address.ts); shared, never written to. */
+  senderId?: Uint8Array | undefined
+  /** The verified-signature cache's key (src/chain/sig-cache.ts). */
+  sigKey?: string | undefined
 }
 
 /** A decoded BlockHeader. */

@@ -130,7 +130,7 @@ function fastDecodeTx (bytes: Uint8Array, id?: Uint8Array): SignedTx | undefined
   const body = fastTxBody(bodyBytes)
   if (body === undefined) return undefined
   const kind: TxKind = body.transfer !== undefined ? 'transfer' : body.stake !== undefined ? 'stake' : 'unstake'
-  return { bytes, id: id ?? sha256(bytes), bodyBytes, body, kind, signature: bytes.subarray(sigAt + 2, end) }
+  return { bytes, id: id ?? sha256(bytes), bodyBytes, body, kind, signature: bytes.subarray(sigAt + 2, end), memoOf: undefined, senderId: undefined, sigKey: undefined }
 }
 
 /**
@@ -148,7 +148,7 @@ export function decodeTxGeneric (bytes: Uint8Array, id?: Uint8Array): SignedTx {
   expectLength(tx.signature, SIGNATURE_BYTES, 'signature')
   const body = decodeTxBody(tx.body)
   const kind = txKindOf(body)
-  const out: SignedTx = { bytes, id: id ?? sha256(bytes), bodyBytes: tx.body, body, kind, signature: tx.signature }
+  const out: SignedTx = { bytes, id: id ?? sha256(bytes), bodyBytes: tx.body, body, kind, signature: tx.signature, memoOf: undefined, senderId: undefined, sigKey: undefined }
   if (body.evidence !== undefined) {
     out.evidence = { a: decodeSignedHeader(body.evidence.headerA), b: decodeSignedHeader(body.evidence.headerB) }
   }

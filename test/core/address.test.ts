@@ -163,6 +163,8 @@ describe('address', () => {
     expect(senderIdOf(tx)).to.equal(first)
     expect(senderIdOf(decodeTx(bytes))).to.equal(first)
     const other = publicKeyAt(7)
+    // the id is kept on the object; a copy with another key, holding the original's memos, derives its own
+    expect(tx.senderId).to.equal(first)
     const withKey = (k: Uint8Array): SignedTx => ({ ...tx, body: { ...tx.body, sender: k } })
     // the key is kept as a copy: bytes that change under a view (a reused buffer) are another key
     const buf = publicKeyAt(8)

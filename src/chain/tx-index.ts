@@ -200,10 +200,11 @@ class IndexBatch {
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i] as SignedTx
       this.ops.push({ type: 'put', key: txKey(tx.id), value: locationValue(height8, i, h.hash) })
+      // one value for the transaction's accounts (a store copies what it writes)
+      const value = new Uint8Array(tx.id.length + h.hash.length)
+      value.set(tx.id, 0)
+      value.set(h.hash, tx.id.length)
       for (const a of safeAccounts(tx)) {
-        const value = new Uint8Array(tx.id.length + h.hash.length)
-        value.set(tx.id, 0)
-        value.set(h.hash, tx.id.length)
         this.ops.push({ type: 'put', key: accountTxKey(a, height8, i), value })
         this.count(a, 1)
       }

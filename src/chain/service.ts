@@ -19,7 +19,8 @@ import { Chain, type BlockNode, type Equivocation, type HeadChange, type ImportR
 import { Mempool, REFUSED_BEFORE_SIGNATURE } from './mempool.ts'
 import { StateJournal, type JournalLimits } from './state-journal.ts'
 import { genesisOps, headChangeOps, lastSignedKey, loadChain, loadLastSigned, storedBlock, storedBlockAt, storedCanonicalBlock } from './persist.ts'
-import { produceBlock, type ValidatorKey } from './producer.ts'
+import type { BlockResult } from '../core/transition.ts'
+import { leadership, produceBlockApplied, type ValidatorKey } from './producer.ts'
 import { mempoolChangeOf, mempoolView } from './views.ts'
 import { checkGossipEvidence } from './evidence.ts'
 import { SigCache } from './sig-cache.ts'
@@ -494,9 +495,10 @@ export class ChainService {
     return out
   }
 
-  private async importNow (block: Block, source: Source): Promise<ImportResult> {
+  /** `applied`: the block's transition, which the ledger already holds (a block this node just built). */
+  private async importNow (block: Block, source: Source, applied?: BlockResult): Promise<ImportResult> {
     const started = performance.now()
-    const result = await this.importTimed(block, source)
+    const result = await this.importTimed(block, source, applied)
     const seconds = (performance.now() - started) / 1000
     const i = IMPORT_SECONDS_BUCKETS.findIndex((b) => seconds <= b)
     const counts = this.importHistogram.counts
@@ -512,7 +514,7 @@ export class ChainService {
     return { bounds: IMPORT_SECONDS_BUCKETS, counts: [...h.counts], sum: h.sum, count: h.count }
   }
 
-  private async importTimed (block: Block, source: Source): Promise<ImportResult> {
+  private async importTimed (block: Block, source: Source, applied?: BlockResult): Promise<ImportResult> {
     // Verdicts of a refused block's transactions are spent (only pending transactions keep
     // theirs). A block kept off the canonical chain spends nothing: its transactions are mostly
     // those of the competing canonical block, whose verdicts the cache's second tier holds for
@@ -525,7 +527,8 @@ export class ChainService {
       // it are in: an orphan of an unbonded key is not kept however it came (a peer answering
       // parent fetches with a chain of such orphans filled the pool and pushed honest ones out)
       if (source.peer !== undefined) this.dropUnbondedOrphan(block.header)
-      result = this.chain.importBlock(block)
+      // nothing awaits before this: a produced block's transition is still the ledger's state
+      result = applied !== undefined ? this.chain.importProduced(block, applied) : this.chain.importBlock(block)
     } catch (err) {
       if (err instanceof ValidationError && err.rule === 'B-5') this.log('debug', 'orphan block', { hash: toHex(block.header.hash).slice(0, 16) })
       spend()
@@ -710,22 +713,27 @@ export class ChainService {
       // selected only once the VRF says we lead the slot (most slots we do not)
       // judged as this block will be (its slot and epoch, not the clock's, which may be later)
       const candidates = (): SignedTx[] => this.mempool.select(mempoolView(this.chain, slot), { maxBlockBytes: this.params.maxBlockBytes, maxBlockTxs: this.params.maxBlockTxs })
-      const block = produceBlock(this.chain, key, slot, candidates, (tx, err) => {
+      const lead = leadership(this.chain, key, slot)
+      if (lead === undefined) return undefined
+      // The slot is recorded as signed before the block is built: nothing signed is published
+      // without this record (no double signing across restarts), and from the build to the
+      // import nothing awaits, so the ledger holding the new block's transition
+      // (produceBlockApplied) is never seen by anything else. A build that fails leaves the slot
+      // empty, as a failed write would.
+      try {
+        await this.store.batch([{ type: 'put', key: lastSignedKey(key.publicKey), value: u64be(slot) }])
+      } catch (err) {
+        throw this.storeFailed(err)
+      }
+      this.lastSigned = slot
+      const { block, applied } = produceBlockApplied(this.chain, key, slot, lead, candidates, (tx, err) => {
         // out of the mempool too (with its sender's later ones), or every slot this validator
         // leads would try it again
         const dropped = this.mempool.drop(tx)
         this.sigCache.forget(dropped)
         this.log('warn', 'dropped a transaction that failed block assembly', { tx: toHex(tx.id).slice(0, 16), dropped: dropped.length, error: (err as Error).message })
       })
-      if (block === undefined) return undefined
-      try {
-        await this.store.batch([{ type: 'put', key: lastSignedKey(key.publicKey), value: u64be(slot) }])
-      } catch (err) {
-        // nothing signed is published without this record (no double signing across restarts)
-        throw this.storeFailed(err)
-      }
-      this.lastSigned = slot
-      await this.importNow(block, { local: true })
+      await this.importNow(block, { local: true }, applied)
       this.log('info', 'produced block', { height: block.header.header.height.toString(), slot: slot.toString(), txs: block.txs.length, hash: toHex(block.header.hash).slice(0, 16) })
       return block
     })

@@ -7,14 +7,14 @@
 import { expect } from 'chai'
 import { bigIntToBytes, bytesToBigInt, concatBytes, toHex, utf8 } from '../../src/core/bytes.ts'
 import { MAX_EPOCH_SKIP, headerLeaderValue, slotStart, vrfAlpha } from '../../src/core/consensus.ts'
-import { ValidationError } from '../../src/core/errors.ts'
+import { MemecoinError, ValidationError } from '../../src/core/errors.ts'
 import { sha256 } from '../../src/core/hash.ts'
 import { CURVE_N } from '../../src/core/secp256k1.ts'
 import { HEADER_DOMAIN, TX_DOMAIN, signBytes } from '../../src/core/signing.ts'
 import type { Block, SignedTx } from '../../src/core/types.ts'
 import { vrfProve, vrfVerify } from '../../src/core/vrf.ts'
 import type { BlockNode, HeadChange } from '../../src/chain/chain.ts'
-import { produceBlock } from '../../src/chain/producer.ts'
+import { leadership, produceBlock, produceBlockApplied, type Leadership } from '../../src/chain/producer.ts'
 import { Mempool } from '../../src/chain/mempool.ts'
 import { SigCache } from '../../src/chain/sig-cache.ts'
 import { mempoolChangeOf, mempoolView } from '../../src/chain/views.ts'
@@ -357,6 +357,107 @@ describe('chain: import, fork choice, settlement, equivocation', function () {
           unchangedThenValid(s, bad)
         })
       }
+    })
+  })
+
+  describe('a block this node produced (importProduced: its transition applied once)', () => {
+    /** The first slot from `from` that one of the fixture's validators leads on `chain`'s head. */
+    function firstLed (fx: ChainFixture, chain: ReturnType<ChainFixture['newChain']>, from: bigint): { key: TestKey, slot: bigint, lead: Leadership } {
+      for (let slot = from; slot < from + 500n; slot++) {
+        for (const key of fx.validators) {
+          const lead = leadership(chain, key, slot)
+          if (lead !== undefined) return { key, slot, lead }
+        }
+      }
+      throw new Error('no led slot')
+    }
+
+    it('becomes the head with exactly the state, root and undo record of the same block imported as any other', () => {
+      const fx = makeFixture()
+      // its transaction's signature known valid, as a mempool's is
+      const cache = new SigCache()
+      const mine = fx.newChain({ sigCache: cache })
+      const other = fx.newChain()
+      extend(fx, mine, 2)
+      for (let h = 1n; h <= 2n; h++) other.importBlock(mine.blockAt(h)?.block as Block)
+      const tx = transfer(fx, mine, fx.faucet, fx.outsider.id, 5n * MEME)
+      cache.add(tx)
+      const { key, slot, lead } = firstLed(fx, mine, mine.head.slot + 1n)
+      const { block, applied } = produceBlockApplied(mine, key, slot, lead, [tx])
+      // the ledger holds the block's transition while the head is still its parent
+      expect(toHex(mine.ledger.root())).to.equal(toHex(block.header.header.stateRoot))
+      expect(mine.head.height).to.equal(2n)
+      fx.reachSlot(slot)
+      // the import writes nothing to the ledger (no journal opened): the transition is kept
+      const begin = mine.ledger.begin.bind(mine.ledger)
+      let journals = 0
+      mine.ledger.begin = () => { journals++; return begin() }
+      const r = mine.importProduced(block, applied)
+      mine.ledger.begin = begin
+      expect(journals).to.equal(0)
+      expect(r.status).to.equal('head')
+      other.importBlock(block)
+      for (const c of [mine, other]) {
+        expect(c.head.hex).to.equal(hexOf(block))
+        expect(toHex(c.ledger.root())).to.equal(toHex(block.header.header.stateRoot))
+      }
+      expect(toHex(mine.head.undo as Uint8Array)).to.equal(toHex(other.head.undo as Uint8Array))
+      expect(mine.ledger.get(fx.outsider.id)).to.deep.equal(other.ledger.get(fx.outsider.id))
+      // and undoes like any other: a longer branch from a twin replaces it on both
+      const twin = fx.chainWith([mine.blockAt(1n)?.block as Block, mine.blockAt(2n)?.block as Block])
+      const branch = extend(fx, twin, 2, { keys: fx.validators.filter((v) => v !== key) })
+      for (const b of branch) { mine.importBlock(b); other.importBlock(b) }
+      expect(mine.head.hex).to.equal(hexOf(branch[1] as Block))
+      expect(toHex(mine.ledger.root())).to.equal(toHex(other.ledger.root()))
+      expect(toHex(mine.ledger.root())).to.equal(toHex((branch[1] as Block).header.header.stateRoot))
+    })
+
+    it('an import that fails leaves the ledger as the head has it, and a later block still imports', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      extend(fx, chain, 1)
+      const before = toHex(chain.ledger.root())
+      const tx = transfer(fx, chain, fx.faucet, fx.outsider.id, 5n * MEME)
+      // a slot far ahead of the clock: B-4 refuses it before anything is applied
+      const { key, slot, lead } = firstLed(fx, chain, chain.head.slot + 20n)
+      const { block, applied } = produceBlockApplied(chain, key, slot, lead, [tx])
+      expect(toHex(chain.ledger.root())).to.not.equal(before)
+      refused(() => chain.importProduced(block, applied), 'B-4', 'ERR_FUTURE_SLOT')
+      expect(toHex(chain.ledger.root())).to.equal(before)
+      expect(chain.head.height).to.equal(1n)
+      expect(chain.ledger.get(fx.outsider.id)).to.equal(undefined)
+      // the same transaction in a later block applies once
+      extend(fx, chain, 1, { txs: [tx] })
+      expect(chain.head.height).to.equal(2n)
+      expect(chain.ledger.get(fx.outsider.id)?.balance).to.equal(5n * MEME)
+    })
+
+    it('produceBlockApplied refuses a head that moved since its leadership was found', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      const { key, slot, lead } = firstLed(fx, chain, 1n)
+      extend(fx, chain, 1)
+      const root = toHex(chain.ledger.root())
+      expect(() => produceBlockApplied(chain, key, slot, lead, [])).to.throw(MemecoinError)
+      expect(toHex(chain.ledger.root())).to.equal(root)
+    })
+
+    it('without a signature cache, a produced block is undone and applied again with its signatures checked', () => {
+      const fx = makeFixture()
+      const chain = fx.newChain()
+      const tx = transfer(fx, chain, fx.faucet, fx.outsider.id, 5n * MEME)
+      const { key, slot, lead } = firstLed(fx, chain, 1n)
+      const { block, applied } = produceBlockApplied(chain, key, slot, lead, [tx])
+      fx.reachSlot(slot)
+      const begin = chain.ledger.begin.bind(chain.ledger)
+      let journals = 0
+      chain.ledger.begin = () => { journals++; return begin() }
+      expect(chain.importProduced(block, applied).status).to.equal('head')
+      chain.ledger.begin = begin
+      // undone (one journal) and applied with its signature checked (another)
+      expect(journals).to.equal(2)
+      expect(toHex(chain.ledger.root())).to.equal(toHex(block.header.header.stateRoot))
+      expect(chain.ledger.get(fx.outsider.id)?.balance).to.equal(5n * MEME)
     })
   })
 

@@ -28,6 +28,7 @@
  * without it. Its own bound keeps a flood of such transactions from pushing out the verdicts of
  * pending ones.
  */
+import { ownMemos } from '../core/memo.ts'
 import type { SignedTx } from '../core/types.ts'
 
 /** Default bound: twice the mempool's default capacity (MEMPOOL_MAX_TXS), ≈ 2.6 MB when full. */
@@ -44,12 +45,7 @@ export interface SigCacheStats { hits: number, misses: number, inserts: number, 
  * head change). Before, a WeakMap held it: its lookups were ≈ 4% of a loaded node's event loop.
  */
 function keyOf (tx: SignedTx): string {
-  if (tx.memoOf !== tx) {
-    // a fresh object, or a copy holding another's memos
-    tx.memoOf = tx
-    tx.senderId = undefined
-    tx.sigKey = undefined
-  }
+  ownMemos(tx)
   let key = tx.sigKey
   if (key === undefined) {
     const buf = Buffer.allocUnsafe(tx.id.length + tx.signature.length)

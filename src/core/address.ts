@@ -6,6 +6,7 @@ import { bech32, bech32m } from '@scure/base'
 import { bytesEqual, tail30 } from './bytes.ts'
 import { sha256 } from './hash.ts'
 import { DecodeError } from './errors.ts'
+import { ownMemos } from './memo.ts'
 import type { SignedTx } from './types.ts'
 
 export const ADDRESS_PREFIX = 'meme'
@@ -33,14 +34,9 @@ const senderIds = new Map<number, { key: Uint8Array, id: Uint8Array }>()
  * array is shared: callers must not write to it.
  */
 export function senderIdOf (tx: SignedTx): Uint8Array {
-  if (tx.memoOf === tx) {
-    const memo = tx.senderId
-    if (memo !== undefined) return memo
-  } else {
-    // a fresh object, or a copy holding another's memos
-    tx.memoOf = tx
-    tx.sigKey = undefined
-  }
+  ownMemos(tx)
+  const memo = tx.senderId
+  if (memo !== undefined) return memo
   const key = tx.body.sender
   const k = tail30(key)
   const kept = senderIds.get(k)

@@ -12,6 +12,7 @@ import { sha256 } from '../src/core/hash.ts'
 import type { ChainParams } from '../src/core/params.ts'
 import { nativeBinding, privateKeyFromEntropy, publicKeyOf, signDigest, verifyDigest } from '../src/core/secp256k1.ts'
 import { ChainService } from '../src/chain/service.ts'
+import { MIN_CHUNK_RECORDS } from '../src/chain/verifier-pool.ts'
 import type { ValidatorKey } from '../src/chain/producer.ts'
 import { MemoryStore } from '../src/storage/store.ts'
 import { buildTransfer } from '../src/wallet/transactions.ts'
@@ -114,12 +115,30 @@ function rawVerify (o: CoreBenchOptions): { native: number, verifyDigest: number
   return { native: rate((it) => native.ecdsaVerify(it.sig, it.digest, it.pk)), verifyDigest: rate((it) => verifyDigest(it.sig, it.digest, it.pk)) }
 }
 
+/**
+ * Starts `svc`'s verifier pool and waits until every worker has answered once (its thread spawned,
+ * libsecp256k1 loaded in it). A node's pool lives as long as the node and its workers start once,
+ * at its first verification. Starting two here takes ≈ 40 ms and ≈ 80 ms of CPU (each worker's
+ * thread and module, libsecp256k1 loaded in it), which a round that started them inside its timed
+ * window counted against a ≈ 1 s import (≈ 0.4 s of ingestion), not the rate the pool sustains
+ * (README, "Performance", run Y).
+ */
+async function startedPool (svc: ChainService): Promise<void> {
+  const pool = svc.verifierPool
+  if (pool === undefined) return
+  pool.start()
+  // one chunk of MIN_CHUNK_RECORDS per worker; all-zero signatures: each worker refuses them at once
+  const item = { signature: new Uint8Array(64), digest: new Uint8Array(32), publicKey: new Uint8Array(33) }
+  const answers = await pool.verify(Array.from({ length: pool.size * MIN_CHUNK_RECORDS }, () => item))
+  if (answers.some((ok) => ok)) throw new Error('verifier pool accepted an all-zero signature')
+}
+
 /** Mempool ingestion tx/s: every transfer through decode → validate → insert, in gossip-sized batches. */
 async function ingest (f: Fixture, o: CoreBenchOptions, pool: boolean): Promise<number> {
   const all = f.txs.flat().slice(0, o.mempoolTxs)
   const svc = await open(f, { pool })
   try {
-    if (pool) svc.verifierPool?.start()
+    if (pool) await startedPool(svc)
     const t0 = performance.now()
     const calls: Array<Promise<unknown>> = []
     for (let i = 0; i < all.length; i += o.batch) calls.push(svc.addTransactions(all.slice(i, i + o.batch), GOSSIP))
@@ -164,7 +183,7 @@ export async function makeBlocks (f: Fixture, o: CoreBenchOptions): Promise<Uint
 export async function importRate (f: Fixture, blocks: Uint8Array[], pool: boolean, viaMempool: Uint8Array[] | undefined): Promise<{ txps: number, hitRate: number, hits: number, misses: number }> {
   const svc = await open(f, { pool })
   try {
-    if (pool) svc.verifierPool?.start()
+    if (pool) await startedPool(svc)
     if (viaMempool !== undefined) {
       const out = await svc.addTransactions(viaMempool, GOSSIP)
       if (out.some((x) => !x.ok)) throw new Error('import fixture: a transaction was refused')

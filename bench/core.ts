@@ -116,12 +116,11 @@ function rawVerify (o: CoreBenchOptions): { native: number, verifyDigest: number
 }
 
 /**
- * Starts `svc`'s verifier pool and waits until every worker has answered once (its thread spawned,
- * libsecp256k1 loaded in it). A node's pool lives as long as the node and its workers start once,
- * at its first verification. Starting two here takes ≈ 40 ms and ≈ 80 ms of CPU (each worker's
- * thread and module, libsecp256k1 loaded in it), which a round that started them inside its timed
- * window counted against a ≈ 1 s import (≈ 0.4 s of ingestion), not the rate the pool sustains
- * (README, "Performance", run Y).
+ * Starts `svc`'s verifier pool and waits until every worker has answered once. A node's pool lives
+ * as long as the node, and its workers start once, at its first verification. Starting two here
+ * (a thread each, the worker module, libsecp256k1 loaded in it) takes ≈ 40 ms and ≈ 80 ms of CPU,
+ * which a round that started them inside its timed window counted against a ≈ 1 s import (≈ 0.4 s
+ * of ingestion): not the rate the pool sustains (README, "Performance", runs X and Y).
  */
 async function startedPool (svc: ChainService): Promise<void> {
   const pool = svc.verifierPool

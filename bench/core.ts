@@ -120,7 +120,7 @@ function rawVerify (o: CoreBenchOptions): { native: number, verifyDigest: number
  * as long as the node, and its workers start once, at its first verification. Starting two here
  * (a thread each, the worker module, libsecp256k1 loaded in it) takes ≈ 40 ms and ≈ 80 ms of CPU,
  * which a round that started them inside its timed window counted against a ≈ 1 s import (≈ 0.4 s
- * of ingestion): not the rate the pool sustains (README, "Performance", runs X and Y).
+ * of ingestion): not the rate the pool sustains (bench/RESULTS.md, runs X, Y and Z).
  */
 async function startedPool (svc: ChainService): Promise<void> {
   const pool = svc.verifierPool

@@ -12,7 +12,7 @@
  * A node's work is block-sized: a block's decoded transactions, the state it leaves and the
  * blocks a sync queues ahead live for some tens of milliseconds, long enough to survive two
  * young-generation collections at 16 MiB and be promoted, short enough to die within one at 64.
- * Measured in alternating quick syncs (README, "Performance", run J): 2.2–4.5 µs less CPU per
+ * Measured in alternating quick syncs (bench/RESULTS.md, run J): 2.2–4.5 µs less CPU per
  * transfer, 4–8% more throughput, ≈ 70 MiB more resident memory per node.
  *
  * `--no-allocation-site-pretenuring`: V8 no longer allocates an object literal straight in the
@@ -24,6 +24,6 @@
  * the next full collection, and those get promoted: a full sync of 2,000 blocks × 500 transfers
  * promoted 849–861 MB with pretenuring and 87–88 MB without; its scavenges took 1.27–1.50 s of
  * the event loop against 1.04–1.10 s, and 1.8–2.4 s of helper threads against 1.17 s
- * (`--trace-gc-nvp`, two alternating pairs; README, "Performance").
+ * (`--trace-gc-nvp`, two alternating pairs; bench/RESULTS.md, run O).
  */
 export const NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=64', '--no-allocation-site-pretenuring'])

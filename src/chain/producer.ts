@@ -82,7 +82,6 @@ export function produceBlockApplied (chain: Chain, key: ValidatorKey, slot: bigi
   const { state } = lead
   let txs = typeof candidates === 'function' ? candidates() : candidates
   let applied: BlockResult | undefined
-  let stateRoot: Uint8Array | undefined
   for (let attempt = 0; applied === undefined; attempt++) {
     try {
       // applyBlock rolls the ledger back itself when it throws
@@ -101,7 +100,7 @@ export function produceBlockApplied (chain: Chain, key: ValidatorKey, slot: bigi
     }
   }
   try {
-    stateRoot = chain.ledger.root()
+    const stateRoot = chain.ledger.root()
     const header: BlockHeader = {
       chainId: params.chainId,
       height: head.height + 1n,

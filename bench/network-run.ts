@@ -7,6 +7,8 @@
  * temp dir with the node logs), `--cpu-prof DIR` (a V8 CPU profile of every node
  * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`; the gossip benchmark's
  * node processes write theirs in DIR/gossip/, the sync benchmark its main thread's in DIR/sync/).
+ * Gossip option: `--nodes N` (default 8; at least 2), e.g. 3 to see the propagation when the
+ * receiving nodes have a core each, as on separate machines.
  */
 import './node-flags.ts'
 import { join } from 'node:path'
@@ -25,6 +27,8 @@ const positive = (flag: string): number | undefined => {
   if (!Number.isSafeInteger(n) || n < 1) { console.error(`error: ${flag} must be a positive integer`); process.exit(2) }
   return n
 }
+const gossipNodes = positive('--nodes')
+if (gossipNodes !== undefined && gossipNodes < 2) { console.error('error: --nodes must be at least 2'); process.exit(2) }
 const loadSeconds = positive('--seconds')
 const loadRate = positive('--rate')
 const loadSlotMs = positive('--slot-ms')
@@ -53,7 +57,7 @@ const run = async (name: string, fn: () => Promise<BenchResult>): Promise<void> 
   }
 }
 
-await run('gossip', async () => await benchGossip({ ...(quick ? { blocks: 15 } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'gossip') } : {}) }))
+await run('gossip', async () => await benchGossip({ ...(quick ? { blocks: 15 } : {}), ...(gossipNodes !== undefined ? { nodes: gossipNodes } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'gossip') } : {}) }))
 await run('sync', async () => await benchSync({ ...(quick ? { blocks: 200 } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'sync') } : {}) }))
 await run('load', async () => await benchDevnetLoad({
   ...(quick ? { seconds: 20 } : {}),

@@ -7,8 +7,8 @@
  * temp dir with the node logs), `--cpu-prof DIR` (a V8 CPU profile of every node
  * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`; the gossip benchmark's
  * node processes write theirs in DIR/gossip/, the sync benchmark its main thread's in DIR/sync/).
- * Gossip option: `--nodes N` (default 8; at least 2), e.g. 3 to see the propagation when the
- * receiving nodes have a core each, as on separate machines.
+ * Gossip options: `--nodes N` (default 8; at least 2), e.g. 2 or 3 to see the propagation when
+ * each receiving node has a core of its own; `--txs T` transfers per block (default 500).
  */
 import './node-flags.ts'
 import { join } from 'node:path'
@@ -29,6 +29,7 @@ const positive = (flag: string): number | undefined => {
 }
 const gossipNodes = positive('--nodes')
 if (gossipNodes !== undefined && gossipNodes < 2) { console.error('error: --nodes must be at least 2'); process.exit(2) }
+const gossipTxs = positive('--txs')
 const loadSeconds = positive('--seconds')
 const loadRate = positive('--rate')
 const loadSlotMs = positive('--slot-ms')
@@ -57,7 +58,7 @@ const run = async (name: string, fn: () => Promise<BenchResult>): Promise<void> 
   }
 }
 
-await run('gossip', async () => await benchGossip({ ...(quick ? { blocks: 15 } : {}), ...(gossipNodes !== undefined ? { nodes: gossipNodes } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'gossip') } : {}) }))
+await run('gossip', async () => await benchGossip({ ...(quick ? { blocks: 15 } : {}), ...(gossipNodes !== undefined ? { nodes: gossipNodes } : {}), ...(gossipTxs !== undefined ? { txsPerBlock: gossipTxs } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'gossip') } : {}) }))
 await run('sync', async () => await benchSync({ ...(quick ? { blocks: 200 } : {}), ...(cpuProfDir !== undefined ? { cpuProfDir: join(cpuProfDir, 'sync') } : {}) }))
 await run('load', async () => await benchDevnetLoad({
   ...(quick ? { seconds: 20 } : {}),

@@ -7,7 +7,7 @@
  * temp dir with the node logs), `--cpu-prof DIR` (a V8 CPU profile of every node
  * process in DIR/node-i/, for `npx tsx bench/devnet-profile.ts DIR`; the gossip benchmark's
  * node processes write theirs in DIR/gossip/, the sync benchmark its main thread's in DIR/sync/).
- * Gossip options: `--nodes N` (default 8; at least 2), e.g. 2 or 3 to see the propagation when
+ * Gossip options: `--nodes N` (default 8; 2 to 16), e.g. 2 or 3 to see the propagation when
  * each receiving node has a core of its own; `--txs T` transfers per block (default 500, at
  * most 5,000).
  */
@@ -29,7 +29,8 @@ const positive = (flag: string): number | undefined => {
   return n
 }
 const gossipNodes = positive('--nodes')
-if (gossipNodes !== undefined && gossipNodes < 2) { console.error('error: --nodes must be at least 2'); process.exit(2) }
+// each node is a process of ≈ 250 MiB at its peak: 16 stay well inside this machine's memory
+if (gossipNodes !== undefined && (gossipNodes < 2 || gossipNodes > 16)) { console.error('error: --nodes must be from 2 to 16'); process.exit(2) }
 const gossipTxs = positive('--txs')
 // 5,000 transfers (≈ 740 KB) keep a block under the devnet genesis's 1 MiB block size
 if (gossipTxs !== undefined && gossipTxs > 5000) { console.error('error: --txs must be at most 5000'); process.exit(2) }

@@ -21,22 +21,24 @@ const json = args.includes('--json')
 const onlyAt = args.indexOf('--only')
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : ['gossip', 'sync', 'load']
 const valueOf = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined }
-const positive = (flag: string): number | undefined => {
+/** The integer value of `flag` in [min, max], undefined without the flag; exits 2 on anything else. */
+const integer = (flag: string, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined => {
   const v = valueOf(flag)
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < 1) { console.error(`error: ${flag} must be a positive integer`); process.exit(2) }
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    console.error(`error: ${flag} must be ${max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`}`)
+    process.exit(2)
+  }
   return n
 }
-const gossipNodes = positive('--nodes')
 // each node is a process of ≈ 250 MiB at its peak: 16 stay well inside this machine's memory
-if (gossipNodes !== undefined && (gossipNodes < 2 || gossipNodes > 16)) { console.error('error: --nodes must be from 2 to 16'); process.exit(2) }
-const gossipTxs = positive('--txs')
+const gossipNodes = integer('--nodes', 2, 16)
 // 5,000 transfers (≈ 740 KB) keep a block under the devnet genesis's 1 MiB block size
-if (gossipTxs !== undefined && gossipTxs > 5000) { console.error('error: --txs must be at most 5000'); process.exit(2) }
-const loadSeconds = positive('--seconds')
-const loadRate = positive('--rate')
-const loadSlotMs = positive('--slot-ms')
+const gossipTxs = integer('--txs', 1, 5000)
+const loadSeconds = integer('--seconds')
+const loadRate = integer('--rate')
+const loadSlotMs = integer('--slot-ms')
 const cpuProfDir = valueOf('--cpu-prof')
 const keepDir = args.includes('--keep')
 
